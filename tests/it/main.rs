@@ -1,0 +1,2 @@
+//! The single integration-test binary of choreoctl (DESIGN.md §9).
+//! Each area of the product is a module below.
