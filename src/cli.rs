@@ -1,0 +1,182 @@
+//! Command-line types (clap only). `settings` turns them into what the core takes.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Installer for OpenChoreo's modular architecture: lay down the Secure Core (Cilium or
+/// Generic-CNI edition), then grow it module by module and plane by plane.
+#[derive(Debug, Parser)]
+#[command(name = "choreoctl", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// kubeconfig file (default: the `KUBECONFIG` list, else ~/.kube/config).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Output format.
+    #[arg(short, long, global = true, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+    /// Read the module catalog from DIR (holding modules/, templates/, profiles/) instead of
+    /// the one built into choreoctl.
+    #[arg(long, global = true, value_name = "DIR", env = "CHOREOCTL_CATALOG")]
+    pub catalog: Option<PathBuf>,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Human-readable tables.
+    Text,
+    /// JSON (documented schemas; stable for scripts).
+    Json,
+    /// YAML, same content as JSON.
+    Yaml,
+}
+
+/// Editions, as flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EditionArg {
+    /// Cilium is the CNI: encryption, Cilium policies, Hubble; every module.
+    Cilium,
+    /// The cluster keeps its CNI; plain NetworkPolicy.
+    Generic,
+}
+
+/// Where the profile comes from, and command-line overrides of it.
+#[derive(Debug, Clone, Args)]
+pub struct ProfileArgs {
+    /// Profile file (see `choreoctl profile schema`).
+    #[arg(short, long, value_name = "FILE", conflicts_with = "preset")]
+    pub profile: Option<PathBuf>,
+    /// Ready-made profile from the catalog (`choreoctl profile show --preset NAME`):
+    /// single-plane, multi-plane, shared-observability, fully-isolated, fintech,
+    /// saas-startup, healthcare, ai-platform.
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
+    /// Override the profile's edition. Alone (no --profile, no --preset) it means the
+    /// `single-plane` preset on the current context.
+    #[arg(long, value_enum)]
+    pub edition: Option<EditionArg>,
+    /// Bind every plane to this kubeconfig context.
+    #[arg(long, value_name = "CTX")]
+    pub context: Option<String>,
+    /// Bind one plane to a context (repeatable).
+    #[arg(long = "plane-context", value_name = "PLANE=CTX", value_parser = parse_binding)]
+    pub plane_context: Vec<(String, String)>,
+}
+
+fn parse_binding(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((plane, context)) if !plane.is_empty() && !context.is_empty() => {
+            Ok((plane.to_string(), context.to_string()))
+        }
+        _ => Err(format!("`{text}` is not PLANE=CONTEXT")),
+    }
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show what an install would do: every step, its plane, context and chart.
+    Plan(PlanArgs),
+    /// Write the values of every release and every manifest to a directory (GitOps export).
+    Render(RenderArgs),
+    /// The module catalog.
+    #[command(subcommand)]
+    Module(ModuleCommand),
+    /// The edition compatibility matrix.
+    Matrix,
+    /// Check, explain and show profiles.
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+    /// Print a shell completion script.
+    Completion(CompletionArgs),
+    /// Versions of choreoctl and its catalog.
+    Version,
+}
+
+/// `plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The profile.
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    /// Do not contact clusters (plans are offline until the install engine lands, so this
+    /// only documents intent in scripts).
+    #[arg(long)]
+    pub offline: bool,
+}
+
+/// `render`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The profile.
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    /// Directory to write (created; existing files of the same name are replaced).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// `module …`.
+#[derive(Debug, Subcommand)]
+pub enum ModuleCommand {
+    /// Every module with its stage, home plane and edition support.
+    List,
+    /// One module in detail: support, options, charts and steps.
+    Info {
+        /// Module name.
+        name: String,
+    },
+}
+
+/// `profile …`.
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Check a profile against the catalog (and the kubeconfig, when readable).
+    Validate(ProfileFileArgs),
+    /// Print the profile's JSON Schema (draft-07, for yaml-language-server).
+    Schema,
+    /// Print a profile; with --resolved, after defaults, overrides and module placement.
+    Show(ProfileShowArgs),
+}
+
+/// A profile given as a positional file or through the usual flags.
+#[derive(Debug, Args)]
+pub struct ProfileFileArgs {
+    /// Profile file (same as --profile).
+    #[arg(value_name = "FILE", conflicts_with = "profile")]
+    pub file: Option<PathBuf>,
+    /// The profile and overrides.
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+}
+
+/// `profile show`.
+#[derive(Debug, Args)]
+pub struct ProfileShowArgs {
+    /// The profile.
+    #[command(flatten)]
+    pub source: ProfileFileArgs,
+    /// Show the profile after defaults, preset, overrides and module placement.
+    #[arg(long)]
+    pub resolved: bool,
+}
+
+/// `completion`.
+#[derive(Debug, Args)]
+pub struct CompletionArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}

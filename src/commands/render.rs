@@ -1,0 +1,94 @@
+//! `choreoctl render --out DIR`: values per release, one manifest per apply step, an index.
+
+use std::path::Path;
+
+use anyhow::Context;
+use serde::Serialize;
+
+use crate::output::to_yaml;
+use crate::plan::{Manifest, Plan, StepKind};
+
+/// One entry of `index.yaml`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct IndexEntry<'a> {
+    id: &'a str,
+    kind: &'a str,
+    plane: &'a str,
+    context: Option<&'a str>,
+    namespace: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    release: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    chart: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<&'a str>,
+    needs: &'a [String],
+}
+
+/// Writes the plan's values and manifests below `dir`; returns the number of files written.
+pub fn write(plan: &Plan, dir: &Path) -> anyhow::Result<usize> {
+    let mut entries = Vec::new();
+    let mut written = 0;
+    for (index, step) in plan.steps.iter().enumerate() {
+        let stem = format!(
+            "{}/{:03}-{}",
+            step.plane,
+            index + 1,
+            step.id.split('@').next().unwrap_or(&step.id).replace('/', "-")
+        );
+        let (file, body, url) = match (step.kind, &step.values, &step.manifest) {
+            (StepKind::Helm, Some(values), _) => {
+                let file = format!("{stem}.values.yaml");
+                (Some(file), Some(to_yaml(values)?), None)
+            }
+            (StepKind::Apply, _, Some(Manifest::Objects(objects))) => {
+                let mut body = String::new();
+                for object in objects {
+                    body.push_str("---\n");
+                    body.push_str(&to_yaml(object)?);
+                }
+                (Some(format!("{stem}.yaml")), Some(body), None)
+            }
+            (StepKind::Apply, _, Some(Manifest::Url(url))) => (None, None, Some(url.as_str())),
+            _ => (None, None, None),
+        };
+        if let (Some(file), Some(body)) = (&file, body) {
+            let path = dir.join(file);
+            std::fs::create_dir_all(path.parent().expect("file has a plane directory"))
+                .with_context(|| format!("creating {}", dir.display()))?;
+            std::fs::write(&path, body).with_context(|| format!("writing {}", path.display()))?;
+            written += 1;
+        }
+        entries.push(IndexEntry {
+            id: &step.id,
+            kind: step.kind.as_str(),
+            plane: &step.plane,
+            context: step.context.as_deref(),
+            namespace: step.namespace.as_deref(),
+            release: step.release.as_deref(),
+            chart: step.chart.as_ref().map(|chart| chart.reference.as_str()),
+            version: step.version.as_deref(),
+            file,
+            url,
+            needs: &step.needs,
+        });
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let index = serde_json::json!({
+        "apiVersion": plan.api_version,
+        "kind": "RenderIndex",
+        "name": plan.name,
+        "edition": plan.edition,
+        "version": plan.version,
+        "steps": entries,
+    });
+    let path = dir.join("index.yaml");
+    std::fs::write(&path, to_yaml(&index)?)
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(written + 1)
+}

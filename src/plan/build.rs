@@ -1,0 +1,383 @@
+//! Expanding resolved modules into step instances bound to planes.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use miette::Diagnostic;
+use serde_json::Value;
+
+use super::context::{OutputLookup, StepContext};
+use super::{
+    ChartRef, HelmSettings, Manifest, PLAN_API_VERSION, Plan, ReadSpec, Step, StepKind, WaitSpec,
+};
+use crate::catalog::Catalog;
+use crate::catalog::model::{Action, Each, ResourceRef, RunOn, StepSpec};
+use crate::profile::model::PlaneType;
+use crate::render::{RenderError, Renderer, deep_merge};
+use crate::resolve::{Plane, Resolved, ResolvedModule};
+
+/// Why a plan could not be computed.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum PlanError {
+    /// A template failed.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Render(#[from] RenderError),
+    /// A step definition could not be evaluated for a plane.
+    #[error("modules/{module}.yaml: step `{step}` for plane `{plane}`: {message}")]
+    #[diagnostic(help("fix the step in the catalog"))]
+    Step {
+        /// Module file.
+        module: String,
+        /// Step id.
+        step: String,
+        /// Plane it was expanded for.
+        plane: String,
+        /// What failed.
+        message: String,
+    },
+}
+
+/// Computes the plan for a resolved installation.
+pub fn build(catalog: &Catalog, resolved: &Resolved) -> Result<Plan, PlanError> {
+    let renderer = Renderer::new(&catalog.templates)?;
+    let mut builder = Builder {
+        resolved,
+        renderer: &renderer,
+        steps: Vec::new(),
+    };
+    for module in &resolved.modules {
+        for spec in &catalog.modules[&module.name].steps {
+            for subject in builder.subjects(module, spec) {
+                builder.add(module, spec, subject)?;
+            }
+        }
+    }
+    Ok(Plan {
+        api_version: PLAN_API_VERSION,
+        kind: "Plan",
+        name: resolved.name.clone(),
+        edition: resolved.edition.to_string(),
+        version: resolved.version.clone(),
+        planes: resolved.planes.clone(),
+        modules: resolved.modules.iter().map(|m| m.name.clone()).collect(),
+        planned: resolved.planned.clone(),
+        steps: builder.steps,
+    })
+}
+
+struct Builder<'a> {
+    resolved: &'a Resolved,
+    renderer: &'a Renderer,
+    steps: Vec<Step>,
+}
+
+impl<'a> Builder<'a> {
+    fn plane(&self, name: &str) -> &'a Plane {
+        self.resolved
+            .planes
+            .iter()
+            .find(|plane| plane.name == name)
+            .expect("resolver only places modules on known planes")
+    }
+
+    fn control(&self) -> &'a Plane {
+        self.resolved
+            .planes
+            .iter()
+            .find(|plane| plane.plane_type == PlaneType::Control)
+            .expect("resolver guarantees one control plane")
+    }
+
+    /// The planes one step spec is instantiated for.
+    fn subjects(&self, module: &ResolvedModule, spec: &StepSpec) -> Vec<&'a Plane> {
+        let keep = |plane: &&Plane| {
+            spec.plane_types.is_empty() || spec.plane_types.contains(&plane.plane_type)
+        };
+        let home = module.planes.iter().map(|name| self.plane(name));
+        match spec.each {
+            Each::Home => home.filter(keep).collect(),
+            Each::Cluster => {
+                let mut seen = BTreeSet::new();
+                home.filter(keep)
+                    .filter(|plane| seen.insert(plane.cluster_key()))
+                    .collect()
+            }
+            Each::Served => {
+                let mut names: Vec<&str> = Vec::new();
+                for plane in home {
+                    for served in &plane.serves {
+                        if !names.contains(&served.as_str()) {
+                            names.push(served);
+                        }
+                    }
+                }
+                names.into_iter().map(|name| self.plane(name)).filter(keep).collect()
+            }
+            Each::Control => vec![self.control()],
+        }
+    }
+
+    /// Earlier instances of `module/step` closest to `subject`: the same plane, else the same
+    /// cluster, else all of them.
+    fn nearest(&self, module: &str, step: &str, subject: &Plane) -> Vec<&Step> {
+        let candidates: Vec<&Step> = self
+            .steps
+            .iter()
+            .filter(|candidate| candidate.module == module && step_name(candidate) == step)
+            .collect();
+        let same_plane: Vec<&Step> = candidates
+            .iter()
+            .copied()
+            .filter(|candidate| candidate.subject == subject.name)
+            .collect();
+        if !same_plane.is_empty() {
+            return same_plane;
+        }
+        let same_cluster: Vec<&Step> = candidates
+            .iter()
+            .copied()
+            .filter(|candidate| self.plane(&candidate.subject).cluster_key() == subject.cluster_key())
+            .collect();
+        if !same_cluster.is_empty() {
+            return same_cluster;
+        }
+        candidates
+    }
+
+    fn outputs(&self, module: &ResolvedModule, subject: &Plane) -> OutputLookup {
+        let mut lookup = OutputLookup::default();
+        let reads: BTreeSet<(String, String)> = self
+            .steps
+            .iter()
+            .filter(|step| step.kind == StepKind::Read)
+            .map(|step| (step.module.clone(), step_name(step).to_string()))
+            .collect();
+        for (owner, step) in reads {
+            let found = self.nearest(&owner, &step, subject);
+            let value = match found.as_slice() {
+                [one] => Ok((
+                    one.id.clone(),
+                    one.read.as_ref().expect("read step").placeholder.clone(),
+                )),
+                many => Err(format!(
+                    "output(\"{owner}/{step}\") is ambiguous for plane `{}`: {}",
+                    subject.name,
+                    many.iter().map(|s| s.id.as_str()).collect::<Vec<_>>().join(", ")
+                )),
+            };
+            if owner == module.name {
+                lookup.values.insert(step.clone(), value.clone());
+            }
+            lookup.values.insert(format!("{owner}/{step}"), value);
+        }
+        lookup
+    }
+
+    fn add(
+        &mut self,
+        module: &ResolvedModule,
+        spec: &StepSpec,
+        subject: &'a Plane,
+    ) -> Result<(), PlanError> {
+        let target = match spec.run_on {
+            RunOn::Subject => subject,
+            RunOn::Control => self.control(),
+        };
+        let chart = match &spec.action {
+            Action::Helm(helm) => Some(&self.resolved.release.charts[&helm.chart]),
+            _ => None,
+        };
+        let step_error = |message: String| PlanError::Step {
+            module: module.name.clone(),
+            step: spec.id.clone(),
+            plane: subject.name.clone(),
+            message,
+        };
+        let outputs = Arc::new(self.outputs(module, subject));
+        let context = StepContext {
+            resolved: self.resolved,
+            module,
+            subject,
+            target,
+            chart,
+        }
+        .to_value(outputs.clone());
+
+        if let Some(when) = &spec.when {
+            let keep = self
+                .renderer
+                .condition(when, &context)
+                .map_err(|error| step_error(format!("`when`: {error}")))?;
+            if !keep {
+                return Ok(());
+            }
+        }
+
+        let mut step = Step {
+            id: format!("{}/{}@{}", module.name, spec.id, subject.name),
+            kind: StepKind::Helm,
+            module: module.name.clone(),
+            plane: target.name.clone(),
+            subject: subject.name.clone(),
+            context: target.context.clone(),
+            kubeconfig: target.kubeconfig.clone(),
+            namespace: None,
+            chart: None,
+            release: None,
+            version: None,
+            helm: None,
+            values: None,
+            manifest: None,
+            wait: None,
+            read: None,
+            needs: Vec::new(),
+        };
+        let resource = |resource: &ResourceRef| -> Result<ResourceRef, PlanError> {
+            Ok(ResourceRef {
+                name: self
+                    .renderer
+                    .inline(&resource.name, &context)
+                    .map_err(|error| step_error(format!("resource name: {error}")))?,
+                ..resource.clone()
+            })
+        };
+        match &spec.action {
+            Action::Helm(helm) => {
+                let pin = chart.expect("helm step has a chart");
+                let mut values = self.renderer.yaml(&helm.values, &context)?;
+                if let Some(overrides) = self.resolved.values.get(&helm.release) {
+                    deep_merge(&mut values, overrides);
+                }
+                step.kind = StepKind::Helm;
+                step.namespace = Some(helm.namespace.clone());
+                step.chart = Some(self.chart_ref(pin));
+                step.release = Some(helm.release.clone());
+                step.version = Some(pin.version.clone());
+                step.helm = Some(HelmSettings {
+                    wait: helm.wait,
+                    timeout: helm.timeout,
+                });
+                step.values = Some(values);
+            }
+            Action::Apply(apply) => {
+                step.kind = StepKind::Apply;
+                if let Some(template) = &apply.template {
+                    let objects = self.renderer.documents(template, &context)?;
+                    step.namespace = common_namespace(&objects);
+                    step.manifest = Some(Manifest::Objects(objects));
+                } else if let Some(key) = &apply.manifest {
+                    let pin = &self.resolved.release.manifests[key];
+                    step.version = Some(pin.version.clone());
+                    step.manifest = Some(Manifest::Url(self.manifest_url(pin)));
+                }
+            }
+            Action::Wait(wait) => {
+                let resource = resource(&wait.resource)?;
+                step.kind = StepKind::Wait;
+                step.namespace = resource.namespace.clone();
+                step.wait = Some(WaitSpec {
+                    resource,
+                    condition: wait.condition,
+                    timeout: wait.timeout,
+                });
+            }
+            Action::Read(read) => {
+                let resource = resource(&read.resource)?;
+                step.kind = StepKind::Read;
+                step.namespace = resource.namespace.clone();
+                step.read = Some(ReadSpec {
+                    placeholder: format!(
+                        "<from plane {}: {} {}{} {}>",
+                        target.name,
+                        resource.kind.to_lowercase(),
+                        resource
+                            .namespace
+                            .as_deref()
+                            .map(|ns| format!("{ns}/"))
+                            .unwrap_or_default(),
+                        resource.name,
+                        read.key
+                    ),
+                    resource,
+                    key: read.key.clone(),
+                });
+            }
+        }
+
+        let mut needs: Vec<String> = Vec::new();
+        for need in &spec.needs {
+            let (owner, name) = need.split_once('/').unwrap_or((&module.name, need));
+            for found in self.nearest(owner, name, subject) {
+                if !needs.contains(&found.id) {
+                    needs.push(found.id.clone());
+                }
+            }
+        }
+        for used in outputs.used.lock().expect("not poisoned").iter() {
+            if !needs.contains(used) {
+                needs.push(used.clone());
+            }
+        }
+        step.needs = needs;
+        self.steps.push(step);
+        Ok(())
+    }
+
+    fn chart_ref(&self, pin: &crate::catalog::model::ChartPin) -> ChartRef {
+        let charts = &self.resolved.charts;
+        match &charts.mirror {
+            Some(mirror) => ChartRef {
+                name: pin.name.clone(),
+                reference: format!("{}/{}", mirror.trim_end_matches('/'), pin.name),
+                repo: None,
+                plain_http: charts.plain_http,
+            },
+            None if pin.repo.starts_with("oci://") => ChartRef {
+                name: pin.name.clone(),
+                reference: format!("{}/{}", pin.repo.trim_end_matches('/'), pin.name),
+                repo: None,
+                plain_http: false,
+            },
+            None => ChartRef {
+                name: pin.name.clone(),
+                reference: pin.name.clone(),
+                repo: Some(pin.repo.clone()),
+                plain_http: false,
+            },
+        }
+    }
+
+    fn manifest_url(&self, pin: &crate::catalog::model::ManifestPin) -> String {
+        match &self.resolved.manifests.mirror {
+            Some(mirror) => {
+                let file = pin.url.rsplit('/').next().unwrap_or(&pin.url);
+                format!(
+                    "{}/{}/{}/{file}",
+                    mirror.trim_end_matches('/'),
+                    pin.name,
+                    pin.version
+                )
+            }
+            None => pin.url.clone(),
+        }
+    }
+}
+
+/// The step part of an id: `module/step@plane` → `step`.
+fn step_name(step: &Step) -> &str {
+    let rest = &step.id[step.module.len() + 1..];
+    rest.split('@').next().unwrap_or(rest)
+}
+
+/// The namespace shared by every namespaced object, if they share one.
+fn common_namespace(objects: &[Value]) -> Option<String> {
+    let namespaces: BTreeSet<&str> = objects
+        .iter()
+        .filter_map(|object| object.pointer("/metadata/namespace")?.as_str())
+        .collect();
+    match namespaces.len() {
+        1 => namespaces.into_iter().next().map(str::to_string),
+        _ => None,
+    }
+}

@@ -1,0 +1,157 @@
+//! Profiles: the format (DESIGN.md §4), strict loading, presets and command-line overrides.
+
+pub mod load;
+pub mod model;
+pub mod schema;
+
+use std::path::PathBuf;
+
+use miette::Diagnostic;
+use serde_saphyr::{Location, Spanned};
+
+use crate::catalog::Catalog;
+use crate::source::{LocatedError, SourceFile};
+use crate::suggest::did_you_mean;
+use model::{Edition, Profile};
+
+/// Preset used when neither a profile nor a preset is given.
+pub const DEFAULT_PRESET: &str = "single-plane";
+
+/// Where the profile comes from and what the command line changes in it.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileRequest {
+    /// A profile file.
+    pub file: Option<PathBuf>,
+    /// A preset name from `profiles/`.
+    pub preset: Option<String>,
+    /// Overrides `spec.edition`.
+    pub edition: Option<Edition>,
+    /// Binds every plane to this context.
+    pub context: Option<String>,
+    /// Binds one plane each: `(plane, context)`.
+    pub plane_contexts: Vec<(String, String)>,
+}
+
+/// A profile together with the file it was read from.
+#[derive(Debug, Clone)]
+pub struct LoadedProfile {
+    /// The parsed profile, overrides applied.
+    pub profile: Profile,
+    /// Its source, for located errors.
+    pub source: SourceFile,
+}
+
+/// Why no profile could be loaded.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum ProfileError {
+    /// The file could not be read.
+    #[error("cannot read profile {path}: {error}")]
+    #[diagnostic(help("check the path given to --profile"))]
+    Read {
+        /// Path as given.
+        path: String,
+        /// The I/O error.
+        error: std::io::Error,
+    },
+    /// The file is not a valid profile.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Invalid(Box<LocatedError>),
+    /// A command-line choice does not fit.
+    #[error("{message}")]
+    #[diagnostic(help("{help}"))]
+    Flag {
+        /// What is wrong.
+        message: String,
+        /// How to fix it.
+        help: String,
+    },
+}
+
+impl From<LocatedError> for ProfileError {
+    fn from(error: LocatedError) -> Self {
+        Self::Invalid(Box::new(error))
+    }
+}
+
+impl ProfileRequest {
+    /// Reads the profile or preset and applies the overrides.
+    pub fn load(&self, catalog: &Catalog) -> Result<LoadedProfile, ProfileError> {
+        let source = self.source(catalog)?;
+        let mut profile = load::parse(&source)?;
+        if let Some(edition) = self.edition {
+            profile.spec.edition = Some(unlocated(edition));
+        }
+        if let Some(context) = &self.context {
+            for plane in &mut profile.spec.planes {
+                plane.context = Some(unlocated(context.clone()));
+            }
+        }
+        for (name, context) in &self.plane_contexts {
+            let names: Vec<String> = profile
+                .spec
+                .planes
+                .iter()
+                .map(|plane| plane.name.value.clone())
+                .collect();
+            let Some(plane) = profile
+                .spec
+                .planes
+                .iter_mut()
+                .find(|plane| plane.name.value == *name)
+            else {
+                let hint = did_you_mean(name, names.iter().map(String::as_str))
+                    .map(|close| format!("did you mean `{close}`? "))
+                    .unwrap_or_default();
+                return Err(ProfileError::Flag {
+                    message: format!("--plane-context names unknown plane `{name}`"),
+                    help: format!("{hint}the profile's planes are: {}", names.join(", ")),
+                });
+            };
+            plane.context = Some(unlocated(context.clone()));
+        }
+        Ok(LoadedProfile { profile, source })
+    }
+
+    fn source(&self, catalog: &Catalog) -> Result<SourceFile, ProfileError> {
+        match (&self.file, &self.preset) {
+            (Some(_), Some(_)) => Err(ProfileError::Flag {
+                message: "--profile and --preset both given".into(),
+                help: "use one: a preset is a ready-made profile".into(),
+            }),
+            (Some(path), None) => {
+                let text = std::fs::read_to_string(path).map_err(|error| ProfileError::Read {
+                    path: path.display().to_string(),
+                    error,
+                })?;
+                Ok(SourceFile::new(path.display().to_string(), text))
+            }
+            (None, preset) => {
+                if preset.is_none() && self.edition.is_none() {
+                    return Err(ProfileError::Flag {
+                        message: "no profile given".into(),
+                        help: format!(
+                            "pass --profile FILE, --preset NAME, or --edition cilium|generic for the `{DEFAULT_PRESET}` preset on the current context"
+                        ),
+                    });
+                }
+                let name = preset.as_deref().unwrap_or(DEFAULT_PRESET);
+                catalog.presets.get(name).cloned().ok_or_else(|| {
+                    let names: Vec<&str> = catalog.presets.keys().map(String::as_str).collect();
+                    let hint = did_you_mean(name, names.iter().copied())
+                        .map(|close| format!("did you mean `{close}`? "))
+                        .unwrap_or_default();
+                    ProfileError::Flag {
+                        message: format!("unknown preset `{name}`"),
+                        help: format!("{hint}presets: {}", names.join(", ")),
+                    }
+                })
+            }
+        }
+    }
+}
+
+/// A value that came from the command line, not from a file.
+fn unlocated<T>(value: T) -> Spanned<T> {
+    Spanned::new(value, Location::UNKNOWN, Location::UNKNOWN)
+}

@@ -1,0 +1,740 @@
+//! From a profile and the catalog to a checked topology: planes bound to contexts, modules
+//! with their requirements, edition support and placement.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use miette::Diagnostic;
+use petgraph::graphmap::DiGraphMap;
+use serde::Serialize;
+use serde_json::Value;
+use serde_saphyr::{Location, Spanned};
+
+use crate::catalog::model::{Module, Release, SupportLevel};
+use crate::catalog::{Catalog, SECURE_CORE};
+use crate::kubeconfig::{self, Contexts};
+use crate::profile::LoadedProfile;
+use crate::profile::model::{ChartsSpec, Edition, ManifestsSpec, ModuleSpec, PlaneType};
+use crate::source::{LocatedError, SourceFile};
+use crate::suggest::did_you_mean;
+
+/// Domain used when the profile sets none.
+pub const DEFAULT_DOMAIN: &str = "openchoreo.localhost";
+
+/// The checked, fully defaulted installation.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Resolved {
+    /// Installation name (`metadata.name`).
+    pub name: String,
+    /// The edition.
+    pub edition: Edition,
+    /// The OpenChoreo release and its pinned versions.
+    #[serde(skip)]
+    pub release: Release,
+    /// OpenChoreo release version.
+    pub version: String,
+    /// Base domain.
+    pub domain: String,
+    /// Planes in profile order.
+    pub planes: Vec<Plane>,
+    /// Modules to install, requirements before the modules that need them.
+    pub modules: Vec<ResolvedModule>,
+    /// Modules asked for that are planned but not installable yet.
+    pub planned: Vec<PlannedModule>,
+    /// Chart source settings.
+    pub charts: ChartsSpec,
+    /// Manifest source settings.
+    pub manifests: ManifestsSpec,
+    /// Per-release value overrides.
+    pub values: BTreeMap<String, Value>,
+}
+
+/// A plane bound to a cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plane {
+    /// Plane name (also its plane ID).
+    pub name: String,
+    /// Plane type.
+    #[serde(rename = "type")]
+    pub plane_type: PlaneType,
+    /// kubeconfig context; `None` means the current context of an unreadable kubeconfig.
+    pub context: Option<String>,
+    /// kubeconfig file for this plane, when not the default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kubeconfig: Option<String>,
+    /// For observability planes: the planes served.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub serves: Vec<String>,
+}
+
+impl Plane {
+    /// Identifies the cluster: planes with the same key share it.
+    pub fn cluster_key(&self) -> (Option<&str>, Option<&str>) {
+        (self.kubeconfig.as_deref(), self.context.as_deref())
+    }
+
+    /// The context as shown to users.
+    pub fn context_label(&self) -> &str {
+        self.context.as_deref().unwrap_or("(current)")
+    }
+}
+
+/// A module to install, where, and with what.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResolvedModule {
+    /// Catalog name.
+    pub name: String,
+    /// Support level on the chosen edition.
+    pub level: SupportLevel,
+    /// Features that level turns on.
+    pub features: Vec<String>,
+    /// Planes the module is placed on.
+    pub planes: Vec<String>,
+    /// Options, defaults filled in.
+    pub options: BTreeMap<String, Value>,
+    /// Set when the module was added only because others require it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub required_by: Vec<String>,
+}
+
+/// A module the profile asks for that cannot be installed yet.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedModule {
+    /// Catalog name.
+    pub name: String,
+    /// Why it is not installed.
+    pub reason: String,
+}
+
+/// A profile that does not fit the catalog or the clusters.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum ResolveError {
+    /// A problem at a place in the profile.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    At(Box<LocatedError>),
+    /// A problem with no single place (flags, whole topology).
+    #[error("{message}")]
+    #[diagnostic(help("{help}"))]
+    Input {
+        /// What is wrong.
+        message: String,
+        /// How to fix it.
+        help: String,
+    },
+}
+
+/// Resolution of one profile.
+struct Resolver<'a> {
+    catalog: &'a Catalog,
+    source: &'a SourceFile,
+    default_kubeconfig: Option<&'a Path>,
+}
+
+/// Checks the profile against the catalog (and the kubeconfig, when readable).
+pub fn resolve(
+    catalog: &Catalog,
+    loaded: &LoadedProfile,
+    default_kubeconfig: Option<&Path>,
+) -> Result<Resolved, ResolveError> {
+    Resolver {
+        catalog,
+        source: &loaded.source,
+        default_kubeconfig,
+    }
+    .resolve(loaded)
+}
+
+impl Resolver<'_> {
+    fn fail<T>(&self, at: Location, message: String, help: String) -> Result<T, ResolveError> {
+        if at == Location::UNKNOWN {
+            Err(ResolveError::Input { message, help })
+        } else {
+            Err(ResolveError::At(Box::new(self.source.error_at(
+                at,
+                message,
+                Some(help),
+            ))))
+        }
+    }
+
+    fn resolve(&self, loaded: &LoadedProfile) -> Result<Resolved, ResolveError> {
+        let spec = &loaded.profile.spec;
+        let Some(edition) = &spec.edition else {
+            return Err(ResolveError::Input {
+                message: format!("{}: no edition chosen", self.source.name),
+                help: "set `spec.edition: cilium|generic` or pass --edition".into(),
+            });
+        };
+        let edition = edition.value;
+        let release = self.release(spec.version.as_ref())?;
+        let planes = self.planes(loaded)?;
+        let (modules, planned) = self.modules(&spec.modules, edition, &planes)?;
+        Ok(Resolved {
+            name: loaded.profile.metadata.name.clone(),
+            edition,
+            version: release.version.clone(),
+            release,
+            domain: spec
+                .domain
+                .clone()
+                .unwrap_or_else(|| DEFAULT_DOMAIN.to_string()),
+            planes,
+            modules,
+            planned,
+            charts: spec.charts.clone().unwrap_or_default(),
+            manifests: spec.manifests.clone().unwrap_or_default(),
+            values: spec
+                .values
+                .iter()
+                .map(|(release, value)| (release.clone(), value.value.clone()))
+                .collect(),
+        })
+    }
+
+    fn release(&self, version: Option<&Spanned<String>>) -> Result<Release, ResolveError> {
+        let Some(version) = version else {
+            return Ok(self.catalog.newest_release().clone());
+        };
+        match self.catalog.release(&version.value) {
+            Some(release) => Ok(release.clone()),
+            None => self.fail(
+                version.referenced,
+                format!("OpenChoreo release `{}` is not in the catalog", version.value),
+                format!(
+                    "use one of: {}",
+                    self.catalog
+                        .releases
+                        .values()
+                        .map(|release| release.version.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+        }
+    }
+
+    fn planes(&self, loaded: &LoadedProfile) -> Result<Vec<Plane>, ResolveError> {
+        let specs = &loaded.profile.spec.planes;
+        let mut planes: Vec<Plane> = Vec::new();
+        let mut kubeconfigs: BTreeMap<Option<String>, Option<Contexts>> = BTreeMap::new();
+        for spec in specs {
+            let name = &spec.name;
+            if !is_dns_label(&name.value) {
+                return self.fail(
+                    name.referenced,
+                    format!("plane name `{}` is not a DNS label", name.value),
+                    "use lower-case letters, digits and '-', at most 63 characters".into(),
+                );
+            }
+            if planes.iter().any(|plane| plane.name == name.value) {
+                return self.fail(
+                    name.referenced,
+                    format!("duplicate plane name `{}`", name.value),
+                    "give every plane its own name".into(),
+                );
+            }
+            let contexts = kubeconfigs
+                .entry(spec.kubeconfig.clone())
+                .or_insert_with(|| match &spec.kubeconfig {
+                    Some(path) => kubeconfig::read(Some(Path::new(path))),
+                    None => kubeconfig::read(self.default_kubeconfig),
+                });
+            let context = match (&spec.context, contexts.as_ref()) {
+                (Some(context), Some(contexts)) if !contexts.names.contains(&context.value) => {
+                    let hint = did_you_mean(&context.value, contexts.names.iter().map(String::as_str))
+                        .map(|close| format!("did you mean `{close}`? "))
+                        .unwrap_or_default();
+                    return self.fail(
+                        context.referenced,
+                        format!(
+                            "context `{}` of plane `{}` is not in kubeconfig {}",
+                            context.value, name.value, contexts.origin
+                        ),
+                        format!(
+                            "{hint}its contexts are: {}",
+                            if contexts.names.is_empty() {
+                                "(none)".into()
+                            } else {
+                                contexts.names.join(", ")
+                            }
+                        ),
+                    );
+                }
+                (Some(context), _) => Some(context.value.clone()),
+                (None, Some(contexts)) => contexts.current.clone(),
+                (None, None) => None,
+            };
+            planes.push(Plane {
+                name: name.value.clone(),
+                plane_type: spec.plane_type.value,
+                context,
+                kubeconfig: spec.kubeconfig.clone(),
+                serves: Vec::new(),
+            });
+        }
+        let controls: Vec<&Plane> = planes
+            .iter()
+            .filter(|plane| plane.plane_type == PlaneType::Control)
+            .collect();
+        if controls.len() != 1 {
+            let (at, message) = match controls.get(1) {
+                Some(second) => (
+                    specs
+                        .iter()
+                        .find(|spec| spec.name.value == second.name)
+                        .map_or(Location::UNKNOWN, |spec| spec.plane_type.referenced),
+                    format!("more than one control plane (`{}` and `{}`)", controls[0].name, second.name),
+                ),
+                None => (Location::UNKNOWN, format!("{}: no control plane", self.source.name)),
+            };
+            return self.fail(
+                at,
+                message,
+                "an installation has exactly one plane of type `control`".into(),
+            );
+        }
+        for (index, spec) in specs.iter().enumerate() {
+            planes[index].serves = self.serves(spec, &planes)?;
+        }
+        Ok(planes)
+    }
+
+    fn serves(
+        &self,
+        spec: &crate::profile::model::PlaneSpec,
+        planes: &[Plane],
+    ) -> Result<Vec<String>, ResolveError> {
+        let servable = |plane: &Plane| {
+            matches!(plane.plane_type, PlaneType::Data | PlaneType::Workflow)
+        };
+        let Some(serves) = &spec.serves else {
+            return Ok(if spec.plane_type.value == PlaneType::Observability {
+                planes
+                    .iter()
+                    .filter(|plane| servable(plane))
+                    .map(|plane| plane.name.clone())
+                    .collect()
+            } else {
+                Vec::new()
+            });
+        };
+        if spec.plane_type.value != PlaneType::Observability {
+            let at = serves.first().map_or(spec.name.referenced, |s| s.referenced);
+            return self.fail(
+                at,
+                format!(
+                    "plane `{}` is of type {}; only observability planes serve others",
+                    spec.name.value, spec.plane_type.value
+                ),
+                "remove `serves`, or make the plane `type: observability`".into(),
+            );
+        }
+        let mut names = Vec::new();
+        for served in serves {
+            let Some(plane) = planes.iter().find(|plane| plane.name == served.value) else {
+                return self.unknown_plane(served, planes, "serves");
+            };
+            if !servable(plane) {
+                return self.fail(
+                    served.referenced,
+                    format!(
+                        "`serves` names `{}`, a {} plane; only data and workflow planes are served",
+                        plane.name, plane.plane_type
+                    ),
+                    "list data or workflow planes".into(),
+                );
+            }
+            if !names.contains(&plane.name) {
+                names.push(plane.name.clone());
+            }
+        }
+        Ok(names)
+    }
+
+    fn unknown_plane<T>(
+        &self,
+        name: &Spanned<String>,
+        planes: &[Plane],
+        field: &str,
+    ) -> Result<T, ResolveError> {
+        let names: Vec<&str> = planes.iter().map(|plane| plane.name.as_str()).collect();
+        let hint = did_you_mean(&name.value, names.iter().copied())
+            .map(|close| format!("did you mean `{close}`? "))
+            .unwrap_or_default();
+        self.fail(
+            name.referenced,
+            format!("`{field}` names unknown plane `{}`", name.value),
+            format!("{hint}the planes are: {}", names.join(", ")),
+        )
+    }
+
+    fn modules(
+        &self,
+        specs: &[ModuleSpec],
+        edition: Edition,
+        planes: &[Plane],
+    ) -> Result<(Vec<ResolvedModule>, Vec<PlannedModule>), ResolveError> {
+        let mut asked: BTreeMap<String, &ModuleSpec> = BTreeMap::new();
+        let mut planned = Vec::new();
+        for spec in specs {
+            let name = &spec.name;
+            let Some(module) = self.catalog.module(&name.value) else {
+                let names: Vec<&str> = self
+                    .catalog
+                    .add_on_modules()
+                    .into_iter()
+                    .map(|module| module.name.as_str())
+                    .collect();
+                let hint = did_you_mean(&name.value, names.iter().copied())
+                    .map(|close| format!("did you mean `{close}`? "))
+                    .unwrap_or_default();
+                return self.fail(
+                    name.referenced,
+                    format!("unknown module `{}`", name.value),
+                    format!("{hint}modules: {} (see `choreoctl module list`)", names.join(", ")),
+                );
+            };
+            if module.name == SECURE_CORE {
+                return self.fail(
+                    name.referenced,
+                    "the Secure Core is always installed; it is not listed as a module".into(),
+                    "remove this entry".into(),
+                );
+            }
+            if asked.insert(name.value.clone(), spec).is_some() {
+                return self.fail(
+                    name.referenced,
+                    format!("module `{}` is listed twice", name.value),
+                    "list each module once; use `planes: [...]` for several planes".into(),
+                );
+            }
+            let support = &module.editions[&edition];
+            match support.level {
+                SupportLevel::Planned => planned.push(PlannedModule {
+                    name: module.name.clone(),
+                    reason: support.reason.clone().unwrap_or_default(),
+                }),
+                SupportLevel::Unsupported => {
+                    return self.fail(
+                        name.referenced,
+                        format!(
+                            "{} is not supported on the {edition} edition: {}",
+                            module.title,
+                            support.reason.as_deref().unwrap_or("")
+                        ),
+                        support
+                            .remedy
+                            .clone()
+                            .unwrap_or_else(|| "remove the module or change the edition".into()),
+                    );
+                }
+                _ => {}
+            }
+        }
+
+        let order = self.dependency_order(&asked)?;
+        let mut resolved = Vec::new();
+        for name in order {
+            let module = &self.catalog.modules[&name];
+            let support = &module.editions[&edition];
+            if support.level == SupportLevel::Planned {
+                continue;
+            }
+            let spec = asked.get(&name).copied();
+            let required_by: Vec<String> = if spec.is_some() || name == SECURE_CORE {
+                Vec::new()
+            } else {
+                resolved_requirers(&self.catalog.modules, &asked, &name)
+            };
+            if spec.is_none() && !support.level.installable() && name != SECURE_CORE {
+                return Err(ResolveError::Input {
+                    message: format!(
+                        "{} requires {}, which is not supported on the {edition} edition: {}",
+                        required_by.join(", "),
+                        module.title,
+                        support.reason.as_deref().unwrap_or("")
+                    ),
+                    help: support
+                        .remedy
+                        .clone()
+                        .unwrap_or_else(|| "change the edition".into()),
+                });
+            }
+            resolved.push(ResolvedModule {
+                name: name.clone(),
+                level: support.level,
+                features: support.features.clone(),
+                planes: self.placement(module, spec, planes)?,
+                options: self.options(module, spec)?,
+                required_by,
+            });
+        }
+        Ok((resolved, planned))
+    }
+
+    /// Secure Core first, then every module after the modules it requires.
+    fn dependency_order(
+        &self,
+        asked: &BTreeMap<String, &ModuleSpec>,
+    ) -> Result<Vec<String>, ResolveError> {
+        let mut graph: DiGraphMap<&str, ()> = DiGraphMap::new();
+        graph.add_node(SECURE_CORE);
+        let mut queue: Vec<&str> = asked.keys().map(String::as_str).collect();
+        let mut seen = BTreeSet::new();
+        while let Some(name) = queue.pop() {
+            if !seen.insert(name) {
+                continue;
+            }
+            graph.add_node(name);
+            graph.add_edge(SECURE_CORE, name, ());
+            for required in &self.catalog.modules[name].requires {
+                graph.add_edge(required.as_str(), name, ());
+                queue.push(required);
+            }
+        }
+        match petgraph::algo::toposort(&graph, None) {
+            Ok(order) => Ok(order.into_iter().map(str::to_string).collect()),
+            Err(cycle) => {
+                let path = cycle_path(&graph, cycle.node_id());
+                Err(ResolveError::Input {
+                    message: format!("module requirements form a cycle: {}", path.join(" -> ")),
+                    help: "break the cycle in the `requires:` lists of the catalog (modules/*.yaml)"
+                        .into(),
+                })
+            }
+        }
+    }
+
+    fn placement(
+        &self,
+        module: &Module,
+        spec: Option<&ModuleSpec>,
+        planes: &[Plane],
+    ) -> Result<Vec<String>, ResolveError> {
+        if module.name == SECURE_CORE {
+            return Ok(planes.iter().map(|plane| plane.name.clone()).collect());
+        }
+        let chosen: Vec<&Spanned<String>> = match spec {
+            Some(spec) => match (&spec.plane, &spec.planes) {
+                (Some(_), Some(planes)) => {
+                    let at = planes.first().map_or(spec.name.referenced, |p| p.referenced);
+                    return self.fail(
+                        at,
+                        format!("module `{}` sets both `plane` and `planes`", module.name),
+                        "keep one of them".into(),
+                    );
+                }
+                (Some(plane), None) => vec![plane],
+                (None, Some(planes)) => planes.iter().collect(),
+                (None, None) => Vec::new(),
+            },
+            None => Vec::new(),
+        };
+        if chosen.is_empty() {
+            let home = module.home.expect("validated: installable modules have a home");
+            let placed: Vec<String> = planes
+                .iter()
+                .filter(|plane| plane.plane_type == home)
+                .map(|plane| plane.name.clone())
+                .collect();
+            if placed.is_empty() {
+                let at = spec.map_or(Location::UNKNOWN, |spec| spec.name.referenced);
+                return self.fail(
+                    at,
+                    format!(
+                        "module `{}` lives on a {home} plane, and the topology has none",
+                        module.name
+                    ),
+                    format!(
+                        "add a plane of type {home}, or place the module with `planes:` on one of type {}",
+                        type_list(&module.allowed_planes)
+                    ),
+                );
+            }
+            return Ok(placed);
+        }
+        let mut placed = Vec::new();
+        for name in chosen {
+            let Some(plane) = planes.iter().find(|plane| plane.name == name.value) else {
+                return self.unknown_plane(name, planes, "planes");
+            };
+            if !module.allowed_planes.contains(&plane.plane_type) {
+                return self.fail(
+                    name.referenced,
+                    format!(
+                        "module `{}` cannot run on plane `{}`: it is a {} plane",
+                        module.name, plane.name, plane.plane_type
+                    ),
+                    format!(
+                        "`{}` runs on {} planes",
+                        module.name,
+                        type_list(&module.allowed_planes)
+                    ),
+                );
+            }
+            if !placed.contains(&plane.name) {
+                placed.push(plane.name.clone());
+            }
+        }
+        Ok(placed)
+    }
+
+    fn options(
+        &self,
+        module: &Module,
+        spec: Option<&ModuleSpec>,
+    ) -> Result<BTreeMap<String, Value>, ResolveError> {
+        let mut options: BTreeMap<String, Value> = module
+            .options
+            .iter()
+            .map(|(name, option)| (name.clone(), option.default.clone()))
+            .collect();
+        let Some(spec) = spec else {
+            return Ok(options);
+        };
+        for (name, value) in &spec.options {
+            let Some(option) = module.options.get(name) else {
+                let names: Vec<&str> = module.options.keys().map(String::as_str).collect();
+                let hint = did_you_mean(name, names.iter().copied())
+                    .map(|close| format!("did you mean `{close}`? "))
+                    .unwrap_or_default();
+                return self.fail(
+                    value.referenced,
+                    format!("module `{}` has no option `{name}`", module.name),
+                    if names.is_empty() {
+                        format!("`{}` takes no options", module.name)
+                    } else {
+                        format!("{hint}its options are: {}", names.join(", "))
+                    },
+                );
+            };
+            if !option.one_of.is_empty() && !option.one_of.contains(&value.value) {
+                return self.fail(
+                    value.referenced,
+                    format!(
+                        "option `{name}` of module `{}` cannot be {}",
+                        module.name, value.value
+                    ),
+                    format!(
+                        "use one of: {}",
+                        option
+                            .one_of
+                            .iter()
+                            .map(Value::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+            }
+            if !same_type(&option.default, &value.value) {
+                return self.fail(
+                    value.referenced,
+                    format!(
+                        "option `{name}` of module `{}` must be a {}, not {}",
+                        module.name,
+                        type_name(&option.default),
+                        value.value
+                    ),
+                    format!("{}; default: {}", option.description, option.default),
+                );
+            }
+            options.insert(name.clone(), value.value.clone());
+        }
+        Ok(options)
+    }
+}
+
+/// Asked modules that (transitively) require `name`.
+fn resolved_requirers(
+    modules: &BTreeMap<String, Module>,
+    asked: &BTreeMap<String, &ModuleSpec>,
+    name: &str,
+) -> Vec<String> {
+    asked
+        .keys()
+        .filter(|asked| {
+            let mut queue = vec![asked.as_str()];
+            let mut seen = BTreeSet::new();
+            while let Some(next) = queue.pop() {
+                if !seen.insert(next) {
+                    continue;
+                }
+                for required in &modules[next].requires {
+                    if required == name {
+                        return true;
+                    }
+                    queue.push(required);
+                }
+            }
+            false
+        })
+        .cloned()
+        .collect()
+}
+
+/// The shortest cycle through `start`, as the modules along it, `start` repeated at the end.
+fn cycle_path<'a>(graph: &DiGraphMap<&'a str, ()>, start: &'a str) -> Vec<&'a str> {
+    let mut parent: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut queue = std::collections::VecDeque::from([start]);
+    while let Some(node) = queue.pop_front() {
+        for next in graph.neighbors(node) {
+            if next == start {
+                let mut path = vec![start];
+                let mut current = node;
+                while current != start {
+                    path.push(current);
+                    current = parent[current];
+                }
+                path.push(start);
+                let last = path.len() - 1;
+                path[1..last].reverse();
+                return path;
+            }
+            if !parent.contains_key(next) {
+                parent.insert(next, node);
+                queue.push_back(next);
+            }
+        }
+    }
+    vec![start, start]
+}
+
+fn is_dns_label(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    !name.is_empty()
+        && name.len() <= 63
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+        && bytes[0] != b'-'
+        && bytes[bytes.len() - 1] != b'-'
+}
+
+fn type_list(types: &[PlaneType]) -> String {
+    types
+        .iter()
+        .map(|plane_type| plane_type.as_str())
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+fn same_type(a: &Value, b: &Value) -> bool {
+    std::mem::discriminant(a) == std::mem::discriminant(b)
+        || (a.is_number() && b.is_number())
+        || a.is_null()
+}
+
+fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "list",
+        Value::Object(_) => "mapping",
+    }
+}

@@ -1,0 +1,291 @@
+//! Test support: one shared sandbox (tests/sandbox/sandbox, docs/sandbox.md) per test binary.
+//!
+//! The first call to [`sandbox()`] builds the sandbox binaries if needed (tests/sandbox/build.sh,
+//! cached outside target/), then brings up clusters `cp`, `dp1` and `obs` (kubeconfig contexts of
+//! the same names) with 2 KWOK nodes each, a loopback OCI registry holding every stand-in chart and
+//! a loopback manifest server. Every test shares it; use your own namespaces.
+//!
+//! It is torn down when the test process exits, however it exits: a watchdog process in its own
+//! process group (so a terminal Ctrl-C does not kill it first) waits for this process to go away
+//! and then runs `sandbox down`.
+//!
+//! Environment:
+//! - `CHOREOCTL_TEST_SANDBOX=<name>`: use the already running sandbox `<name>` (e.g. a developer's
+//!   `tests/sandbox/sandbox up --name dev`) and leave it running afterwards.
+//! - `CHOREOCTL_SANDBOX_HOME`, `CHOREOCTL_SANDBOX_CACHE`: passed through to the scripts.
+//!
+//! Nothing here skips: if the sandbox cannot be built or started, the test panics with the reason.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::LazyLock;
+use std::time::Duration;
+
+/// The contexts (= cluster names) the shared sandbox provides.
+pub const CONTEXTS: [&str; 3] = ["cp", "dp1", "obs"];
+/// Simulated nodes per cluster.
+pub const NODES: usize = 2;
+
+/// A running sandbox.
+#[derive(Debug)]
+pub struct Sandbox {
+    /// Sandbox name (`tests/sandbox/sandbox ... --name <name>`).
+    pub name: String,
+    /// State directory of the sandbox.
+    pub dir: PathBuf,
+    /// The one kubeconfig, one context per cluster.
+    pub kubeconfig: PathBuf,
+    /// Context names, which are also the cluster names: `cp`, `dp1`, `obs`.
+    pub contexts: Vec<String>,
+    /// Loopback registry, `127.0.0.1:PORT` (plain HTTP).
+    pub registry: String,
+    /// Chart mirror holding every stand-in chart: `oci://127.0.0.1:PORT/choreo`.
+    pub mirror: String,
+    /// Stand-in manifests over plain HTTP: `http://127.0.0.1:PORT2`
+    /// (e.g. `{manifests}/gateway-api/v1.5.1/standard-install.yaml`).
+    pub manifests: String,
+    /// Directory with helm, kubectl, kwokctl, ... (the built binaries).
+    pub bin_dir: PathBuf,
+    /// The helm binary built from helm.sh/helm/v3 (use it, not one on PATH).
+    pub helm: PathBuf,
+    /// kubectl from the same Kubernetes release as the clusters.
+    pub kubectl: PathBuf,
+    /// Everything `sandbox env` exports (KUBECONFIG, PATH, CHOREOCTL_SANDBOX_*, HELM_*).
+    pub env: BTreeMap<String, String>,
+    owned: bool,
+}
+
+static SANDBOX: LazyLock<Sandbox> = LazyLock::new(start);
+
+/// The shared sandbox, started on first use.
+pub fn sandbox() -> &'static Sandbox {
+    &SANDBOX
+}
+
+/// Repository root.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn script(name: &str) -> PathBuf {
+    repo_root().join("tests/sandbox").join(name)
+}
+
+fn run_checked(cmd: &mut Command, what: &str) -> String {
+    let out = cmd
+        .stderr(Stdio::inherit())
+        .output()
+        .unwrap_or_else(|e| panic!("sandbox: cannot run {what}: {e}"));
+    assert!(out.status.success(), "sandbox: {what} failed ({}); see the output above", out.status);
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+fn start() -> Sandbox {
+    // Built tools: build.sh is a cache hit when nothing changed; otherwise it builds (never skip).
+    let bin = run_checked(&mut Command::new(script("build.sh")), "tests/sandbox/build.sh");
+    let bin_dir = PathBuf::from(bin.trim());
+
+    let (name, owned) = match std::env::var("CHOREOCTL_TEST_SANDBOX") {
+        Ok(n) if !n.is_empty() => (n, false),
+        _ => (format!("it-{}", std::process::id()), true),
+    };
+
+    if owned {
+        // Register the teardown before `up`, so even a failed or interrupted `up` is cleaned.
+        spawn_watchdog(&name);
+        let clusters = CONTEXTS.join(",");
+        eprintln!("sandbox: bringing up '{name}' ({clusters}, {NODES} nodes each)");
+        run_checked(
+            Command::new(script("sandbox"))
+                .args(["up", "--name", &name, "--clusters", &clusters, "--nodes", &NODES.to_string()])
+                .stdout(Stdio::inherit()),
+            "tests/sandbox/sandbox up",
+        );
+    }
+
+    let env_out = run_checked(
+        Command::new(script("sandbox")).args(["env", "--name", &name]),
+        "tests/sandbox/sandbox env",
+    );
+    let env = parse_exports(&env_out);
+    let get = |k: &str| -> String {
+        env.get(k).cloned().unwrap_or_else(|| panic!("sandbox env does not export {k}:\n{env_out}"))
+    };
+    let sb_bin = PathBuf::from(get("CHOREOCTL_SANDBOX_BIN"));
+    let contexts: Vec<String> = get("CHOREOCTL_SANDBOX_CONTEXTS").split(',').map(str::to_owned).collect();
+    for c in CONTEXTS {
+        assert!(contexts.iter().any(|x| x == c), "sandbox '{name}' has no context {c} (has {contexts:?})");
+    }
+    let mut env = env;
+    let path = format!("{}:{}", sb_bin.display(), std::env::var("PATH").unwrap_or_default());
+    env.insert("PATH".into(), path);
+    if sb_bin != bin_dir {
+        eprintln!("sandbox: note: '{name}' runs binaries from {} (current build: {})", sb_bin.display(), bin_dir.display());
+    }
+    Sandbox {
+        dir: PathBuf::from(get("CHOREOCTL_SANDBOX_DIR")),
+        kubeconfig: PathBuf::from(get("KUBECONFIG")),
+        contexts,
+        registry: get("CHOREOCTL_SANDBOX_REGISTRY"),
+        mirror: get("CHOREOCTL_SANDBOX_MIRROR"),
+        manifests: get("CHOREOCTL_SANDBOX_MANIFESTS"),
+        helm: sb_bin.join("helm"),
+        kubectl: sb_bin.join("kubectl"),
+        bin_dir: sb_bin,
+        env,
+        name,
+        owned,
+    }
+}
+
+/// Parses `export K='V' [K2='V2' ...]` lines as printed by `sandbox env`.
+fn parse_exports(text: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for line in text.lines() {
+        let Some(rest) = line.strip_prefix("export ") else { continue };
+        let mut s = rest;
+        while let Some(eq) = s.find('=') {
+            let key = s[..eq].trim().to_owned();
+            let after = &s[eq + 1..];
+            let (value, tail) = if let Some(q) = after.strip_prefix('\'') {
+                let end = q.find('\'').expect("closing quote");
+                (q[..end].to_owned(), &q[end + 1..])
+            } else {
+                let end = after.find(' ').unwrap_or(after.len());
+                (after[..end].to_owned(), &after[end..])
+            };
+            // `PATH='bin':"$PATH"` is handled by the caller; keep only plain values.
+            if !tail.starts_with(':') {
+                out.insert(key, value);
+            }
+            s = tail.split_once(' ').map_or("", |(_, t)| t);
+        }
+    }
+    out
+}
+
+fn spawn_watchdog(name: &str) {
+    let parent = std::process::id();
+    let sandbox = script("sandbox");
+    let log = std::env::temp_dir().join(format!("choreoctl-sandbox-{name}-down.log"));
+    let sh = format!(
+        "trap '' INT HUP TERM; while kill -0 {parent} 2>/dev/null; do sleep 1; done; \
+         exec '{}' down --name '{name}' >'{}' 2>&1",
+        sandbox.display(),
+        log.display()
+    );
+    Command::new("sh")
+        .args(["-c", &sh])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .expect("sandbox: cannot spawn the teardown watchdog");
+}
+
+impl Sandbox {
+    /// A kube client for one context. Build one per test (a client belongs to the tokio runtime
+    /// it was created on, and every `#[tokio::test]` has its own).
+    pub async fn client(&self, context: &str) -> kube::Client {
+        let kubeconfig = kube::config::Kubeconfig::read_from(&self.kubeconfig)
+            .unwrap_or_else(|e| panic!("reading {}: {e}", self.kubeconfig.display()));
+        let options = kube::config::KubeConfigOptions { context: Some(context.to_owned()), ..Default::default() };
+        let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+            .await
+            .unwrap_or_else(|e| panic!("kubeconfig context {context}: {e}"));
+        kube::Client::try_from(config).unwrap_or_else(|e| panic!("client for {context}: {e}"))
+    }
+
+    /// A command with the sandbox environment (KUBECONFIG, PATH with the built tools first,
+    /// CHOREOCTL_SANDBOX_*, HELM_* homes inside the sandbox).
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.envs(&self.env);
+        cmd
+    }
+
+    /// `helm` (the built one) with the sandbox environment.
+    pub fn helm(&self) -> Command {
+        self.command(&self.helm)
+    }
+
+    /// `kubectl --context <context>` with the sandbox environment.
+    pub fn kubectl(&self, context: &str) -> Command {
+        let mut cmd = self.command(&self.kubectl);
+        cmd.args(["--context", context]);
+        cmd
+    }
+
+    /// The OCI reference of a stand-in chart in the mirror, e.g. `oci://127.0.0.1:PORT/choreo/thunder`.
+    pub fn chart(&self, name: &str) -> String {
+        format!("{}/{name}", self.mirror)
+    }
+
+    /// Path of a stand-in chart's source directory (tests/charts/<name>).
+    pub fn chart_dir(name: &str) -> PathBuf {
+        repo_root().join("tests/charts").join(name)
+    }
+
+    /// Whether this process started the sandbox (and its watchdog will tear it down).
+    pub fn owned(&self) -> bool {
+        self.owned
+    }
+}
+
+/// Runs a command, panics with its output unless it succeeds; returns stdout.
+pub fn run(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed ({}):\n--- stdout\n{}\n--- stderr\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Polls `f` every 250 ms until it returns `Some`, or panics after `timeout` with `what`.
+pub async fn eventually<T, F, Fut>(timeout: Duration, what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// True if `path` exists and is executable (used by tests that check the built tools).
+pub fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    path.metadata().map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_exports;
+
+    #[test]
+    fn parses_sandbox_env_output() {
+        let env = parse_exports(
+            "export KUBECONFIG='/x/kubeconfig'\nexport PATH='/bin dir':\"$PATH\"\n\
+             export HELM_CACHE_HOME='/h/c' HELM_CONFIG_HOME='/h/cfg' HELM_DATA_HOME='/h/d'\n",
+        );
+        assert_eq!(env["KUBECONFIG"], "/x/kubeconfig");
+        assert!(!env.contains_key("PATH"));
+        assert_eq!(env["HELM_CACHE_HOME"], "/h/c");
+        assert_eq!(env["HELM_CONFIG_HOME"], "/h/cfg");
+        assert_eq!(env["HELM_DATA_HOME"], "/h/d");
+    }
+}
