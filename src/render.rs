@@ -8,7 +8,7 @@ use serde_json::Value;
 
 /// A template failed to render.
 #[derive(Debug, thiserror::Error, Diagnostic)]
-#[error("templates/{template}:{line}: {message}")]
+#[error("templates/{template}{}: {message}", line_suffix(*.line))]
 #[diagnostic(help(
     "fix the template, or the profile value it reads; `choreoctl render` shows the context"
 ))]
@@ -19,6 +19,14 @@ pub struct RenderError {
     pub line: usize,
     /// What went wrong.
     pub message: String,
+}
+
+fn line_suffix(line: usize) -> String {
+    if line == 0 {
+        String::new()
+    } else {
+        format!(":{line}")
+    }
 }
 
 /// Renders catalog templates. One environment serves a whole plan.
@@ -51,11 +59,7 @@ impl Renderer {
         if text.trim().is_empty() {
             return Ok(Value::Object(serde_json::Map::new()));
         }
-        serde_saphyr::from_str(&text).map_err(|error| RenderError {
-            template: template.to_string(),
-            line: 0,
-            message: format!("rendered output is not valid YAML: {}", error.without_snippet()),
-        })
+        serde_saphyr::from_str(&text).map_err(|error| invalid_output(template, &text, &error))
     }
 
     /// Renders `template` and parses it as a stream of YAML documents (a manifest).
@@ -66,11 +70,7 @@ impl Renderer {
     ) -> Result<Vec<Value>, RenderError> {
         let text = self.text(template, context)?;
         let documents: Vec<Value> =
-            serde_saphyr::from_multiple(&text).map_err(|error| RenderError {
-                template: template.to_string(),
-                line: 0,
-                message: format!("rendered manifest is not valid YAML: {}", error.without_snippet()),
-            })?;
+            serde_saphyr::from_multiple(&text).map_err(|error| invalid_output(template, &text, &error))?;
         Ok(documents.into_iter().filter(|doc| !doc.is_null()).collect())
     }
 
@@ -102,6 +102,8 @@ pub fn check_expression(expression: &str) -> Result<(), String> {
 fn strict_environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // Templates produce YAML; quoting is explicit (`| to_json`), never automatic.
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     env.set_syntax(
         minijinja::syntax::SyntaxConfig::builder()
             .trim_blocks(true)
@@ -113,6 +115,20 @@ fn strict_environment() -> Environment<'static> {
         serde_json::to_string(&value).unwrap_or_default()
     });
     env
+}
+
+/// The rendered text is not YAML: quote the offending rendered line.
+fn invalid_output(template: &str, text: &str, error: &serde_saphyr::Error) -> RenderError {
+    let error = error.without_snippet();
+    let rendered_line = error
+        .location()
+        .and_then(|location| text.lines().nth((location.line() as usize).saturating_sub(1)))
+        .unwrap_or("");
+    RenderError {
+        template: template.to_string(),
+        line: 0,
+        message: format!("rendered output is not valid YAML ({error}); rendered line: `{rendered_line}`"),
+    }
 }
 
 fn render_error(template: &str, error: &minijinja::Error) -> RenderError {

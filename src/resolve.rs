@@ -496,17 +496,31 @@ impl Resolver<'_> {
                 queue.push(required);
             }
         }
-        match petgraph::algo::toposort(&graph, None) {
-            Ok(order) => Ok(order.into_iter().map(str::to_string).collect()),
-            Err(cycle) => {
-                let path = cycle_path(&graph, cycle.node_id());
-                Err(ResolveError::Input {
-                    message: format!("module requirements form a cycle: {}", path.join(" -> ")),
-                    help: "break the cycle in the `requires:` lists of the catalog (modules/*.yaml)"
-                        .into(),
-                })
-            }
+        if let Err(cycle) = petgraph::algo::toposort(&graph, None) {
+            let path = cycle_path(&graph, cycle.node_id());
+            return Err(ResolveError::Input {
+                message: format!("module requirements form a cycle: {}", path.join(" -> ")),
+                help: "break the cycle in the `requires:` lists of the catalog (modules/*.yaml)"
+                    .into(),
+            });
         }
+        // Acyclic: emit, among the modules whose requirements are done, the earliest adoption
+        // stage first (then by name), so plans read in the order platforms grow.
+        let mut order: Vec<String> = Vec::new();
+        while order.len() < graph.node_count() {
+            let next = graph
+                .nodes()
+                .filter(|name| !order.iter().any(|done| done == name))
+                .filter(|name| {
+                    graph
+                        .neighbors_directed(name, petgraph::Direction::Incoming)
+                        .all(|before| order.iter().any(|done| done == before))
+                })
+                .min_by_key(|name| (self.catalog.modules[*name].stage, *name))
+                .expect("an acyclic graph always has a ready node");
+            order.push(next.to_string());
+        }
+        Ok(order)
     }
 
     fn placement(

@@ -107,8 +107,6 @@ pub struct OptionSpec {
 pub enum Each {
     /// Every plane the module is placed on.
     Home,
-    /// Once per cluster (kubeconfig context) among the module's planes.
-    Cluster,
     /// Every plane served by the module's planes (observability collectors).
     Served,
     /// The control plane, once.
@@ -137,6 +135,10 @@ pub struct StepSpec {
     pub id: String,
     /// Which planes the step is instantiated for.
     pub each: Each,
+    /// Keep only the first plane of each cluster (kubeconfig context): for per-cluster
+    /// prerequisites shared by co-located planes.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub per_cluster: bool,
     /// Limit `each` to planes of these types.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub plane_types: Vec<PlaneType>,

@@ -57,7 +57,9 @@ pub fn list(catalog: &Catalog, printer: &Printer) -> anyhow::Result<()> {
             table_rows.push(vec![
                 row.name.to_string(),
                 row.stage.to_string(),
-                row.home.unwrap_or("all").to_string(),
+                row.home
+                    .unwrap_or(if row.name == SECURE_CORE { "all" } else { "-" })
+                    .to_string(),
                 level(&row.editions[&Edition::Cilium]),
                 level(&row.editions[&Edition::Generic]),
                 row.title.to_string(),

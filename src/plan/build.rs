@@ -95,14 +95,8 @@ impl<'a> Builder<'a> {
             spec.plane_types.is_empty() || spec.plane_types.contains(&plane.plane_type)
         };
         let home = module.planes.iter().map(|name| self.plane(name));
-        match spec.each {
+        let planes: Vec<&'a Plane> = match spec.each {
             Each::Home => home.filter(keep).collect(),
-            Each::Cluster => {
-                let mut seen = BTreeSet::new();
-                home.filter(keep)
-                    .filter(|plane| seen.insert(plane.cluster_key()))
-                    .collect()
-            }
             Each::Served => {
                 let mut names: Vec<&str> = Vec::new();
                 for plane in home {
@@ -115,7 +109,15 @@ impl<'a> Builder<'a> {
                 names.into_iter().map(|name| self.plane(name)).filter(keep).collect()
             }
             Each::Control => vec![self.control()],
+        };
+        if !spec.per_cluster {
+            return planes;
         }
+        let mut seen = BTreeSet::new();
+        planes
+            .into_iter()
+            .filter(|plane| seen.insert(plane.cluster_key()))
+            .collect()
     }
 
     /// Earlier instances of `module/step` closest to `subject`: the same plane, else the same

@@ -83,6 +83,7 @@ fn plane_json(plane: &Plane) -> serde_json::Value {
         "name": plane.name,
         "type": plane.plane_type.as_str(),
         "context": plane.context,
+        "kubeconfig": plane.kubeconfig,
         "serves": plane.serves,
     })
 }

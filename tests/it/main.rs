@@ -1,2 +1,5 @@
 //! The single integration-test binary of choreoctl (DESIGN.md §9).
 //! Each area of the product is a module below.
+
+mod sandbox;
+mod smoke;
