@@ -43,6 +43,15 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whether the reader of our output went away (`choreoctl plan | head`): not an error.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Other(error) if error.chain().any(|cause| {
+            cause
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        }))
+    }
+
     /// The exit code this error ends the process with.
     pub fn exit_code(&self) -> ExitCode {
         match self {

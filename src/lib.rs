@@ -42,6 +42,7 @@ pub fn run() -> i32 {
     install_error_hook();
     match execute(cli) {
         Ok(()) => ExitCode::Success as i32,
+        Err(error) if error.is_broken_pipe() => ExitCode::Success as i32,
         Err(error) => {
             let code = error.exit_code();
             eprintln!("{:?}", miette::Report::new(error));
