@@ -7,7 +7,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Installer for OpenChoreo's modular architecture: lay down the Secure Core (Cilium or
 /// Generic-CNI edition), then grow it module by module and plane by plane.
 #[derive(Debug, Parser)]
-#[command(name = "choreoctl", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "choreoctl",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// Options every command takes.
     #[command(flatten)]

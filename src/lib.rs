@@ -90,7 +90,9 @@ fn execute(cli: Cli) -> Result<(), Error> {
             let files = commands::render::write(&plan, &args.out)?;
             eprintln!("wrote {files} files to {}", args.out.display());
         }
-        Command::Module(ModuleCommand::List) => commands::catalog_info::list(&catalog()?, &printer)?,
+        Command::Module(ModuleCommand::List) => {
+            commands::catalog_info::list(&catalog()?, &printer)?
+        }
         Command::Module(ModuleCommand::Info { name }) => {
             commands::catalog_info::info(&catalog()?, name, &printer)?;
         }

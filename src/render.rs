@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use minijinja::{Environment, UndefinedBehavior};
 use miette::Diagnostic;
+use minijinja::{Environment, UndefinedBehavior};
 use serde_json::Value;
 
 /// A template failed to render.
@@ -69,8 +69,8 @@ impl Renderer {
         context: &minijinja::Value,
     ) -> Result<Vec<Value>, RenderError> {
         let text = self.text(template, context)?;
-        let documents: Vec<Value> =
-            serde_saphyr::from_multiple(&text).map_err(|error| invalid_output(template, &text, &error))?;
+        let documents: Vec<Value> = serde_saphyr::from_multiple(&text)
+            .map_err(|error| invalid_output(template, &text, &error))?;
         Ok(documents.into_iter().filter(|doc| !doc.is_null()).collect())
     }
 
@@ -122,12 +122,17 @@ fn invalid_output(template: &str, text: &str, error: &serde_saphyr::Error) -> Re
     let error = error.without_snippet();
     let rendered_line = error
         .location()
-        .and_then(|location| text.lines().nth((location.line() as usize).saturating_sub(1)))
+        .and_then(|location| {
+            text.lines()
+                .nth((location.line() as usize).saturating_sub(1))
+        })
         .unwrap_or("");
     RenderError {
         template: template.to_string(),
         line: 0,
-        message: format!("rendered output is not valid YAML ({error}); rendered line: `{rendered_line}`"),
+        message: format!(
+            "rendered output is not valid YAML ({error}); rendered line: `{rendered_line}`"
+        ),
     }
 }
 
@@ -173,7 +178,10 @@ mod tests {
     #[test]
     fn deep_merge_merges_maps_and_replaces_leaves_and_lists() {
         let mut base = json!({"a": {"b": 1, "c": [1, 2]}, "d": "x"});
-        deep_merge(&mut base, &json!({"a": {"c": [3], "e": true}, "d": {"f": 1}}));
+        deep_merge(
+            &mut base,
+            &json!({"a": {"c": [3], "e": true}, "d": {"f": 1}}),
+        );
         assert_eq!(
             base,
             json!({"a": {"b": 1, "c": [3], "e": true}, "d": {"f": 1}})
@@ -192,6 +200,10 @@ mod tests {
             .unwrap_err();
         assert_eq!(error.template, "m/values.yaml.j2");
         assert_eq!(error.line, 2);
-        assert!(error.to_string().starts_with("templates/m/values.yaml.j2:2:"));
+        assert!(
+            error
+                .to_string()
+                .starts_with("templates/m/values.yaml.j2:2:")
+        );
     }
 }

@@ -203,7 +203,10 @@ impl Resolver<'_> {
             Some(release) => Ok(release.clone()),
             None => self.fail(
                 version.referenced,
-                format!("OpenChoreo release `{}` is not in the catalog", version.value),
+                format!(
+                    "OpenChoreo release `{}` is not in the catalog",
+                    version.value
+                ),
                 format!(
                     "use one of: {}",
                     self.catalog
@@ -237,17 +240,19 @@ impl Resolver<'_> {
                     "give every plane its own name".into(),
                 );
             }
-            let contexts = kubeconfigs
-                .entry(spec.kubeconfig.clone())
-                .or_insert_with(|| match &spec.kubeconfig {
-                    Some(path) => kubeconfig::read(Some(Path::new(path))),
-                    None => kubeconfig::read(self.default_kubeconfig),
-                });
+            let contexts =
+                kubeconfigs
+                    .entry(spec.kubeconfig.clone())
+                    .or_insert_with(|| match &spec.kubeconfig {
+                        Some(path) => kubeconfig::read(Some(Path::new(path))),
+                        None => kubeconfig::read(self.default_kubeconfig),
+                    });
             let context = match (&spec.context, contexts.as_ref()) {
                 (Some(context), Some(contexts)) if !contexts.names.contains(&context.value) => {
-                    let hint = did_you_mean(&context.value, contexts.names.iter().map(String::as_str))
-                        .map(|close| format!("did you mean `{close}`? "))
-                        .unwrap_or_default();
+                    let hint =
+                        did_you_mean(&context.value, contexts.names.iter().map(String::as_str))
+                            .map(|close| format!("did you mean `{close}`? "))
+                            .unwrap_or_default();
                     return self.fail(
                         context.referenced,
                         format!(
@@ -287,9 +292,15 @@ impl Resolver<'_> {
                         .iter()
                         .find(|spec| spec.name.value == second.name)
                         .map_or(Location::UNKNOWN, |spec| spec.plane_type.referenced),
-                    format!("more than one control plane (`{}` and `{}`)", controls[0].name, second.name),
+                    format!(
+                        "more than one control plane (`{}` and `{}`)",
+                        controls[0].name, second.name
+                    ),
                 ),
-                None => (Location::UNKNOWN, format!("{}: no control plane", self.source.name)),
+                None => (
+                    Location::UNKNOWN,
+                    format!("{}: no control plane", self.source.name),
+                ),
             };
             return self.fail(
                 at,
@@ -308,9 +319,8 @@ impl Resolver<'_> {
         spec: &crate::profile::model::PlaneSpec,
         planes: &[Plane],
     ) -> Result<Vec<String>, ResolveError> {
-        let servable = |plane: &Plane| {
-            matches!(plane.plane_type, PlaneType::Data | PlaneType::Workflow)
-        };
+        let servable =
+            |plane: &Plane| matches!(plane.plane_type, PlaneType::Data | PlaneType::Workflow);
         let Some(serves) = &spec.serves else {
             return Ok(if spec.plane_type.value == PlaneType::Observability {
                 planes
@@ -323,7 +333,9 @@ impl Resolver<'_> {
             });
         };
         if spec.plane_type.value != PlaneType::Observability {
-            let at = serves.first().map_or(spec.name.referenced, |s| s.referenced);
+            let at = serves
+                .first()
+                .map_or(spec.name.referenced, |s| s.referenced);
             return self.fail(
                 at,
                 format!(
@@ -395,7 +407,10 @@ impl Resolver<'_> {
                 return self.fail(
                     name.referenced,
                     format!("unknown module `{}`", name.value),
-                    format!("{hint}modules: {} (see `choreoctl module list`)", names.join(", ")),
+                    format!(
+                        "{hint}modules: {} (see `choreoctl module list`)",
+                        names.join(", ")
+                    ),
                 );
             };
             if module.name == SECURE_CORE {
@@ -535,7 +550,9 @@ impl Resolver<'_> {
         let chosen: Vec<&Spanned<String>> = match spec {
             Some(spec) => match (&spec.plane, &spec.planes) {
                 (Some(_), Some(planes)) => {
-                    let at = planes.first().map_or(spec.name.referenced, |p| p.referenced);
+                    let at = planes
+                        .first()
+                        .map_or(spec.name.referenced, |p| p.referenced);
                     return self.fail(
                         at,
                         format!("module `{}` sets both `plane` and `planes`", module.name),
@@ -549,7 +566,9 @@ impl Resolver<'_> {
             None => Vec::new(),
         };
         if chosen.is_empty() {
-            let home = module.home.expect("validated: installable modules have a home");
+            let home = module
+                .home
+                .expect("validated: installable modules have a home");
             let placed: Vec<String> = planes
                 .iter()
                 .filter(|plane| plane.plane_type == home)
@@ -750,5 +769,315 @@ fn type_name(value: &Value) -> &'static str {
         Value::String(_) => "string",
         Value::Array(_) => "list",
         Value::Object(_) => "mapping",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::load::parse;
+
+    const NO_KUBECONFIG: &str = "/nonexistent/choreoctl-test-kubeconfig";
+
+    fn resolve_yaml(yaml: &str) -> Result<Resolved, ResolveError> {
+        let catalog = Catalog::embedded().expect("embedded catalog loads");
+        resolve_with(&catalog, yaml)
+    }
+
+    fn resolve_with(catalog: &Catalog, yaml: &str) -> Result<Resolved, ResolveError> {
+        let source = SourceFile::new("test.yaml", yaml);
+        let profile = parse(&source).expect("test profile parses");
+        resolve(
+            catalog,
+            &LoadedProfile { profile, source },
+            Some(Path::new(NO_KUBECONFIG)),
+        )
+    }
+
+    fn profile(edition: &str, planes: &str, modules: &str) -> String {
+        format!(
+            "apiVersion: choreoctl.openchoreo.dev/v1alpha1\nkind: Profile\nmetadata: {{name: t}}\n\
+             spec:\n  edition: {edition}\n  planes:\n{planes}  modules:\n{modules}"
+        )
+    }
+
+    const TOPOLOGY: &str = "    - {name: control, type: control, context: cp}\n\
+        \x20   - {name: eu, type: data, context: eu}\n\
+        \x20   - {name: us, type: data, context: us}\n\
+        \x20   - {name: ci, type: workflow, context: cp}\n\
+        \x20   - {name: obs, type: observability, context: obs, serves: [eu]}\n";
+
+    fn message(error: ResolveError) -> String {
+        match error {
+            ResolveError::At(located) => {
+                format!("{} | {}", located, located.help.clone().unwrap_or_default())
+            }
+            ResolveError::Input { message, help } => format!("{message} | {help}"),
+        }
+    }
+
+    fn module<'a>(resolved: &'a Resolved, name: &str) -> &'a ResolvedModule {
+        resolved
+            .modules
+            .iter()
+            .find(|module| module.name == name)
+            .unwrap_or_else(|| panic!("module {name} resolved"))
+    }
+
+    #[test]
+    fn requirements_are_added_transitively_and_ordered_first() {
+        let resolved =
+            resolve_yaml(&profile("cilium", TOPOLOGY, "    - name: automate\n")).unwrap();
+        let names: Vec<&str> = resolved.modules.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["secure-core", "build", "automate"]);
+        assert_eq!(module(&resolved, "build").required_by, ["automate"]);
+        assert!(module(&resolved, "automate").required_by.is_empty());
+    }
+
+    #[test]
+    fn guard_on_generic_is_refused_with_the_way_out() {
+        let error = resolve_yaml(&profile("generic", TOPOLOGY, "    - name: guard\n")).unwrap_err();
+        let text = message(error);
+        assert!(text.contains("test.yaml:13:"), "{text}");
+        assert!(
+            text.contains(
+                "Guard needs the Cilium edition; run `choreoctl migrate generic-to-cilium` first"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn observe_level_and_features_follow_the_edition() {
+        let modules = "    - name: observe\n";
+        let cilium = resolve_yaml(&profile("cilium", TOPOLOGY, modules)).unwrap();
+        let generic = resolve_yaml(&profile("generic", TOPOLOGY, modules)).unwrap();
+        assert_eq!(module(&cilium, "observe").level, SupportLevel::Advanced);
+        assert!(
+            module(&cilium, "observe")
+                .features
+                .contains(&"tracing".to_string())
+        );
+        assert_eq!(module(&generic, "observe").level, SupportLevel::Common);
+        assert_eq!(module(&generic, "observe").features, ["logs", "metrics"]);
+    }
+
+    #[test]
+    fn planned_modules_are_reported_not_dropped() {
+        let resolved =
+            resolve_yaml(&profile("cilium", TOPOLOGY, "    - name: intelligence\n")).unwrap();
+        assert_eq!(resolved.planned.len(), 1);
+        assert_eq!(resolved.planned[0].name, "intelligence");
+        assert!(resolved.modules.iter().all(|m| m.name != "intelligence"));
+    }
+
+    #[test]
+    fn default_placement_is_every_plane_of_the_home_type() {
+        let resolved = resolve_yaml(&profile("cilium", TOPOLOGY, "    - name: elastic\n")).unwrap();
+        assert_eq!(module(&resolved, "elastic").planes, ["eu", "us"]);
+        let placed = resolve_yaml(&profile(
+            "cilium",
+            TOPOLOGY,
+            "    - {name: elastic, planes: [us]}\n",
+        ))
+        .unwrap();
+        assert_eq!(module(&placed, "elastic").planes, ["us"]);
+    }
+
+    #[test]
+    fn elastic_only_on_data_planes() {
+        let error = resolve_yaml(&profile(
+            "cilium",
+            TOPOLOGY,
+            "    - {name: elastic, plane: ci}\n",
+        ))
+        .unwrap_err();
+        let text = message(error);
+        assert!(
+            text.contains("module `elastic` cannot run on plane `ci`: it is a workflow plane"),
+            "{text}"
+        );
+        assert!(text.contains("runs on data planes"), "{text}");
+    }
+
+    #[test]
+    fn build_may_sit_on_a_data_plane_but_not_on_control() {
+        resolve_yaml(&profile(
+            "cilium",
+            TOPOLOGY,
+            "    - {name: build, plane: eu}\n",
+        ))
+        .unwrap();
+        let error = resolve_yaml(&profile(
+            "cilium",
+            TOPOLOGY,
+            "    - {name: build, plane: control}\n",
+        ))
+        .unwrap_err();
+        assert!(message(error).contains("runs on workflow or data planes"));
+    }
+
+    #[test]
+    fn observability_serves_every_data_and_workflow_plane_by_default() {
+        let planes = "    - {name: control, type: control}\n    - {name: eu, type: data}\n\
+            \x20   - {name: ci, type: workflow}\n    - {name: obs, type: observability}\n";
+        let resolved = resolve_yaml(&profile("generic", planes, "    []\n")).unwrap();
+        let obs = resolved.planes.iter().find(|p| p.name == "obs").unwrap();
+        assert_eq!(obs.serves, ["eu", "ci"]);
+    }
+
+    #[test]
+    fn serves_must_name_data_or_workflow_planes() {
+        let planes = "    - {name: control, type: control}\n    - {name: eu, type: data}\n\
+            \x20   - {name: obs, type: observability, serves: [control]}\n";
+        let text = message(resolve_yaml(&profile("generic", planes, "    []\n")).unwrap_err());
+        assert!(
+            text.contains("a control plane; only data and workflow planes are served"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn home_plane_type_must_exist() {
+        let planes = "    - {name: control, type: control}\n    - {name: eu, type: data}\n";
+        let text =
+            message(resolve_yaml(&profile("cilium", planes, "    - name: observe\n")).unwrap_err());
+        assert!(
+            text.contains("lives on a observability plane, and the topology has none"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn duplicate_planes_and_missing_control_are_errors() {
+        let duplicate = "    - {name: control, type: control}\n    - {name: control, type: data}\n";
+        let text = message(resolve_yaml(&profile("cilium", duplicate, "    []\n")).unwrap_err());
+        assert!(
+            text.contains("test.yaml:8:") && text.contains("duplicate plane name `control`"),
+            "{text}"
+        );
+        let headless = "    - {name: eu, type: data}\n";
+        let text = message(resolve_yaml(&profile("cilium", headless, "    []\n")).unwrap_err());
+        assert!(text.contains("no control plane"), "{text}");
+    }
+
+    #[test]
+    fn options_are_defaulted_and_checked() {
+        let resolved = resolve_yaml(&profile("cilium", TOPOLOGY, "    - name: cd\n")).unwrap();
+        assert_eq!(module(&resolved, "cd").options["engine"], "argocd");
+        let text = message(
+            resolve_yaml(&profile(
+                "cilium",
+                TOPOLOGY,
+                "    - {name: cd, options: {engin: flux}}\n",
+            ))
+            .unwrap_err(),
+        );
+        assert!(
+            text.contains("has no option `engin`") && text.contains("did you mean `engine`?"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn contexts_missing_from_a_readable_kubeconfig_are_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        std::fs::write(
+            &path,
+            "apiVersion: v1\nkind: Config\nclusters:\n- {name: c, cluster: {server: 'https://127.0.0.1:6443'}}\n\
+             users:\n- {name: u, user: {}}\ncontexts:\n- {name: alpha, context: {cluster: c, user: u}}\n\
+             - {name: beta, context: {cluster: c, user: u}}\ncurrent-context: beta\n",
+        )
+        .unwrap();
+        let catalog = Catalog::embedded().unwrap();
+        let yaml = profile(
+            "generic",
+            "    - {name: control, type: control, context: alpah}\n",
+            "    []\n",
+        );
+        let source = SourceFile::new("test.yaml", yaml.as_str());
+        let loaded = LoadedProfile {
+            profile: parse(&source).unwrap(),
+            source,
+        };
+        let text = message(resolve(&catalog, &loaded, Some(&path)).unwrap_err());
+        assert!(
+            text.contains("context `alpah` of plane `control` is not in kubeconfig"),
+            "{text}"
+        );
+        assert!(
+            text.contains("did you mean `alpha`?") && text.contains("alpha, beta"),
+            "{text}"
+        );
+
+        let current = profile(
+            "generic",
+            "    - {name: control, type: control}\n",
+            "    []\n",
+        );
+        let source = SourceFile::new("test.yaml", current.as_str());
+        let loaded = LoadedProfile {
+            profile: parse(&source).unwrap(),
+            source,
+        };
+        let resolved = resolve(&catalog, &loaded, Some(&path)).unwrap();
+        assert_eq!(resolved.planes[0].context.as_deref(), Some("beta"));
+    }
+
+    #[test]
+    fn a_requirement_cycle_prints_its_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        for sub in ["modules", "templates"] {
+            copy_dir(&root.join(sub), &dir.path().join(sub));
+        }
+        for (name, requires) in [
+            ("cd", "[registry]"),
+            ("registry", "[edge]"),
+            ("edge", "[cd]"),
+        ] {
+            let path = dir.path().join(format!("modules/{name}.yaml"));
+            let text = std::fs::read_to_string(&path).unwrap();
+            let text = text.replacen(
+                "\neditions:",
+                &format!("\nrequires: {requires}\neditions:"),
+                1,
+            );
+            std::fs::write(&path, text).unwrap();
+        }
+        let catalog = Catalog::from_dir(dir.path()).unwrap();
+        let planes = "    - {name: control, type: control}\n    - {name: eu, type: data}\n\
+            \x20   - {name: ci, type: workflow}\n";
+        let text = message(
+            resolve_with(&catalog, &profile("cilium", planes, "    - name: edge\n")).unwrap_err(),
+        );
+        assert!(text.contains("module requirements form a cycle:"), "{text}");
+        let cycle = text
+            .split("cycle: ")
+            .nth(1)
+            .unwrap()
+            .split(" |")
+            .next()
+            .unwrap();
+        let path: Vec<&str> = cycle.split(" -> ").collect();
+        assert_eq!(path.len(), 4, "{text}");
+        assert_eq!(path.first(), path.last(), "{text}");
+        for name in ["cd", "registry", "edge"] {
+            assert!(path.contains(&name), "{text}");
+        }
+    }
+
+    fn copy_dir(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let path = entry.unwrap().path();
+            let target = to.join(path.file_name().unwrap());
+            if path.is_dir() {
+                copy_dir(&path, &target);
+            } else {
+                std::fs::copy(&path, &target).unwrap();
+            }
+        }
     }
 }

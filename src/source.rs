@@ -49,11 +49,7 @@ impl SourceFile {
         let mut offset = 0;
         for (index, text) in self.text.split_inclusive('\n').enumerate() {
             if index + 1 == line {
-                let within: usize = text
-                    .chars()
-                    .take(column - 1)
-                    .map(char::len_utf8)
-                    .sum();
+                let within: usize = text.chars().take(column - 1).map(char::len_utf8).sum();
                 return offset + within;
             }
             offset += text.len();

@@ -73,7 +73,10 @@ pub fn load(files: Files, origin: String) -> Result<Catalog, CatalogError> {
             if rest != format!("{}.yaml", release.version) {
                 return Err(CatalogError::invalid(
                     &display,
-                    format!("holds release {} but is not named {0}.yaml", release.version),
+                    format!(
+                        "holds release {} but is not named {0}.yaml",
+                        release.version
+                    ),
                     "name the file after the release it pins",
                 ));
             }

@@ -65,7 +65,9 @@ impl Catalog {
 
     /// The versions table of one OpenChoreo release.
     pub fn release(&self, version: &str) -> Option<&Release> {
-        self.releases.values().find(|release| release.version == version)
+        self.releases
+            .values()
+            .find(|release| release.version == version)
     }
 
     /// A module by name.
@@ -82,5 +84,122 @@ impl Catalog {
             .collect();
         modules.sort_by_key(|module| (module.stage, module.name.clone()));
         modules
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    #[test]
+    fn the_real_catalog_loads_with_every_module_of_the_design() {
+        let catalog = Catalog::embedded().expect("embedded catalog is valid");
+        for name in [
+            "secure-core",
+            "cd",
+            "build",
+            "observe",
+            "edge",
+            "automate",
+            "elastic",
+            "guard",
+            "registry",
+            "vault",
+            "ai-gateway",
+            "intelligence",
+        ] {
+            assert!(catalog.module(name).is_some(), "module {name}");
+        }
+        assert_eq!(catalog.newest_release().version, "1.2.3");
+        for preset in [
+            "single-plane",
+            "multi-plane",
+            "shared-observability",
+            "fully-isolated",
+            "fintech",
+            "saas-startup",
+            "healthcare",
+            "ai-platform",
+        ] {
+            assert!(catalog.presets.contains_key(preset), "preset {preset}");
+        }
+        let on_disk = Catalog::from_dir(Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
+        assert_eq!(on_disk.modules.len(), catalog.modules.len());
+    }
+
+    /// Copies the real catalog, applies `edit` to one module file, loads it.
+    fn load_edited(module: &str, edit: impl Fn(String) -> String) -> Result<Catalog, CatalogError> {
+        let dir = tempfile::tempdir().unwrap();
+        let files = files::from_dir(Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
+        for (path, text) in files {
+            let target = dir.path().join(&path);
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            let text = if path == format!("modules/{module}.yaml") {
+                edit(text)
+            } else {
+                text
+            };
+            std::fs::write(target, text).unwrap();
+        }
+        Catalog::from_dir(dir.path())
+    }
+
+    fn error_text(result: Result<Catalog, CatalogError>) -> String {
+        let error = result.expect_err("catalog must be rejected");
+        format!("{error} {:?}", error)
+    }
+
+    #[test]
+    fn a_dangling_need_names_the_file_and_step() {
+        let text = error_text(load_edited("elastic", |text| {
+            text.replace("needs: [keda]", "needs: [kedda]")
+        }));
+        assert!(text.contains("modules/elastic.yaml"), "{text}");
+        assert!(text.contains("step `keda-ready` needs `kedda`"), "{text}");
+    }
+
+    #[test]
+    fn a_need_on_a_module_not_required_is_rejected() {
+        let text = error_text(load_edited("elastic", |text| {
+            text.replace("needs: [keda]", "needs: [build/workflow-plane]")
+        }));
+        assert!(
+            text.contains("module `elastic` does not require `build`"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_step_kind_names_the_file() {
+        let text = error_text(load_edited("edge", |text| {
+            text.replace("kind: apply", "kind: aply")
+        }));
+        assert!(text.contains("modules/edge.yaml"), "{text}");
+        assert!(text.contains("aply"), "{text}");
+    }
+
+    #[test]
+    fn a_missing_template_names_the_file_and_path() {
+        let text = error_text(load_edited("edge", |text| {
+            text.replace("edge/api-gateway.yaml.j2", "edge/nope.yaml.j2")
+        }));
+        assert!(text.contains("modules/edge.yaml"), "{text}");
+        assert!(
+            text.contains("missing template `templates/edge/nope.yaml.j2`"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_chart_missing_from_the_versions_table_is_rejected() {
+        let text = error_text(load_edited("elastic", |text| {
+            text.replace("chart: keda-add-ons-http", "chart: keda-http")
+        }));
+        assert!(
+            text.contains("uses chart `keda-http`, which release 1.2.3 does not pin"),
+            "{text}"
+        );
     }
 }

@@ -48,7 +48,10 @@ fn validate_module(catalog: &Catalog, module: &Module, file: &str) -> Result<(),
         ) && support.reason.is_none()
         {
             return fail(
-                format!("{edition} level {} without a reason", support.level.as_str()),
+                format!(
+                    "{edition} level {} without a reason",
+                    support.level.as_str()
+                ),
                 "add editions.<edition>.reason",
             );
         }
@@ -100,7 +103,10 @@ fn validate_module(catalog: &Catalog, module: &Module, file: &str) -> Result<(),
         }
         if step.run_on == RunOn::Control && step.each == super::model::Each::Control {
             return fail(
-                format!("step `{}`: runOn control is implied by each: control", step.id),
+                format!(
+                    "step `{}`: runOn control is implied by each: control",
+                    step.id
+                ),
                 "drop runOn",
             );
         }
@@ -145,7 +151,10 @@ fn validate_module(catalog: &Catalog, module: &Module, file: &str) -> Result<(),
                 }
                 _ => {
                     return fail(
-                        format!("apply step `{}` needs exactly one of template, manifest", step.id),
+                        format!(
+                            "apply step `{}` needs exactly one of template, manifest",
+                            step.id
+                        ),
                         "set `template:` or `manifest:`",
                     );
                 }
@@ -155,7 +164,10 @@ fn validate_module(catalog: &Catalog, module: &Module, file: &str) -> Result<(),
         for template in templates {
             if !catalog.templates.contains_key(template) {
                 return fail(
-                    format!("step `{}` uses missing template `templates/{template}`", step.id),
+                    format!(
+                        "step `{}` uses missing template `templates/{template}`",
+                        step.id
+                    ),
                     "add the template or fix the path",
                 );
             }
@@ -177,10 +189,17 @@ fn check_need(
         None => (module.name.as_str(), need),
     };
     if owner != module.name && owner != SECURE_CORE && !requires(catalog, module, owner) {
-        return Err(format!("module `{}` does not require `{owner}`", module.name));
+        return Err(format!(
+            "module `{}` does not require `{owner}`",
+            module.name
+        ));
     }
     if owner == module.name {
-        return match module.steps.iter().position(|candidate| candidate.id == step) {
+        return match module
+            .steps
+            .iter()
+            .position(|candidate| candidate.id == step)
+        {
             Some(index) if index < position => Ok(()),
             Some(_) => Err("it is not an earlier step; steps may only need earlier ones".into()),
             None => Err(format!("module `{owner}` has no step `{step}`")),

@@ -92,7 +92,11 @@ pub fn matrix(catalog: &Catalog, printer: &Printer) -> anyhow::Result<()> {
 fn describe(support: &EditionSupport) -> String {
     match (&support.reason, support.features.is_empty()) {
         (Some(reason), _) => format!("{} ({reason})", support.level.as_str()),
-        (None, false) => format!("{}: {}", support.level.as_str(), support.features.join(", ")),
+        (None, false) => format!(
+            "{}: {}",
+            support.level.as_str(),
+            support.features.join(", ")
+        ),
         (None, true) => support.level.as_str().to_string(),
     }
 }
@@ -120,14 +124,22 @@ fn info_text(
     release: &crate::catalog::model::Release,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    writeln!(out, "{} ({}), stage {}", module.title, module.name, module.stage)?;
+    writeln!(
+        out,
+        "{} ({}), stage {}",
+        module.title, module.name, module.stage
+    )?;
     writeln!(out, "{}", module.summary.trim())?;
     let allowed: Vec<&str> = module.allowed_planes.iter().map(|p| p.as_str()).collect();
     writeln!(
         out,
         "Home plane: {}; may run on: {}",
         module.home.map_or("every plane", |home| home.as_str()),
-        if allowed.is_empty() { "every plane".into() } else { allowed.join(", ") }
+        if allowed.is_empty() {
+            "every plane".into()
+        } else {
+            allowed.join(", ")
+        }
     )?;
     if !module.requires.is_empty() {
         writeln!(out, "Requires: {}", module.requires.join(", "))?;
@@ -142,7 +154,11 @@ fn info_text(
     if !module.options.is_empty() {
         writeln!(out, "Options:")?;
         for (name, option) in &module.options {
-            writeln!(out, "  {name} (default {}): {}", option.default, option.description)?;
+            writeln!(
+                out,
+                "  {name} (default {}): {}",
+                option.default, option.description
+            )?;
         }
     }
     writeln!(out, "Steps (OpenChoreo {}):", release.version)?;
@@ -150,7 +166,10 @@ fn info_text(
         let what = match &step.action {
             Action::Helm(helm) => {
                 let pin = &release.charts[&helm.chart];
-                format!("helm {} {}/{} {}", helm.release, pin.repo, pin.name, pin.version)
+                format!(
+                    "helm {} {}/{} {}",
+                    helm.release, pin.repo, pin.name, pin.version
+                )
             }
             Action::Apply(apply) => format!(
                 "apply {}",

@@ -1,7 +1,5 @@
 //! `choreoctl profile validate|schema|show`.
 
-
-
 use crate::catalog::Catalog;
 use crate::error::Error;
 use crate::output::{Printer, to_yaml};

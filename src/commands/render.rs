@@ -39,7 +39,11 @@ pub fn write(plan: &Plan, dir: &Path) -> anyhow::Result<usize> {
             "{}/{:03}-{}",
             step.plane,
             index + 1,
-            step.id.split('@').next().unwrap_or(&step.id).replace('/', "-")
+            step.id
+                .split('@')
+                .next()
+                .unwrap_or(&step.id)
+                .replace('/', "-")
         );
         let (file, body, url) = match (step.kind, &step.values, &step.manifest) {
             (StepKind::Helm, Some(values), _) => {

@@ -106,7 +106,11 @@ impl<'a> Builder<'a> {
                         }
                     }
                 }
-                names.into_iter().map(|name| self.plane(name)).filter(keep).collect()
+                names
+                    .into_iter()
+                    .map(|name| self.plane(name))
+                    .filter(keep)
+                    .collect()
             }
             Each::Control => vec![self.control()],
         };
@@ -139,7 +143,9 @@ impl<'a> Builder<'a> {
         let same_cluster: Vec<&Step> = candidates
             .iter()
             .copied()
-            .filter(|candidate| self.plane(&candidate.subject).cluster_key() == subject.cluster_key())
+            .filter(|candidate| {
+                self.plane(&candidate.subject).cluster_key() == subject.cluster_key()
+            })
             .collect();
         if !same_cluster.is_empty() {
             return same_cluster;
@@ -165,7 +171,10 @@ impl<'a> Builder<'a> {
                 many => Err(format!(
                     "output(\"{owner}/{step}\") is ambiguous for plane `{}`: {}",
                     subject.name,
-                    many.iter().map(|s| s.id.as_str()).collect::<Vec<_>>().join(", ")
+                    many.iter()
+                        .map(|s| s.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )),
             };
             if owner == module.name {
@@ -381,5 +390,146 @@ fn common_namespace(objects: &[Value]) -> Option<String> {
     match namespaces.len() {
         1 => namespaces.into_iter().next().map(str::to_string),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::profile::LoadedProfile;
+    use crate::profile::load::parse;
+    use crate::source::SourceFile;
+
+    fn plan(yaml: &str) -> Plan {
+        let catalog = Catalog::embedded().unwrap();
+        let source = SourceFile::new("test.yaml", yaml);
+        let loaded = LoadedProfile {
+            profile: parse(&source).unwrap(),
+            source,
+        };
+        let resolved =
+            crate::resolve::resolve(&catalog, &loaded, Some(Path::new("/nonexistent"))).unwrap();
+        build(&catalog, &resolved).unwrap()
+    }
+
+    fn profile(edition: &str, extra: &str) -> String {
+        format!(
+            "apiVersion: choreoctl.openchoreo.dev/v1alpha1\nkind: Profile\nmetadata: {{name: t}}\n\
+             spec:\n  edition: {edition}\n  planes:\n\
+             \x20   - {{name: control, type: control, context: cp}}\n\
+             \x20   - {{name: local, type: data, context: cp}}\n\
+             \x20   - {{name: eu, type: data, context: eu}}\n{extra}"
+        )
+    }
+
+    fn step<'a>(plan: &'a Plan, id: &str) -> &'a Step {
+        plan.steps
+            .iter()
+            .find(|step| step.id == id)
+            .unwrap_or_else(|| panic!("no step {id}"))
+    }
+
+    #[test]
+    fn prerequisites_run_once_per_cluster() {
+        let plan = plan(&profile("generic", ""));
+        let cert_managers: Vec<&str> = plan
+            .steps
+            .iter()
+            .filter(|step| step.id.starts_with("secure-core/cert-manager@"))
+            .map(|step| step.context.as_deref().unwrap())
+            .collect();
+        assert_eq!(cert_managers, ["cp", "eu"]);
+    }
+
+    #[test]
+    fn cilium_comes_first_on_every_cluster_only_in_the_cilium_edition() {
+        let cilium = plan(&profile("cilium", ""));
+        let on = |plan: &Plan, context: &str| {
+            plan.steps
+                .iter()
+                .find(|step| step.context.as_deref() == Some(context))
+                .map(|step| step.id.clone())
+                .unwrap()
+        };
+        assert_eq!(on(&cilium, "cp"), "secure-core/cilium@control");
+        assert_eq!(on(&cilium, "eu"), "secure-core/cilium@eu");
+        let generic = plan(&profile("generic", ""));
+        assert!(generic.steps.iter().all(|step| !step.id.contains("cilium")));
+    }
+
+    #[test]
+    fn registration_runs_on_the_control_plane_with_the_agent_ca_of_its_plane() {
+        let plan = plan(&profile("generic", ""));
+        let register = step(&plan, "secure-core/register@eu");
+        assert_eq!(register.plane, "control");
+        assert_eq!(register.context.as_deref(), Some("cp"));
+        assert!(
+            register
+                .needs
+                .contains(&"secure-core/agent-ca@eu".to_string())
+        );
+        let Some(Manifest::Objects(objects)) = &register.manifest else {
+            panic!("register applies objects")
+        };
+        assert_eq!(objects[0]["kind"], "ClusterDataPlane");
+        assert_eq!(
+            objects[0]["spec"]["clusterAgent"]["clientCA"]["value"],
+            "<from plane eu: secret openchoreo-data-plane/cluster-agent-tls ca.crt>"
+        );
+    }
+
+    #[test]
+    fn remote_agents_dial_the_public_gateway_and_local_ones_the_service() {
+        let plan = plan(&profile("generic", ""));
+        let url = |id: &str| {
+            step(&plan, id).values.as_ref().unwrap()["clusterAgent"]["serverUrl"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        assert!(url("secure-core/data-plane@local").contains(".svc.cluster.local"));
+        assert_eq!(
+            url("secure-core/data-plane@eu"),
+            "wss://cluster-gateway.openchoreo.localhost:8443/ws"
+        );
+    }
+
+    #[test]
+    fn needs_point_only_to_earlier_steps() {
+        let plan = plan(&profile(
+            "cilium",
+            "  modules:\n    - name: elastic\n    - name: edge\n",
+        ));
+        for (index, step) in plan.steps.iter().enumerate() {
+            for need in &step.needs {
+                let position = plan.steps.iter().position(|s| &s.id == need).unwrap();
+                assert!(position < index, "{} needs later {need}", step.id);
+            }
+        }
+    }
+
+    #[test]
+    fn mirror_and_value_overrides_apply() {
+        let plan = plan(&profile(
+            "generic",
+            "  charts: {mirror: 'oci://127.0.0.1:5000/choreo', plainHttp: true}\n\
+             \x20 values:\n    openchoreo-control-plane:\n      backstage: {replicas: 2}\n",
+        ));
+        let control = step(&plan, "secure-core/control-plane@control");
+        let chart = control.chart.as_ref().unwrap();
+        assert_eq!(
+            chart.reference,
+            "oci://127.0.0.1:5000/choreo/openchoreo-control-plane"
+        );
+        assert!(chart.plain_http);
+        let values = control.values.as_ref().unwrap();
+        assert_eq!(values["backstage"]["replicas"], 2);
+        assert_eq!(values["backstage"]["secretName"], "backstage-secrets");
+        assert!(
+            !control.helm.as_ref().unwrap().wait,
+            "control plane must not use helm --wait"
+        );
     }
 }

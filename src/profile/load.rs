@@ -13,10 +13,7 @@ pub fn parse(source: &SourceFile) -> Result<Profile, LocatedError> {
     if profile.api_version.value != API_VERSION {
         return Err(source.error_at(
             profile.api_version.referenced,
-            format!(
-                "unsupported apiVersion `{}`",
-                profile.api_version.value
-            ),
+            format!("unsupported apiVersion `{}`", profile.api_version.value),
             Some(format!("set `apiVersion: {API_VERSION}`")),
         ));
     }
@@ -53,7 +50,9 @@ pub fn yaml_error(source: &SourceFile, error: &YamlError) -> LocatedError {
         }
         YamlError::SerdeMissingField { field, .. } => (
             format!("missing field `{field}`"),
-            Some(format!("add `{field}:` here (see `choreoctl profile schema`)")),
+            Some(format!(
+                "add `{field}:` here (see `choreoctl profile schema`)"
+            )),
         ),
         YamlError::SerdeUnknownVariant {
             variant, expected, ..
