@@ -3,3 +3,4 @@
 
 mod sandbox;
 mod smoke;
+mod snapshots;
