@@ -1053,6 +1053,8 @@ def gateway_api_manifest() -> str:
     g = "gateway.networking.k8s.io"
     ann = {"gateway.networking.k8s.io/bundle-version": GATEWAY_API_VERSION,
            "gateway.networking.k8s.io/channel": "standard",
+           # *.k8s.io groups are protected: the API server requires this annotation.
+           "api-approved.kubernetes.io": "https://github.com/kubernetes-sigs/gateway-api",
            "choreoctl.dev/stand-in": "true"}
     crds = [CRD(g, "GatewayClass", "gatewayclasses", scope="Cluster", versions=("v1", "v1beta1"), short=("gc",),
                 spec_schema={"controllerName": STR}, spec_required=("controllerName",), annotations=ann),
