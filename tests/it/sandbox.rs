@@ -80,13 +80,20 @@ fn run_checked(cmd: &mut Command, what: &str) -> String {
         .stderr(Stdio::inherit())
         .output()
         .unwrap_or_else(|e| panic!("sandbox: cannot run {what}: {e}"));
-    assert!(out.status.success(), "sandbox: {what} failed ({}); see the output above", out.status);
+    assert!(
+        out.status.success(),
+        "sandbox: {what} failed ({}); see the output above",
+        out.status
+    );
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
 
 fn start() -> Sandbox {
     // Built tools: build.sh is a cache hit when nothing changed; otherwise it builds (never skip).
-    let bin = run_checked(&mut Command::new(script("build.sh")), "tests/sandbox/build.sh");
+    let bin = run_checked(
+        &mut Command::new(script("build.sh")),
+        "tests/sandbox/build.sh",
+    );
     let bin_dir = PathBuf::from(bin.trim());
 
     let (name, owned) = match std::env::var("CHOREOCTL_TEST_SANDBOX") {
@@ -101,7 +108,15 @@ fn start() -> Sandbox {
         eprintln!("sandbox: bringing up '{name}' ({clusters}, {NODES} nodes each)");
         run_checked(
             Command::new(script("sandbox"))
-                .args(["up", "--name", &name, "--clusters", &clusters, "--nodes", &NODES.to_string()])
+                .args([
+                    "up",
+                    "--name",
+                    &name,
+                    "--clusters",
+                    &clusters,
+                    "--nodes",
+                    &NODES.to_string(),
+                ])
                 .stdout(Stdio::inherit()),
             "tests/sandbox/sandbox up",
         );
@@ -113,18 +128,34 @@ fn start() -> Sandbox {
     );
     let env = parse_exports(&env_out);
     let get = |k: &str| -> String {
-        env.get(k).cloned().unwrap_or_else(|| panic!("sandbox env does not export {k}:\n{env_out}"))
+        env.get(k)
+            .cloned()
+            .unwrap_or_else(|| panic!("sandbox env does not export {k}:\n{env_out}"))
     };
     let sb_bin = PathBuf::from(get("CHOREOCTL_SANDBOX_BIN"));
-    let contexts: Vec<String> = get("CHOREOCTL_SANDBOX_CONTEXTS").split(',').map(str::to_owned).collect();
+    let contexts: Vec<String> = get("CHOREOCTL_SANDBOX_CONTEXTS")
+        .split(',')
+        .map(str::to_owned)
+        .collect();
     for c in CONTEXTS {
-        assert!(contexts.iter().any(|x| x == c), "sandbox '{name}' has no context {c} (has {contexts:?})");
+        assert!(
+            contexts.iter().any(|x| x == c),
+            "sandbox '{name}' has no context {c} (has {contexts:?})"
+        );
     }
-    let mut env = env;
-    let path = format!("{}:{}", sb_bin.display(), std::env::var("PATH").unwrap_or_default());
-    env.insert("PATH".into(), path);
+    let mut full_env = env.clone();
+    let path = format!(
+        "{}:{}",
+        sb_bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    full_env.insert("PATH".into(), path);
     if sb_bin != bin_dir {
-        eprintln!("sandbox: note: '{name}' runs binaries from {} (current build: {})", sb_bin.display(), bin_dir.display());
+        eprintln!(
+            "sandbox: note: '{name}' runs binaries from {} (current build: {})",
+            sb_bin.display(),
+            bin_dir.display()
+        );
     }
     Sandbox {
         dir: PathBuf::from(get("CHOREOCTL_SANDBOX_DIR")),
@@ -136,7 +167,7 @@ fn start() -> Sandbox {
         helm: sb_bin.join("helm"),
         kubectl: sb_bin.join("kubectl"),
         bin_dir: sb_bin,
-        env,
+        env: full_env,
         name,
         owned,
     }
@@ -146,7 +177,9 @@ fn start() -> Sandbox {
 fn parse_exports(text: &str) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for line in text.lines() {
-        let Some(rest) = line.strip_prefix("export ") else { continue };
+        let Some(rest) = line.strip_prefix("export ") else {
+            continue;
+        };
         let mut s = rest;
         while let Some(eq) = s.find('=') {
             let key = s[..eq].trim().to_owned();
@@ -192,13 +225,23 @@ impl Sandbox {
     /// A kube client for one context. Build one per test (a client belongs to the tokio runtime
     /// it was created on, and every `#[tokio::test]` has its own).
     pub async fn client(&self, context: &str) -> kube::Client {
+        let config = self.config(context).await;
+        kube::Client::try_from(config).unwrap_or_else(|e| panic!("client for {context}: {e}"))
+    }
+
+    /// The kube config of one context, to tweak before building a client. Note that kube's
+    /// default client retries 429/503/504 (up to 15 times with backoff): set
+    /// `default_retry = false` to see a PodDisruptionBudget's 429 on an eviction at once.
+    pub async fn config(&self, context: &str) -> kube::Config {
         let kubeconfig = kube::config::Kubeconfig::read_from(&self.kubeconfig)
             .unwrap_or_else(|e| panic!("reading {}: {e}", self.kubeconfig.display()));
-        let options = kube::config::KubeConfigOptions { context: Some(context.to_owned()), ..Default::default() };
-        let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+        let options = kube::config::KubeConfigOptions {
+            context: Some(context.to_owned()),
+            ..Default::default()
+        };
+        kube::Config::from_custom_kubeconfig(kubeconfig, &options)
             .await
-            .unwrap_or_else(|e| panic!("kubeconfig context {context}: {e}"));
-        kube::Client::try_from(config).unwrap_or_else(|e| panic!("client for {context}: {e}"))
+            .unwrap_or_else(|e| panic!("kubeconfig context {context}: {e}"))
     }
 
     /// A command with the sandbox environment (KUBECONFIG, PATH with the built tools first,
@@ -239,7 +282,9 @@ impl Sandbox {
 
 /// Runs a command, panics with its output unless it succeeds; returns stdout.
 pub fn run(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
     assert!(
         out.status.success(),
         "{cmd:?} failed ({}):\n--- stdout\n{}\n--- stderr\n{}",
@@ -261,7 +306,10 @@ where
         if let Some(v) = f().await {
             return v;
         }
-        assert!(tokio::time::Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
@@ -269,7 +317,9 @@ where
 /// True if `path` exists and is executable (used by tests that check the built tools).
 pub fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    path.metadata().map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
+    path.metadata()
+        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        .unwrap_or(false)
 }
 
 #[cfg(test)]

@@ -11,16 +11,25 @@ use std::time::Duration;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment};
 use k8s_openapi::api::core::v1::{Namespace, Node, Pod};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
-use kube::api::{Api, DeleteParams, EvictParams, ListParams, Patch, PatchParams, PostParams};
 use kube::Client;
+use kube::api::{Api, DeleteParams, EvictParams, ListParams, Patch, PatchParams, PostParams};
 use serde_json::json;
 
-use crate::sandbox::{eventually, run, sandbox, CONTEXTS, NODES};
+use crate::sandbox::{CONTEXTS, NODES, eventually, run, sandbox};
 
 const WAIT: Duration = Duration::from_secs(90);
 
 async fn ensure_namespace(client: &Client, name: &str) {
     let api: Api<Namespace> = Api::all(client.clone());
+    // A namespace left over from an interrupted run may still be terminating: wait it out.
+    let api_r = &api;
+    eventually(WAIT, &format!("namespace {name} not terminating"), || async move {
+        match api_r.get_opt(name).await.ok()? {
+            Some(ns) if ns.metadata.deletion_timestamp.is_some() => None,
+            _ => Some(()),
+        }
+    })
+    .await;
     let ns = serde_json::from_value(json!({"metadata": {"name": name}})).unwrap();
     match api.create(&PostParams::default(), &ns).await {
         Ok(_) => {}
@@ -37,10 +46,19 @@ fn node_ready(n: &Node) -> bool {
 }
 
 fn untainted(n: &Node) -> bool {
-    let tainted = n.spec.as_ref().and_then(|s| s.taints.as_ref()).is_some_and(|t| {
-        t.iter().any(|t| t.effect == "NoSchedule" || t.effect == "NoExecute")
-    });
-    let unschedulable = n.spec.as_ref().and_then(|s| s.unschedulable).unwrap_or(false);
+    let tainted = n
+        .spec
+        .as_ref()
+        .and_then(|s| s.taints.as_ref())
+        .is_some_and(|t| {
+            t.iter()
+                .any(|t| t.effect == "NoSchedule" || t.effect == "NoExecute")
+        });
+    let unschedulable = n
+        .spec
+        .as_ref()
+        .and_then(|s| s.unschedulable)
+        .unwrap_or(false);
     !tainted && !unschedulable
 }
 
@@ -54,23 +72,44 @@ async fn smoke_three_clusters_with_ready_nodes() {
         // The busybox is version-stamped; helm checks charts' kubeVersion against this.
         assert_eq!(version.major, "1", "{ctx}: {version:?}");
         assert!(version.git_version.starts_with("v1."), "{ctx}: {version:?}");
-        assert!(!version.git_version.contains("master"), "{ctx}: unstamped build {version:?}");
+        assert!(
+            !version.git_version.contains("master"),
+            "{ctx}: unstamped build {version:?}"
+        );
 
         let nodes: Api<Node> = Api::all(client.clone());
-        let list = nodes.list(&ListParams::default()).await.expect("list nodes");
+        let list = nodes
+            .list(&ListParams::default())
+            .await
+            .expect("list nodes");
         let ready = list.items.iter().filter(|n| node_ready(n)).count();
-        assert!(ready >= NODES, "{ctx}: {ready} Ready nodes, want at least {NODES}");
+        assert!(
+            ready >= NODES,
+            "{ctx}: {ready} Ready nodes, want at least {NODES}"
+        );
         // Distinct clusters, not three contexts on one.
         let ns: Api<Namespace> = Api::all(client);
-        let uid = ns.get("kube-system").await.expect("kube-system").metadata.uid.unwrap();
+        let uid = ns
+            .get("kube-system")
+            .await
+            .expect("kube-system")
+            .metadata
+            .uid
+            .unwrap();
         seen.push(uid);
     }
     seen.sort();
     seen.dedup();
-    assert_eq!(seen.len(), CONTEXTS.len(), "contexts must be distinct clusters");
+    assert_eq!(
+        seen.len(),
+        CONTEXTS.len(),
+        "contexts must be distinct clusters"
+    );
 
     // One kubeconfig, context names = cluster names.
-    let out = run(sb.kubectl("cp").args(["config", "get-contexts", "-o", "name"]));
+    let out = run(sb
+        .kubectl("cp")
+        .args(["config", "get-contexts", "-o", "name"]));
     let mut names: Vec<&str> = out.lines().collect();
     names.sort_unstable();
     let mut want = CONTEXTS.to_vec();
@@ -87,18 +126,46 @@ async fn smoke_helm_installs_from_loopback_registry_in_every_context() {
     for ctx in CONTEXTS {
         // thunder: a Deployment and a pre-install hook Job (KWOK completes the Job's pod).
         run(sb.helm().args([
-            "upgrade", "--install", "smoke-thunder", &sb.chart("thunder"), "--version", "0.28.0", "--plain-http",
-            "--kube-context", ctx, "--namespace", "smoke-helm", "--create-namespace", "--wait", "--timeout", "2m",
+            "upgrade",
+            "--install",
+            "smoke-thunder",
+            &sb.chart("thunder"),
+            "--version",
+            "0.28.0",
+            "--plain-http",
+            "--kube-context",
+            ctx,
+            "--namespace",
+            "smoke-helm",
+            "--create-namespace",
+            "--wait",
+            "--timeout",
+            "2m",
         ]));
         let client = sb.client(ctx).await;
         let deploys: Api<Deployment> = Api::namespaced(client, "smoke-helm");
         let d = deploys.get("thunder").await.expect("deployment thunder");
         let available = d.status.and_then(|s| s.available_replicas).unwrap_or(0);
-        assert!(available >= 1, "{ctx}: thunder not available after helm --wait");
+        assert!(
+            available >= 1,
+            "{ctx}: thunder not available after helm --wait"
+        );
         // Upgrading again is a no-op success (idempotent install).
         run(sb.helm().args([
-            "upgrade", "--install", "smoke-thunder", &sb.chart("thunder"), "--version", "0.28.0", "--plain-http",
-            "--kube-context", ctx, "--namespace", "smoke-helm", "--wait", "--timeout", "2m",
+            "upgrade",
+            "--install",
+            "smoke-thunder",
+            &sb.chart("thunder"),
+            "--version",
+            "0.28.0",
+            "--plain-http",
+            "--kube-context",
+            ctx,
+            "--namespace",
+            "smoke-helm",
+            "--wait",
+            "--timeout",
+            "2m",
         ]));
     }
 
@@ -109,7 +176,10 @@ async fn smoke_helm_installs_from_loopback_registry_in_every_context() {
         "import sys,urllib.request; print(urllib.request.urlopen(sys.argv[1]).read().decode())",
         &url,
     ]));
-    assert!(body.contains("name: gateways.gateway.networking.k8s.io"), "{url} is not the Gateway API stand-in");
+    assert!(
+        body.contains("name: gateways.gateway.networking.k8s.io"),
+        "{url} is not the Gateway API stand-in"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -130,35 +200,52 @@ async fn smoke_daemonset_runs_on_every_node() {
     }))
     .unwrap();
     let api: Api<DaemonSet> = Api::namespaced(client.clone(), ns);
-    api.patch("agent", &PatchParams::apply("smoke").force(), &Patch::Apply(&ds)).await.expect("apply daemonset");
+    api.patch(
+        "agent",
+        &PatchParams::apply("smoke").force(),
+        &Patch::Apply(&ds),
+    )
+    .await
+    .expect("apply daemonset");
 
     let nodes: Api<Node> = Api::all(client.clone());
     let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
     let (nodes_r, pods_r, api_r) = (&nodes, &pods, &api);
-    eventually(WAIT, "one ready agent pod on every schedulable node", || async move {
-        let (nodes, pods, api) = (nodes_r, pods_r, api_r);
-        let eligible: Vec<String> = nodes
-            .list(&ListParams::default())
-            .await
-            .ok()?
-            .items
-            .into_iter()
-            .filter(|n| node_ready(n) && untainted(n))
-            .filter_map(|n| n.metadata.name)
-            .collect();
-        let mut on: BTreeMap<String, usize> = BTreeMap::new();
-        for p in pods.list(&ListParams::default().labels("app=agent")).await.ok()?.items {
-            let running = p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running");
-            if let (true, Some(node)) = (running, p.spec.and_then(|s| s.node_name)) {
-                *on.entry(node).or_default() += 1;
+    eventually(
+        WAIT,
+        "one ready agent pod on every schedulable node",
+        || async move {
+            let (nodes, pods, api) = (nodes_r, pods_r, api_r);
+            let eligible: Vec<String> = nodes
+                .list(&ListParams::default())
+                .await
+                .ok()?
+                .items
+                .into_iter()
+                .filter(|n| node_ready(n) && untainted(n))
+                .filter_map(|n| n.metadata.name)
+                .collect();
+            let mut on: BTreeMap<String, usize> = BTreeMap::new();
+            for p in pods
+                .list(&ListParams::default().labels("app=agent"))
+                .await
+                .ok()?
+                .items
+            {
+                let running = p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running");
+                if let (true, Some(node)) = (running, p.spec.and_then(|s| s.node_name)) {
+                    *on.entry(node).or_default() += 1;
+                }
             }
-        }
-        let ok = eligible.len() >= NODES && eligible.iter().all(|n| on.get(n) == Some(&1));
-        let status = api.get("agent").await.ok()?.status?;
-        (ok && status.number_ready >= eligible.len() as i32).then_some(())
-    })
+            let ok = eligible.len() >= NODES && eligible.iter().all(|n| on.get(n) == Some(&1));
+            let status = api.get("agent").await.ok()?.status?;
+            (ok && status.number_ready >= eligible.len() as i32).then_some(())
+        },
+    )
     .await;
-    api.delete("agent", &DeleteParams::default()).await.expect("delete daemonset");
+    api.delete("agent", &DeleteParams::default())
+        .await
+        .expect("delete daemonset");
 }
 
 /// Drain one node through the Eviction API while a PodDisruptionBudget first blocks (429) and,
@@ -167,7 +254,10 @@ async fn smoke_daemonset_runs_on_every_node() {
 #[tokio::test(flavor = "multi_thread")]
 async fn smoke_drain_with_pdb_through_eviction_api() {
     let sb = sandbox();
-    let client = sb.client("dp1").await;
+    // No client-side retry of 429: the test must see the PDB's answer, not wait it out.
+    let mut config = sb.config("dp1").await;
+    config.default_retry = false;
+    let client = Client::try_from(config).expect("client");
     let ns = "smoke-drain";
     ensure_namespace(&client, ns).await;
     let nodes: Api<Node> = Api::all(client.clone());
@@ -179,7 +269,14 @@ async fn smoke_drain_with_pdb_through_eviction_api() {
             "spec": {"taints": [{"key": "smoke-drain", "value": "true", "effect": "NoSchedule"}]}
         }))
         .unwrap();
-        nodes.patch(n, &PatchParams::apply("smoke").force(), &Patch::Apply(&node)).await.expect("create node");
+        nodes
+            .patch(
+                n,
+                &PatchParams::apply("smoke").force(),
+                &Patch::Apply(&node),
+            )
+            .await
+            .expect("create node");
     }
     let nodes_r = &nodes;
     for n in node_names {
@@ -210,14 +307,27 @@ async fn smoke_drain_with_pdb_through_eviction_api() {
         }
     }))
     .unwrap();
-    deploys.patch("web", &PatchParams::apply("smoke").force(), &Patch::Apply(&deploy)).await.expect("deployment");
+    deploys
+        .patch(
+            "web",
+            &PatchParams::apply("smoke").force(),
+            &Patch::Apply(&deploy),
+        )
+        .await
+        .expect("deployment");
     let pdbs: Api<PodDisruptionBudget> = Api::namespaced(client.clone(), ns);
     let pdb: PodDisruptionBudget = serde_json::from_value(json!({
         "metadata": {"name": "web"},
         "spec": {"minAvailable": 2, "selector": {"matchLabels": {"app": "web"}}}
     }))
     .unwrap();
-    pdbs.patch("web", &PatchParams::apply("smoke").force(), &Patch::Apply(&pdb)).await.expect("pdb");
+    pdbs.patch(
+        "web",
+        &PatchParams::apply("smoke").force(),
+        &Patch::Apply(&pdb),
+    )
+    .await
+    .expect("pdb");
 
     let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
     let ready_on = |node: &'static str| {
@@ -230,8 +340,12 @@ async fn smoke_drain_with_pdb_through_eviction_api() {
                     l.items
                         .into_iter()
                         .filter(|p| p.metadata.deletion_timestamp.is_none())
-                        .filter(|p| p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(node))
-                        .filter(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running"))
+                        .filter(|p| {
+                            p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(node)
+                        })
+                        .filter(|p| {
+                            p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running")
+                        })
                         .filter_map(|p| p.metadata.name)
                         .collect::<Vec<_>>()
                 })
@@ -239,49 +353,76 @@ async fn smoke_drain_with_pdb_through_eviction_api() {
         }
     };
     let (ready_on, pdbs_r) = (&ready_on, &pdbs);
-    let victim = eventually(WAIT, "a web pod on each drain node and the PDB at 0 allowed disruptions", || async move {
-        let pdbs = pdbs_r;
-        let a = ready_on("smoke-drain-a").await;
-        let b = ready_on("smoke-drain-b").await;
-        let st = pdbs.get("web").await.ok()?.status?;
-        (a.len() == 1 && b.len() == 1 && st.current_healthy == 2 && st.disruptions_allowed == 0)
-            .then(|| a[0].clone())
-    })
+    let victim = eventually(
+        WAIT,
+        "a web pod on each drain node and the PDB at 0 allowed disruptions",
+        || async move {
+            let pdbs = pdbs_r;
+            let a = ready_on("smoke-drain-a").await;
+            let b = ready_on("smoke-drain-b").await;
+            let st = pdbs.get("web").await.ok()?.status?;
+            (a.len() == 1 && b.len() == 1 && st.current_healthy == 2 && st.disruptions_allowed == 0)
+                .then(|| a[0].clone())
+        },
+    )
     .await;
 
     // Cordon node a.
     nodes
-        .patch("smoke-drain-a", &PatchParams::default(), &Patch::Merge(json!({"spec": {"unschedulable": true}})))
+        .patch(
+            "smoke-drain-a",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"unschedulable": true}})),
+        )
         .await
         .expect("cordon");
 
     // The PDB blocks: 429 Too Many Requests.
     match pods.evict(&victim, &EvictParams::default()).await {
-        Err(kube::Error::Api(s)) => assert_eq!(s.code, 429, "eviction blocked by the PDB must be 429: {s:?}"),
-        Ok(s) => panic!("eviction of {victim} succeeded although the PDB allows no disruption: {s:?}"),
+        Err(kube::Error::Api(s)) => assert_eq!(
+            s.code, 429,
+            "eviction blocked by the PDB must be 429: {s:?}"
+        ),
+        Ok(s) => {
+            panic!("eviction of {victim} succeeded although the PDB allows no disruption: {s:?}")
+        }
         Err(e) => panic!("eviction of {victim}: {e}"),
     }
 
     // Scale up: the third pod lands on node b, the PDB allows one disruption.
     deploys
-        .patch("web", &PatchParams::default(), &Patch::Merge(json!({"spec": {"replicas": 3}})))
+        .patch(
+            "web",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"replicas": 3}})),
+        )
         .await
         .expect("scale");
-    eventually(WAIT, "PDB to allow a disruption after scaling", || async move {
-        let st = pdbs_r.get("web").await.ok()?.status?;
-        (st.current_healthy == 3 && st.disruptions_allowed >= 1).then_some(())
-    })
+    eventually(
+        WAIT,
+        "PDB to allow a disruption after scaling",
+        || async move {
+            let st = pdbs_r.get("web").await.ok()?.status?;
+            (st.current_healthy == 3 && st.disruptions_allowed >= 1).then_some(())
+        },
+    )
     .await;
 
     // Drain node a: evict everything of ours on it.
     for name in ready_on("smoke-drain-a").await {
-        pods.evict(&name, &EvictParams::default()).await.unwrap_or_else(|e| panic!("evicting {name}: {e}"));
+        pods.evict(&name, &EvictParams::default())
+            .await
+            .unwrap_or_else(|e| panic!("evicting {name}: {e}"));
     }
-    eventually(WAIT, "node a drained and web back at 3 running pods on node b", || async move {
-        let a = ready_on("smoke-drain-a").await;
-        let b = ready_on("smoke-drain-b").await;
-        (a.is_empty() && b.len() == 3).then_some(())
-    })
+    eventually(
+        WAIT,
+        "node a drained and web back at 3 running pods on node b",
+        || async move {
+            let a = ready_on("smoke-drain-a").await;
+            let b = ready_on("smoke-drain-b").await;
+            (a.is_empty() && b.len() == 3).then_some(())
+        },
+    )
     .await;
 
     // Clean up: our namespace and our nodes.
