@@ -1,6 +1,8 @@
 //! The single integration-test binary of choreoctl (DESIGN.md §9).
 //! Each area of the product is a module below.
 
+mod cli;
+mod malformed;
 mod sandbox;
 mod smoke;
 mod snapshots;
