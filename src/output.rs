@@ -20,16 +20,16 @@ impl Printer {
         value: &T,
         text: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
     ) -> anyhow::Result<()> {
-        let stdout = std::io::stdout();
-        let mut out = stdout.lock();
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         match self.format {
             OutputFormat::Text => text(&mut out),
             OutputFormat::Json => {
-                serde_json::to_writer_pretty(&mut out, value).context("writing JSON")?;
+                serde_json::to_writer_pretty(&mut out, value).map_err(std::io::Error::from)?;
                 writeln!(out)
             }
             OutputFormat::Yaml => write!(out, "{}", to_yaml(value)?),
         }
+        .and_then(|()| out.flush())
         .context("writing to stdout")
     }
 }
@@ -63,4 +63,12 @@ pub fn table(out: &mut dyn Write, indent: &str, rows: &[Vec<String>]) -> std::io
         writeln!(out, "{}", line.trim_end())?;
     }
     Ok(())
+}
+
+/// Writes raw bytes to stdout (errors such as a closed pipe are returned, not panicked on).
+pub fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .context("writing to stdout")
 }

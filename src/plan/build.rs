@@ -41,8 +41,10 @@ pub enum PlanError {
 /// Computes the plan for a resolved installation.
 pub fn build(catalog: &Catalog, resolved: &Resolved) -> Result<Plan, PlanError> {
     let renderer = Renderer::new(&catalog.templates)?;
+    let shared = super::context::shared(resolved);
     let mut builder = Builder {
         resolved,
+        shared: &shared,
         renderer: &renderer,
         steps: Vec::new(),
     };
@@ -68,6 +70,7 @@ pub fn build(catalog: &Catalog, resolved: &Resolved) -> Result<Plan, PlanError> 
 
 struct Builder<'a> {
     resolved: &'a Resolved,
+    shared: &'a minijinja::Value,
     renderer: &'a Renderer,
     steps: Vec<Step>,
 }
@@ -208,6 +211,7 @@ impl<'a> Builder<'a> {
         let outputs = Arc::new(self.outputs(module, subject));
         let context = StepContext {
             resolved: self.resolved,
+            shared: self.shared,
             module,
             subject,
             target,

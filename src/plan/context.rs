@@ -10,10 +10,50 @@ use serde_json::json;
 use crate::catalog::model::ChartPin;
 use crate::resolve::{Plane, Resolved, ResolvedModule};
 
+/// Variables every template of a plan sees: the installation, its planes and modules.
+/// Built once per plan; per-step variables are layered on top by [`StepContext`].
+pub fn shared(resolved: &Resolved) -> Value {
+    let modules: BTreeMap<&str, serde_json::Value> = resolved
+        .modules
+        .iter()
+        .map(|module| {
+            (
+                module.name.as_str(),
+                json!({
+                    "features": module.features,
+                    "planes": module.planes,
+                    "options": module.options,
+                }),
+            )
+        })
+        .collect();
+    Value::from(minijinja::value::Serde(json!({
+        "profile": {
+            "name": resolved.name,
+            "domain": resolved.domain,
+            "version": resolved.version,
+        },
+        "edition": resolved.edition.as_str(),
+        "control": plane_json(control(resolved)),
+        "planes": resolved.planes.iter().map(plane_json).collect::<Vec<_>>(),
+        "modules": modules,
+    })))
+}
+
+fn control(resolved: &Resolved) -> &Plane {
+    resolved
+        .planes
+        .iter()
+        .find(|plane| plane.plane_type == crate::profile::model::PlaneType::Control)
+        .expect("resolver guarantees one control plane")
+}
+
 /// Template variables for one step instance.
 pub struct StepContext<'a> {
     /// The installation.
     pub resolved: &'a Resolved,
+    /// Variables shared by the whole plan ([`shared`]).
+    pub shared: &'a Value,
     /// The module the step belongs to.
     pub module: &'a ResolvedModule,
     /// The plane the step is about.
@@ -27,54 +67,25 @@ pub struct StepContext<'a> {
 impl StepContext<'_> {
     /// The minijinja context; `outputs` answers `output("module/step")` calls.
     pub fn to_value(&self, outputs: Arc<OutputLookup>) -> Value {
-        let resolved = self.resolved;
-        let control = resolved
-            .planes
-            .iter()
-            .find(|plane| plane.plane_type == crate::profile::model::PlaneType::Control)
-            .expect("resolver guarantees one control plane");
-        let observability = resolved
+        let observability = self
+            .resolved
             .planes
             .iter()
             .find(|plane| plane.serves.contains(&self.subject.name))
             .map(plane_json);
-        let modules: BTreeMap<&str, serde_json::Value> = resolved
-            .modules
-            .iter()
-            .map(|module| {
-                (
-                    module.name.as_str(),
-                    json!({
-                        "features": module.features,
-                        "planes": module.planes,
-                        "options": module.options,
-                    }),
-                )
-            })
-            .collect();
-        let data = json!({
-            "profile": {
-                "name": resolved.name,
-                "domain": resolved.domain,
-                "version": resolved.version,
-            },
-            "edition": resolved.edition.as_str(),
+        let step = Value::from(minijinja::value::Serde(json!({
             "level": self.module.level.as_str(),
             "features": self.module.features,
             "options": self.module.options,
             "plane": plane_json(self.subject),
             "target": plane_json(self.target),
-            "control": plane_json(control),
-            "colocated": self.subject.cluster_key() == control.cluster_key(),
+            "colocated": self.subject.cluster_key() == control(self.resolved).cluster_key(),
             "observability": observability,
-            "planes": resolved.planes.iter().map(plane_json).collect::<Vec<_>>(),
-            "modules": modules,
             "chart": self.chart.map(|chart| json!({"name": chart.name, "version": chart.version})),
-        });
-        let mut context = Value::from(minijinja::value::Serde(data));
+        })));
         let function = Value::from_object(OutputFunction(outputs));
-        context = minijinja::context! { output => function, ..context };
-        context
+        let output = minijinja::context! { output => function };
+        minijinja::value::merge_maps([output, step, self.shared.clone()])
     }
 }
 
