@@ -38,7 +38,7 @@ pub enum Error {
     #[diagnostic(transparent)]
     Plan(#[from] PlanError),
     /// Anything else (I/O, serialization).
-    #[error("{0:#}")]
+    #[error("{0}")]
     Other(#[from] anyhow::Error),
 }
 

@@ -52,8 +52,8 @@ pub fn run() -> i32 {
 }
 
 fn install_error_hook() {
-    let color = std::env::var_os("NO_COLOR").is_none()
-        && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let color = terminal && std::env::var_os("NO_COLOR").is_none();
     let _ = miette::set_hook(Box::new(move |_| {
         Box::new(
             miette::MietteHandlerOpts::new()
@@ -61,6 +61,7 @@ fn install_error_hook() {
                 .unicode(color)
                 .terminal_links(false)
                 .width(100)
+                .wrap_lines(terminal)
                 .build(),
         )
     }));
@@ -111,12 +112,9 @@ fn execute(cli: Cli) -> Result<(), Error> {
             )?;
         }
         Command::Completion(args) => {
-            clap_complete::generate(
-                args.shell,
-                &mut Cli::command(),
-                "choreoctl",
-                &mut std::io::stdout(),
-            );
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut Cli::command(), "choreoctl", &mut script);
+            output::write_stdout(&script)?;
         }
         Command::Version => commands::version::print(&catalog()?, &printer)?,
     }

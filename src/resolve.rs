@@ -153,35 +153,47 @@ impl Resolver<'_> {
         if at == Location::UNKNOWN {
             Err(ResolveError::Input { message, help })
         } else {
-            Err(ResolveError::At(Box::new(self.source.error_at(
+            Err(ResolveError::At(self.source.error_at(
                 at,
                 message,
                 Some(help),
-            ))))
+            )))
         }
     }
 
     fn resolve(&self, loaded: &LoadedProfile) -> Result<Resolved, ResolveError> {
         let spec = &loaded.profile.spec;
         let Some(edition) = &spec.edition else {
-            return Err(ResolveError::Input {
-                message: format!("{}: no edition chosen", self.source.name),
-                help: "set `spec.edition: cilium|generic` or pass --edition".into(),
+            let help =
+                "set `edition: cilium` or `edition: generic` under `spec:`, or pass --edition";
+            return Err(match line_of_key(&self.source.text, "spec") {
+                Some(line) => ResolveError::At(self.source.error_at_line(
+                    line,
+                    1,
+                    "no edition chosen",
+                    Some(help.into()),
+                )),
+                None => ResolveError::Input {
+                    message: format!("{}: no edition chosen", self.source.name),
+                    help: help.into(),
+                },
             });
         };
         let edition = edition.value;
         let release = self.release(spec.version.as_ref())?;
         let planes = self.planes(loaded)?;
         let (modules, planned) = self.modules(&spec.modules, edition, &planes)?;
+        let domain = match &spec.domain {
+            Some(domain) => self.domain(domain)?,
+            None => DEFAULT_DOMAIN.to_string(),
+        };
+        self.check_value_overrides(&spec.values, &modules)?;
         Ok(Resolved {
             name: loaded.profile.metadata.name.clone(),
             edition,
             version: release.version.clone(),
             release,
-            domain: spec
-                .domain
-                .clone()
-                .unwrap_or_else(|| DEFAULT_DOMAIN.to_string()),
+            domain,
             planes,
             modules,
             planned,
@@ -193,6 +205,62 @@ impl Resolver<'_> {
                 .map(|(release, value)| (release.clone(), value.value.clone()))
                 .collect(),
         })
+    }
+
+    fn domain(&self, domain: &Spanned<String>) -> Result<String, ResolveError> {
+        let value = &domain.value;
+        let valid = value.len() <= 253 && value.contains('.') && value.split('.').all(is_dns_label);
+        if valid {
+            Ok(value.clone())
+        } else {
+            self.fail(
+                domain.referenced,
+                format!("domain `{value}` is not a DNS name"),
+                "give a base domain such as `choreo.example.com`: lower-case labels separated by dots, no scheme, port or path".into(),
+            )
+        }
+    }
+
+    /// Overrides must name a release the plan installs; a typo would be silently ignored.
+    fn check_value_overrides(
+        &self,
+        values: &BTreeMap<String, Spanned<Value>>,
+        modules: &[ResolvedModule],
+    ) -> Result<(), ResolveError> {
+        let releases: BTreeSet<&str> = modules
+            .iter()
+            .flat_map(|module| &self.catalog.modules[&module.name].steps)
+            .filter_map(|step| match &step.action {
+                crate::catalog::model::Action::Helm(helm) => Some(helm.release.as_str()),
+                _ => None,
+            })
+            .collect();
+        for (release, value) in values {
+            if releases.contains(release.as_str()) {
+                continue;
+            }
+            let hint = did_you_mean(release, releases.iter().copied())
+                .map(|close| format!("did you mean `{close}`? "))
+                .unwrap_or_default();
+            let line = line_of_key(&self.source.text, release);
+            let message = format!(
+                "`values` overrides release `{release}`, which this installation does not have"
+            );
+            let help = format!(
+                "{hint}releases: {}",
+                releases.iter().copied().collect::<Vec<_>>().join(", ")
+            );
+            return match line {
+                Some(line) => Err(ResolveError::At(self.source.error_at_line(
+                    line,
+                    1,
+                    message,
+                    Some(help),
+                ))),
+                None => self.fail(value.referenced, message, help),
+            };
+        }
+        Ok(())
     }
 
     fn release(&self, version: Option<&Spanned<String>>) -> Result<Release, ResolveError> {
@@ -579,8 +647,9 @@ impl Resolver<'_> {
                 return self.fail(
                     at,
                     format!(
-                        "module `{}` lives on a {home} plane, and the topology has none",
-                        module.name
+                        "module `{}` lives on {} {home} plane, and the topology has none",
+                        module.name,
+                        if home == PlaneType::Observability { "an" } else { "a" }
                     ),
                     format!(
                         "add a plane of type {home}, or place the module with `planes:` on one of type {}",
@@ -593,7 +662,12 @@ impl Resolver<'_> {
         let mut placed = Vec::new();
         for name in chosen {
             let Some(plane) = planes.iter().find(|plane| plane.name == name.value) else {
-                return self.unknown_plane(name, planes, "planes");
+                let field = if spec.is_some_and(|spec| spec.plane.is_some()) {
+                    "plane"
+                } else {
+                    "planes"
+                };
+                return self.unknown_plane(name, planes, field);
             };
             if !module.allowed_planes.contains(&plane.plane_type) {
                 return self.fail(
@@ -734,6 +808,16 @@ fn cycle_path<'a>(graph: &DiGraphMap<&'a str, ()>, start: &'a str) -> Vec<&'a st
         }
     }
     vec![start, start]
+}
+
+/// The 1-based line on which `key:` is written (first occurrence).
+fn line_of_key(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|line| {
+            let trimmed = line.trim_start().trim_start_matches("- ");
+            trimmed.starts_with(key) && trimmed[key.len()..].trim_start().starts_with(':')
+        })
+        .map(|index| index + 1)
 }
 
 fn is_dns_label(name: &str) -> bool {
@@ -943,7 +1027,7 @@ mod tests {
         let text =
             message(resolve_yaml(&profile("cilium", planes, "    - name: observe\n")).unwrap_err());
         assert!(
-            text.contains("lives on a observability plane, and the topology has none"),
+            text.contains("lives on an observability plane, and the topology has none"),
             "{text}"
         );
     }

@@ -29,11 +29,25 @@ impl SourceFile {
         location: Location,
         message: impl Into<String>,
         help: Option<String>,
-    ) -> LocatedError {
-        let line = location.line().max(1) as usize;
-        let column = location.column().max(1) as usize;
+    ) -> Box<LocatedError> {
+        self.error_at_line(
+            location.line().max(1) as usize,
+            location.column().max(1) as usize,
+            message,
+            help,
+        )
+    }
+
+    /// An error at a 1-based line and column.
+    pub fn error_at_line(
+        &self,
+        line: usize,
+        column: usize,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) -> Box<LocatedError> {
         let offset = self.offset_of(line, column);
-        LocatedError {
+        Box::new(LocatedError {
             file: self.name.clone(),
             line,
             column,
@@ -41,7 +55,7 @@ impl SourceFile {
             help,
             src: NamedSource::new(self.name.clone(), self.text.to_string()),
             span: SourceSpan::from((offset, self.token_len(offset))),
-        }
+        })
     }
 
     /// Byte offset of a 1-based line and column (columns count characters).

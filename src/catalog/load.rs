@@ -94,10 +94,11 @@ pub fn load(files: Files, origin: String) -> Result<Catalog, CatalogError> {
             modules.insert(module.name.clone(), module);
         } else if let Some(rest) = path.strip_prefix("templates/") {
             templates.insert(rest.to_string(), text);
-        } else if let Some(rest) = path.strip_prefix("profiles/") {
-            if let Some(name) = rest.strip_suffix(".yaml") {
-                presets.insert(name.to_string(), source);
-            }
+        } else if let Some(name) = path
+            .strip_prefix("profiles/")
+            .and_then(|rest| rest.strip_suffix(".yaml"))
+        {
+            presets.insert(name.to_string(), source);
         }
     }
 
@@ -114,5 +115,5 @@ pub fn load(files: Files, origin: String) -> Result<Catalog, CatalogError> {
 
 fn parse<T: serde::de::DeserializeOwned>(source: &SourceFile) -> Result<T, CatalogError> {
     serde_saphyr::from_str(&source.text)
-        .map_err(|error| CatalogError::Syntax(Box::new(yaml_error(source, &error))))
+        .map_err(|error| CatalogError::Syntax(yaml_error(source, &error)))
 }

@@ -41,8 +41,9 @@ pub fn validate(
 
 /// `profile schema`: always JSON (what editors consume).
 pub fn schema() -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(&json_schema())?);
-    Ok(())
+    let mut text = serde_json::to_string_pretty(&json_schema())?;
+    text.push('\n');
+    crate::output::write_stdout(text.as_bytes())
 }
 
 /// `profile show`: the profile as parsed, or resolved.

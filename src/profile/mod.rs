@@ -68,9 +68,9 @@ pub enum ProfileError {
     },
 }
 
-impl From<LocatedError> for ProfileError {
-    fn from(error: LocatedError) -> Self {
-        Self::Invalid(Box::new(error))
+impl From<Box<LocatedError>> for ProfileError {
+    fn from(error: Box<LocatedError>) -> Self {
+        Self::Invalid(error)
     }
 }
 
@@ -116,7 +116,7 @@ impl ProfileRequest {
     fn source(&self, catalog: &Catalog) -> Result<SourceFile, ProfileError> {
         match (&self.file, &self.preset) {
             (Some(_), Some(_)) => Err(ProfileError::Flag {
-                message: "--profile and --preset both given".into(),
+                message: "a profile file and --preset both given".into(),
                 help: "use one: a preset is a ready-made profile".into(),
             }),
             (Some(path), None) => {

@@ -84,7 +84,8 @@ pub struct ProfileSpec {
     pub version: Option<Spanned<String>>,
     /// Base domain for every hostname; default `openchoreo.localhost`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub domain: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub domain: Option<Spanned<String>>,
     /// Deployment boundaries, each bound to a kubeconfig context.
     pub planes: Vec<PlaneSpec>,
     /// Modules to add on top of the Secure Core.
