@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The README's first command (`make demo`): build choreoctl and the sandbox, bring up three
+# real Kubernetes control planes (contexts cp, dp1, obs) with the loopback chart mirror, and
+# show choreoctl's plan for the shared-observability topology bound to them.
+#
+# The sandbox keeps running afterwards (`make sandbox-down` stops it); rerunning is cheap.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+name=${CHOREOCTL_DEMO_SANDBOX:-demo}
+
+cargo build --release --quiet
+tests/sandbox/build.sh >/dev/null
+tests/sandbox/sandbox up --name "$name" --clusters cp,dp1,obs --nodes 2
+eval "$(tests/sandbox/sandbox env --name "$name")"
+
+# A profile bound to the sandbox: the shared-observability preset, plus the sandbox's chart
+# and manifest mirrors (what a private mirror looks like to choreoctl).
+profile=$CHOREOCTL_SANDBOX_DIR/demo-profile.yaml
+{
+  ./target/release/choreoctl profile show --preset shared-observability --edition cilium
+  printf '  charts: {mirror: "%s", plainHttp: true}\n' "$CHOREOCTL_SANDBOX_MIRROR"
+  printf '  manifests: {mirror: "%s"}\n' "$CHOREOCTL_SANDBOX_MANIFESTS"
+} > "$profile"
+
+echo
+echo "== profile $profile (contexts checked against $KUBECONFIG)"
+./target/release/choreoctl profile validate "$profile"
+echo
+./target/release/choreoctl plan --profile "$profile"
+echo
+echo "The clusters are running: kubectl --context cp get nodes (after: eval \"\$(tests/sandbox/sandbox env --name $name)\")"
+echo "Stop them with: make sandbox-down"
