@@ -6,3 +6,4 @@ mod malformed;
 mod sandbox;
 mod smoke;
 mod snapshots;
+mod standins;
