@@ -3,6 +3,7 @@
 
 mod cli;
 mod malformed;
+mod rendered_values;
 mod sandbox;
 mod smoke;
 mod snapshots;
