@@ -16,7 +16,7 @@ use crate::kubeconfig::{self, Contexts};
 use crate::profile::LoadedProfile;
 use crate::profile::model::{ChartsSpec, Edition, ManifestsSpec, ModuleSpec, PlaneType};
 use crate::source::{LocatedError, SourceFile};
-use crate::suggest::did_you_mean;
+use crate::suggest::hint;
 
 /// Domain used when the profile sets none.
 pub const DEFAULT_DOMAIN: &str = "openchoreo.localhost";
@@ -239,9 +239,7 @@ impl Resolver<'_> {
             if releases.contains(release.as_str()) {
                 continue;
             }
-            let hint = did_you_mean(release, releases.iter().copied())
-                .map(|close| format!("did you mean `{close}`? "))
-                .unwrap_or_default();
+            let hint = hint(release, releases.iter().copied());
             let line = line_of_key(&self.source.text, release);
             let message = format!(
                 "`values` overrides release `{release}`, which this installation does not have"
@@ -317,10 +315,7 @@ impl Resolver<'_> {
                     });
             let context = match (&spec.context, contexts.as_ref()) {
                 (Some(context), Some(contexts)) if !contexts.names.contains(&context.value) => {
-                    let hint =
-                        did_you_mean(&context.value, contexts.names.iter().map(String::as_str))
-                            .map(|close| format!("did you mean `{close}`? "))
-                            .unwrap_or_default();
+                    let hint = hint(&context.value, contexts.names.iter().map(String::as_str));
                     return self.fail(
                         context.referenced,
                         format!(
@@ -442,9 +437,7 @@ impl Resolver<'_> {
         field: &str,
     ) -> Result<T, ResolveError> {
         let names: Vec<&str> = planes.iter().map(|plane| plane.name.as_str()).collect();
-        let hint = did_you_mean(&name.value, names.iter().copied())
-            .map(|close| format!("did you mean `{close}`? "))
-            .unwrap_or_default();
+        let hint = hint(&name.value, names.iter().copied());
         self.fail(
             name.referenced,
             format!("`{field}` names unknown plane `{}`", name.value),
@@ -469,9 +462,7 @@ impl Resolver<'_> {
                     .into_iter()
                     .map(|module| module.name.as_str())
                     .collect();
-                let hint = did_you_mean(&name.value, names.iter().copied())
-                    .map(|close| format!("did you mean `{close}`? "))
-                    .unwrap_or_default();
+                let hint = hint(&name.value, names.iter().copied());
                 return self.fail(
                     name.referenced,
                     format!("unknown module `{}`", name.value),
@@ -706,9 +697,7 @@ impl Resolver<'_> {
         for (name, value) in &spec.options {
             let Some(option) = module.options.get(name) else {
                 let names: Vec<&str> = module.options.keys().map(String::as_str).collect();
-                let hint = did_you_mean(name, names.iter().copied())
-                    .map(|close| format!("did you mean `{close}`? "))
-                    .unwrap_or_default();
+                let hint = hint(name, names.iter().copied());
                 return self.fail(
                     value.referenced,
                     format!("module `{}` has no option `{name}`", module.name),

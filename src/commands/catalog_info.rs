@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::output::{Printer, table};
 use crate::profile::model::Edition;
 use crate::resolve::ResolveError;
-use crate::suggest::did_you_mean;
+use crate::suggest::hint;
 
 /// One row of `module list` and `matrix`.
 #[derive(Debug, Serialize)]
@@ -105,9 +105,7 @@ fn describe(support: &EditionSupport) -> String {
 pub fn info(catalog: &Catalog, name: &str, printer: &Printer) -> Result<(), Error> {
     let Some(module) = catalog.module(name) else {
         let names: Vec<&str> = catalog.modules.keys().map(String::as_str).collect();
-        let hint = did_you_mean(name, names.iter().copied())
-            .map(|close| format!("did you mean `{close}`? "))
-            .unwrap_or_default();
+        let hint = hint(name, names.iter().copied());
         return Err(ResolveError::Input {
             message: format!("unknown module `{name}`"),
             help: format!("{hint}modules: {}", names.join(", ")),

@@ -11,7 +11,7 @@ use serde_saphyr::{Location, Spanned};
 
 use crate::catalog::Catalog;
 use crate::source::{LocatedError, SourceFile};
-use crate::suggest::did_you_mean;
+use crate::suggest::hint;
 use model::{Edition, Profile};
 
 /// Preset used when neither a profile nor a preset is given.
@@ -100,9 +100,7 @@ impl ProfileRequest {
                 .iter_mut()
                 .find(|plane| plane.name.value == *name)
             else {
-                let hint = did_you_mean(name, names.iter().map(String::as_str))
-                    .map(|close| format!("did you mean `{close}`? "))
-                    .unwrap_or_default();
+                let hint = hint(name, names.iter().map(String::as_str));
                 return Err(ProfileError::Flag {
                     message: format!("--plane-context names unknown plane `{name}`"),
                     help: format!("{hint}the profile's planes are: {}", names.join(", ")),
@@ -138,9 +136,7 @@ impl ProfileRequest {
                 let name = preset.as_deref().unwrap_or(DEFAULT_PRESET);
                 catalog.presets.get(name).cloned().ok_or_else(|| {
                     let names: Vec<&str> = catalog.presets.keys().map(String::as_str).collect();
-                    let hint = did_you_mean(name, names.iter().copied())
-                        .map(|close| format!("did you mean `{close}`? "))
-                        .unwrap_or_default();
+                    let hint = hint(name, names.iter().copied());
                     ProfileError::Flag {
                         message: format!("unknown preset `{name}`"),
                         help: format!("{hint}presets: {}", names.join(", ")),

@@ -29,7 +29,11 @@ fn choreoctl(args: &[&str]) -> Vec<u8> {
         .env("NO_COLOR", "1")
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     output.stdout
 }
 
@@ -56,7 +60,9 @@ fn check(profile_args: &[&str], helm: &Path) {
             step["plane"].as_str().unwrap(),
             index + 1
         ));
-        let chart = root.join("tests/charts").join(step["chart"]["name"].as_str().unwrap());
+        let chart = root
+            .join("tests/charts")
+            .join(step["chart"]["name"].as_str().unwrap());
         let result = Command::new(helm)
             .args(["template", step["release"].as_str().unwrap()])
             .arg(&chart)
@@ -77,6 +83,12 @@ fn check(profile_args: &[&str], helm: &Path) {
 #[test]
 fn every_release_of_the_all_modules_plan_renders_with_its_chart() {
     let helm = helm();
-    check(&["--profile", "benches/fully-isolated-all-modules.yaml"], &helm);
-    check(&["--preset", "shared-observability", "--edition", "generic"], &helm);
+    check(
+        &["--profile", "benches/fully-isolated-all-modules.yaml"],
+        &helm,
+    );
+    check(
+        &["--preset", "shared-observability", "--edition", "generic"],
+        &helm,
+    );
 }
