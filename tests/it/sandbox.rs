@@ -201,6 +201,8 @@ fn parse_exports(text: &str) -> BTreeMap<String, String> {
     out
 }
 
+// The watchdog must outlive this process, so it is deliberately never waited for.
+#[allow(clippy::zombie_processes)]
 fn spawn_watchdog(name: &str) {
     let parent = std::process::id();
     let sandbox = script("sandbox");
