@@ -26,7 +26,9 @@ import textwrap
 from dataclasses import dataclass, field
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-KUBE_VERSION = ">=1.29.0-0"
+# Low enough for `helm template` without --kube-version (helm assumes v1.20), high enough
+# that an API server without the version stamp (v0.0.0-master) fails the check.
+KUBE_VERSION = ">=1.19.0-0"
 
 
 # --------------------------------------------------------------------------
@@ -726,7 +728,7 @@ GATEWAY_DEFAULT = """
 {{- fail (printf "gateway.httpPort and gateway.httpsPort must differ (both %v)" .Values.gateway.httpPort) }}
 {{- end }}
 {{- if and .Values.gateway.tls.enabled (contains ".invalid" .Values.gateway.tls.hostname) }}
-{{- fail "gateway.tls.hostname contains placeholder domain (.invalid)" }}
+{{- fail "gateway.tls.hostname: still a .invalid placeholder" }}
 {{- end }}
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
@@ -815,28 +817,28 @@ EXTRA: dict[str, dict[str, str]] = {
         {{- $errors := list }}
         {{- $v := .Values }}
         {{- if and $v.gateway.enabled $v.openchoreoApi.enabled $v.openchoreoApi.http.enabled (contains ".invalid" (join "," $v.openchoreoApi.http.hostnames)) }}
-        {{- $errors = append $errors "openchoreoApi.http.hostnames contains placeholder domain (.invalid)" }}
+        {{- $errors = append $errors "openchoreoApi.http.hostnames: still a .invalid placeholder" }}
         {{- end }}
         {{- if and $v.gateway.enabled $v.backstage.enabled $v.backstage.http.enabled (contains ".invalid" (join "," $v.backstage.http.hostnames)) }}
-        {{- $errors = append $errors "backstage.http.hostnames contains placeholder domain (.invalid)" }}
+        {{- $errors = append $errors "backstage.http.hostnames: still a .invalid placeholder" }}
         {{- end }}
         {{- if and $v.backstage.enabled (contains ".invalid" $v.backstage.baseUrl) }}
-        {{- $errors = append $errors "backstage.baseUrl contains placeholder domain (.invalid)" }}
+        {{- $errors = append $errors "backstage.baseUrl: still a .invalid placeholder" }}
         {{- end }}
         {{- if and $v.gateway.enabled $v.gateway.tls.enabled (contains ".invalid" $v.gateway.tls.hostname) }}
-        {{- $errors = append $errors "gateway.tls.hostname contains placeholder domain (.invalid)" }}
+        {{- $errors = append $errors "gateway.tls.hostname: still a .invalid placeholder" }}
         {{- end }}
         {{- if and $v.security.enabled (contains ".invalid" $v.security.oidc.issuer) }}
-        {{- $errors = append $errors "security.oidc.issuer contains placeholder domain (.invalid)" }}
+        {{- $errors = append $errors "security.oidc.issuer: still a .invalid placeholder" }}
         {{- end }}
         {{- if and $v.openchoreoApi.enabled (contains ".invalid" $v.openchoreoApi.config.server.publicUrl) }}
-        {{- $errors = append $errors "openchoreoApi.config.server.publicUrl contains placeholder domain (.invalid)" }}
+        {{- $errors = append $errors "openchoreoApi.config.server.publicUrl: still a .invalid placeholder" }}
         {{- end }}
         {{- if and $v.backstage.enabled (not $v.backstage.secretName) }}
-        {{- $errors = append $errors "backstage.secretName is required when backstage is enabled" }}
+        {{- $errors = append $errors "backstage.secretName: must name the backstage Secret while backstage.enabled" }}
         {{- end }}
         {{- if $errors }}
-        {{- fail (printf "Placeholder domains found. Set real hostnames for:\\n  - %s" (join "\\n  - " $errors)) }}
+        {{- fail (printf "openchoreo-control-plane (stand-in) refuses to render:\\n  - %s" (join "\\n  - " $errors)) }}
         {{- end }}
         """,
         "templates/gateway.yaml": GATEWAY_DEFAULT,
@@ -990,7 +992,7 @@ EXTRA: dict[str, dict[str, str]] = {
         **agent_templates("observabilityplane", "cluster-agent-observabilityplane-tls"),
         "templates/validate.yaml": """
         {{- if contains ".invalid" .Values.observer.controlPlaneApiUrl }}
-        {{- fail "observer.controlPlaneApiUrl contains placeholder domain (.invalid)" }}
+        {{- fail "observer.controlPlaneApiUrl: still a .invalid placeholder" }}
         {{- end }}
         {{- if not (has .Values.global.installationMode (list "singleCluster" "multiCluster" "quickStart")) }}
         {{- fail (printf "global.installationMode must be one of singleCluster, multiCluster, quickStart (got %q)" .Values.global.installationMode) }}

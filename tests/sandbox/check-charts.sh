@@ -86,9 +86,10 @@ wait_for "ExternalSecret backstage-secrets Ready" -n openchoreo-control-plane --
   fail "ExternalSecret did not write its target Secret"
 
 # The control plane refuses placeholder hostnames, like the real chart.
-if helm template openchoreo-control-plane "$mirror/openchoreo-control-plane" --version 1.2.3 --plain-http >/dev/null 2>&1; then
+if out=$(helm template openchoreo-control-plane "$mirror/openchoreo-control-plane" --version 1.2.3 --plain-http 2>&1); then
   fail "openchoreo-control-plane rendered with .invalid placeholders"
 fi
+case "$out" in *"still a .invalid placeholder"*"backstage.secretName"*) ;; *) fail "unexpected render failure: $out";; esac
 cp_values=(--set "openchoreoApi.http.hostnames[0]=api.openchoreo.localhost"
   --set openchoreoApi.config.server.publicUrl=http://api.openchoreo.localhost
   --set backstage.baseUrl=http://openchoreo.localhost --set "backstage.http.hostnames[0]=openchoreo.localhost"
