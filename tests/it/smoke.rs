@@ -23,12 +23,16 @@ async fn ensure_namespace(client: &Client, name: &str) {
     let api: Api<Namespace> = Api::all(client.clone());
     // A namespace left over from an interrupted run may still be terminating: wait it out.
     let api_r = &api;
-    eventually(WAIT, &format!("namespace {name} not terminating"), || async move {
-        match api_r.get_opt(name).await.ok()? {
-            Some(ns) if ns.metadata.deletion_timestamp.is_some() => None,
-            _ => Some(()),
-        }
-    })
+    eventually(
+        WAIT,
+        &format!("namespace {name} not terminating"),
+        || async move {
+            match api_r.get_opt(name).await.ok()? {
+                Some(ns) if ns.metadata.deletion_timestamp.is_some() => None,
+                _ => Some(()),
+            }
+        },
+    )
     .await;
     let ns = serde_json::from_value(json!({"metadata": {"name": name}})).unwrap();
     match api.create(&PostParams::default(), &ns).await {
