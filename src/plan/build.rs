@@ -1,12 +1,12 @@
 //! Expanding resolved modules into step instances bound to planes.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use miette::Diagnostic;
 use serde_json::Value;
 
-use super::context::{OutputLookup, StepContext};
+use super::context::{OutputLookup, PlanContext};
 use super::{
     ChartRef, HelmSettings, Manifest, PLAN_API_VERSION, Plan, ReadSpec, Step, StepKind, WaitSpec,
 };
@@ -41,12 +41,13 @@ pub enum PlanError {
 /// Computes the plan for a resolved installation.
 pub fn build(catalog: &Catalog, resolved: &Resolved) -> Result<Plan, PlanError> {
     let renderer = Renderer::new(&catalog.templates)?;
-    let shared = super::context::shared(resolved);
+    let context = PlanContext::new(resolved);
     let mut builder = Builder {
         resolved,
-        shared: &shared,
+        context: &context,
         renderer: &renderer,
         steps: Vec::new(),
+        instances: BTreeMap::new(),
     };
     for module in &resolved.modules {
         for spec in &catalog.modules[&module.name].steps {
@@ -70,9 +71,11 @@ pub fn build(catalog: &Catalog, resolved: &Resolved) -> Result<Plan, PlanError> 
 
 struct Builder<'a> {
     resolved: &'a Resolved,
-    shared: &'a minijinja::Value,
+    context: &'a PlanContext<'a>,
     renderer: &'a Renderer,
     steps: Vec<Step>,
+    /// Positions in `steps` of each `(module, step)`'s instances.
+    instances: BTreeMap<(String, String), Vec<usize>>,
 }
 
 impl<'a> Builder<'a> {
@@ -131,10 +134,10 @@ impl<'a> Builder<'a> {
     /// cluster, else all of them.
     fn nearest(&self, module: &str, step: &str, subject: &Plane) -> Vec<&Step> {
         let candidates: Vec<&Step> = self
-            .steps
-            .iter()
-            .filter(|candidate| candidate.module == module && step_name(candidate) == step)
-            .collect();
+            .instances
+            .get(&(module.to_string(), step.to_string()))
+            .map(|positions| positions.iter().map(|&index| &self.steps[index]).collect())
+            .unwrap_or_default();
         let same_plane: Vec<&Step> = candidates
             .iter()
             .copied()
@@ -158,14 +161,13 @@ impl<'a> Builder<'a> {
 
     fn outputs(&self, module: &ResolvedModule, subject: &Plane) -> OutputLookup {
         let mut lookup = OutputLookup::default();
-        let reads: BTreeSet<(String, String)> = self
-            .steps
-            .iter()
-            .filter(|step| step.kind == StepKind::Read)
-            .map(|step| (step.module.clone(), step_name(step).to_string()))
-            .collect();
-        for (owner, step) in reads {
-            let found = self.nearest(&owner, &step, subject);
+        let reads = self.instances.iter().filter(|(_, positions)| {
+            positions
+                .first()
+                .is_some_and(|&index| self.steps[index].kind == StepKind::Read)
+        });
+        for ((owner, step), _) in reads {
+            let found = self.nearest(owner, step, subject);
             let value = match found.as_slice() {
                 [one] => Ok((
                     one.id.clone(),
@@ -180,7 +182,7 @@ impl<'a> Builder<'a> {
                         .join(", ")
                 )),
             };
-            if owner == module.name {
+            if *owner == module.name {
                 lookup.values.insert(step.clone(), value.clone());
             }
             lookup.values.insert(format!("{owner}/{step}"), value);
@@ -209,15 +211,9 @@ impl<'a> Builder<'a> {
             message,
         };
         let outputs = Arc::new(self.outputs(module, subject));
-        let context = StepContext {
-            resolved: self.resolved,
-            shared: self.shared,
-            module,
-            subject,
-            target,
-            chart,
-        }
-        .to_value(outputs.clone());
+        let context = self
+            .context
+            .step(module, subject, target, chart, outputs.clone());
 
         if let Some(when) = &spec.when {
             let keep = self
@@ -335,6 +331,10 @@ impl<'a> Builder<'a> {
             }
         }
         step.needs = needs;
+        self.instances
+            .entry((module.name.clone(), spec.id.clone()))
+            .or_default()
+            .push(self.steps.len());
         self.steps.push(step);
         Ok(())
     }
@@ -377,12 +377,6 @@ impl<'a> Builder<'a> {
             None => pin.url.clone(),
         }
     }
-}
-
-/// The step part of an id: `module/step@plane` → `step`.
-fn step_name(step: &Step) -> &str {
-    let rest = &step.id[step.module.len() + 1..];
-    rest.split('@').next().unwrap_or(rest)
 }
 
 /// The namespace shared by every namespaced object, if they share one.

@@ -10,34 +10,103 @@ use serde_json::json;
 use crate::catalog::model::ChartPin;
 use crate::resolve::{Plane, Resolved, ResolvedModule};
 
-/// Variables every template of a plan sees: the installation, its planes and modules.
-/// Built once per plan; per-step variables are layered on top by [`StepContext`].
-pub fn shared(resolved: &Resolved) -> Value {
-    let modules: BTreeMap<&str, serde_json::Value> = resolved
-        .modules
-        .iter()
-        .map(|module| {
-            (
-                module.name.as_str(),
-                json!({
-                    "features": module.features,
-                    "planes": module.planes,
-                    "options": module.options,
-                }),
-            )
-        })
-        .collect();
-    Value::from(minijinja::value::Serde(json!({
-        "profile": {
-            "name": resolved.name,
-            "domain": resolved.domain,
-            "version": resolved.version,
-        },
-        "edition": resolved.edition.as_str(),
-        "control": plane_json(control(resolved)),
-        "planes": resolved.planes.iter().map(plane_json).collect::<Vec<_>>(),
-        "modules": modules,
-    })))
+/// Template variables of one plan. Everything that does not depend on the step is converted
+/// once; per-step contexts only layer small values over it.
+pub struct PlanContext<'a> {
+    resolved: &'a Resolved,
+    shared: Value,
+    planes: BTreeMap<&'a str, Value>,
+    modules: BTreeMap<&'a str, Value>,
+}
+
+impl<'a> PlanContext<'a> {
+    /// Converts the installation's planes and modules into template values.
+    pub fn new(resolved: &'a Resolved) -> Self {
+        let modules: BTreeMap<&str, serde_json::Value> = resolved
+            .modules
+            .iter()
+            .map(|module| {
+                (
+                    module.name.as_str(),
+                    json!({
+                        "features": module.features,
+                        "planes": module.planes,
+                        "options": module.options,
+                    }),
+                )
+            })
+            .collect();
+        let shared = Value::from(minijinja::value::Serde(json!({
+            "profile": {
+                "name": resolved.name,
+                "domain": resolved.domain,
+                "version": resolved.version,
+            },
+            "edition": resolved.edition.as_str(),
+            "control": plane_json(control(resolved)),
+            "planes": resolved.planes.iter().map(plane_json).collect::<Vec<_>>(),
+            "modules": modules,
+        })));
+        Self {
+            resolved,
+            shared,
+            planes: resolved
+                .planes
+                .iter()
+                .map(|plane| {
+                    (
+                        plane.name.as_str(),
+                        Value::from(minijinja::value::Serde(plane_json(plane))),
+                    )
+                })
+                .collect(),
+            modules: resolved
+                .modules
+                .iter()
+                .map(|module| {
+                    (
+                        module.name.as_str(),
+                        Value::from(minijinja::value::Serde(json!({
+                            "level": module.level.as_str(),
+                            "features": module.features,
+                            "options": module.options,
+                        }))),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// The context of one step: `subject` is the plane it is about, `target` the one it runs
+    /// on; `outputs` answers `output("module/step")` calls.
+    pub fn step(
+        &self,
+        module: &ResolvedModule,
+        subject: &Plane,
+        target: &Plane,
+        chart: Option<&ChartPin>,
+        outputs: Arc<OutputLookup>,
+    ) -> Value {
+        let observability = self
+            .resolved
+            .planes
+            .iter()
+            .find(|plane| plane.serves.contains(&subject.name))
+            .map(|plane| self.planes[plane.name.as_str()].clone());
+        let step = minijinja::context! {
+            output => Value::from_object(OutputFunction(outputs)),
+            plane => self.planes[subject.name.as_str()].clone(),
+            target => self.planes[target.name.as_str()].clone(),
+            colocated => subject.cluster_key() == control(self.resolved).cluster_key(),
+            observability => observability,
+            chart => chart.map(|chart| minijinja::context! { name => chart.name.clone(), version => chart.version.clone() }),
+        };
+        minijinja::value::merge_maps([
+            step,
+            self.modules[module.name.as_str()].clone(),
+            self.shared.clone(),
+        ])
+    }
 }
 
 fn control(resolved: &Resolved) -> &Plane {
@@ -46,47 +115,6 @@ fn control(resolved: &Resolved) -> &Plane {
         .iter()
         .find(|plane| plane.plane_type == crate::profile::model::PlaneType::Control)
         .expect("resolver guarantees one control plane")
-}
-
-/// Template variables for one step instance.
-pub struct StepContext<'a> {
-    /// The installation.
-    pub resolved: &'a Resolved,
-    /// Variables shared by the whole plan ([`shared`]).
-    pub shared: &'a Value,
-    /// The module the step belongs to.
-    pub module: &'a ResolvedModule,
-    /// The plane the step is about.
-    pub subject: &'a Plane,
-    /// The plane the step runs on.
-    pub target: &'a Plane,
-    /// The chart, for helm steps.
-    pub chart: Option<&'a ChartPin>,
-}
-
-impl StepContext<'_> {
-    /// The minijinja context; `outputs` answers `output("module/step")` calls.
-    pub fn to_value(&self, outputs: Arc<OutputLookup>) -> Value {
-        let observability = self
-            .resolved
-            .planes
-            .iter()
-            .find(|plane| plane.serves.contains(&self.subject.name))
-            .map(plane_json);
-        let step = Value::from(minijinja::value::Serde(json!({
-            "level": self.module.level.as_str(),
-            "features": self.module.features,
-            "options": self.module.options,
-            "plane": plane_json(self.subject),
-            "target": plane_json(self.target),
-            "colocated": self.subject.cluster_key() == control(self.resolved).cluster_key(),
-            "observability": observability,
-            "chart": self.chart.map(|chart| json!({"name": chart.name, "version": chart.version})),
-        })));
-        let function = Value::from_object(OutputFunction(outputs));
-        let output = minijinja::context! { output => function };
-        minijinja::value::merge_maps([output, step, self.shared.clone()])
-    }
 }
 
 fn plane_json(plane: &Plane) -> serde_json::Value {
