@@ -126,10 +126,10 @@ pub enum RunOn {
 
 /// One step of a module, before expansion over planes.
 ///
-/// Unknown fields are rejected by the flattened [`Action`] variant, which receives every key
-/// this struct does not consume.
+/// Read through [`RawStep`](super::raw_step::RawStep), the flat shape written in module files,
+/// which rejects fields that do not belong to the step's kind.
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", try_from = "super::raw_step::RawStep")]
 pub struct StepSpec {
     /// Identifier, unique within the module.
     pub id: String,
@@ -157,7 +157,7 @@ pub struct StepSpec {
 }
 
 /// The typed work of a step.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Action {
     /// `helm upgrade --install` of one release with fully rendered values.
@@ -171,8 +171,8 @@ pub enum Action {
 }
 
 /// A helm release.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct HelmAction {
     /// Key in the release's versions table.
     pub chart: String,
@@ -183,16 +183,14 @@ pub struct HelmAction {
     /// Values template under templates/.
     pub values: String,
     /// Whether helm itself waits (`--wait`); OpenChoreo's control plane must not.
-    #[serde(default = "default_true")]
     pub wait: bool,
     /// Helm timeout in seconds.
-    #[serde(default = "default_helm_timeout")]
     pub timeout: u64,
 }
 
 /// A server-side apply.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ApplyAction {
     /// Manifest template under templates/ (exclusive with `manifest`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -203,15 +201,14 @@ pub struct ApplyAction {
 }
 
 /// A readiness condition.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct WaitAction {
     /// The resource waited on.
     pub resource: ResourceRef,
     /// `Available`, `Ready`, `Established`, `RolledOut` or `Exists`.
     pub condition: WaitCondition,
     /// Seconds before giving up.
-    #[serde(default = "default_wait_timeout")]
     pub timeout: u64,
 }
 
@@ -231,8 +228,8 @@ pub enum WaitCondition {
 }
 
 /// A value read from a cluster.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ReadAction {
     /// The Secret or ConfigMap read.
     pub resource: ResourceRef,
@@ -253,18 +250,6 @@ pub struct ResourceRef {
     pub namespace: Option<String>,
     /// Name; may contain `{{ … }}` (rendered with the step's context).
     pub name: String,
-}
-
-fn default_true() -> bool {
-    true
-}
-
-fn default_helm_timeout() -> u64 {
-    600
-}
-
-fn default_wait_timeout() -> u64 {
-    300
 }
 
 /// Pinned versions of everything one OpenChoreo release installs.
