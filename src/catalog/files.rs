@@ -8,6 +8,8 @@ use include_dir::{Dir, include_dir};
 static MODULES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/modules");
 static TEMPLATES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 static PROFILES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/profiles");
+/// The module files converted to JSON by build.rs (`modules/x.yaml` → `modules/x.json`).
+static MODULES_JSON: Dir<'_> = include_dir!("$OUT_DIR/catalog-json/modules");
 
 /// Catalog files keyed by their path relative to the catalog root
 /// (`modules/cd.yaml`, `templates/cd/argo-cd.yaml.j2`, `profiles/fintech.yaml`).
@@ -72,4 +74,12 @@ fn collect_dir(root: &Path, dir: &Path, files: &mut Files) -> std::io::Result<()
         }
     }
     Ok(())
+}
+
+/// The build-time JSON form of an embedded `modules/….yaml` file.
+pub fn embedded_json(path: &str) -> Option<&'static str> {
+    let relative = path.strip_prefix("modules/")?.strip_suffix(".yaml")?;
+    MODULES_JSON
+        .get_file(format!("{relative}.json"))
+        .and_then(|file| file.contents_utf8())
 }

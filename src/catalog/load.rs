@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use miette::Diagnostic;
 
-use super::files::Files;
+use super::files::{self, Files};
 use super::model::{Module, Release};
 use super::{Catalog, validate};
 use crate::profile::load::yaml_error;
@@ -23,7 +23,7 @@ pub enum CatalogError {
         error: std::io::Error,
     },
     /// A catalog file is not valid YAML of the expected shape.
-    #[error("invalid catalog file: {0}")]
+    #[error(transparent)]
     #[diagnostic(transparent)]
     Syntax(#[from] Box<LocatedError>),
     /// A catalog file is well-formed but inconsistent.
@@ -66,7 +66,7 @@ pub fn load(files: Files, origin: String) -> Result<Catalog, CatalogError> {
         };
         let source = SourceFile::new(display.clone(), text.as_str());
         if let Some(rest) = path.strip_prefix("modules/releases/") {
-            let release: Release = parse(&source)?;
+            let release: Release = parse(&source, &path, &origin)?;
             let version = semver::Version::parse(&release.version).map_err(|error| {
                 CatalogError::invalid(&display, format!("version: {error}"), "use X.Y.Z")
             })?;
@@ -82,7 +82,7 @@ pub fn load(files: Files, origin: String) -> Result<Catalog, CatalogError> {
             }
             releases.insert(version, release);
         } else if let Some(rest) = path.strip_prefix("modules/") {
-            let module: Module = parse(&source)?;
+            let module: Module = parse(&source, &path, &origin)?;
             if rest != format!("{}.yaml", module.name) {
                 return Err(CatalogError::invalid(
                     &display,
@@ -113,7 +113,19 @@ pub fn load(files: Files, origin: String) -> Result<Catalog, CatalogError> {
     Ok(catalog)
 }
 
-fn parse<T: serde::de::DeserializeOwned>(source: &SourceFile) -> Result<T, CatalogError> {
+/// Embedded files are read from their build-time JSON form; a file that does not fit the
+/// model is re-read as YAML so the error names its line.
+fn parse<T: serde::de::DeserializeOwned>(
+    source: &SourceFile,
+    path: &str,
+    origin: &str,
+) -> Result<T, CatalogError> {
+    if origin == "embedded"
+        && let Some(json) = files::embedded_json(path)
+        && let Ok(value) = serde_json::from_str(json)
+    {
+        return Ok(value);
+    }
     serde_saphyr::from_str(&source.text)
         .map_err(|error| CatalogError::Syntax(yaml_error(source, &error)))
 }
