@@ -58,6 +58,11 @@ rss=()
 for _ in $(seq 20); do
   rss+=("$(/usr/bin/time -f %M "$bin" plan -p "$profile" -o json 2>&1 >/dev/null | tail -1)")
 done
+if command -v valgrind >/dev/null; then
+  valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" \
+    "$bin" plan -p "$profile" -o json >/dev/null 2>"$work/callgrind.log"
+  echo "instructions (callgrind, load-independent): $(grep -m1 '^summary:' "$work/callgrind.out" | cut -d' ' -f2)"
+fi
 python3 - "$work/hyperfine.json" "${rss[@]}" <<'PY'
 import json, statistics, sys
 results = json.load(open(sys.argv[1]))["results"]
