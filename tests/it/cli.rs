@@ -10,29 +10,7 @@ use assert_cmd::Command;
 use serde_json::Value;
 use tempfile::TempDir;
 
-/// A kubeconfig with contexts `alpha` and `beta`; no cluster is ever contacted.
-const KUBECONFIG: &str = "\
-apiVersion: v1
-kind: Config
-clusters:
-  - name: lab
-    cluster:
-      server: https://127.0.0.1:6443
-users:
-  - name: admin
-    user:
-      token: not-a-real-token
-contexts:
-  - name: alpha
-    context:
-      cluster: lab
-      user: admin
-  - name: beta
-    context:
-      cluster: lab
-      user: admin
-current-context: alpha
-";
+use crate::fixtures::{KUBECONFIG, PRESETS};
 
 /// Every module of the catalog (DESIGN.md §3).
 const MODULES: [&str; 12] = [
@@ -570,16 +548,7 @@ fn usage_errors_exit_2() {
 fn unknown_preset_lists_the_presets() {
     let stderr = Env::offline().fails(2, &["plan", "--preset", "nope"]);
     assert_contains(&stderr, "unknown preset `nope`");
-    for preset in [
-        "single-plane",
-        "multi-plane",
-        "shared-observability",
-        "fully-isolated",
-        "fintech",
-        "saas-startup",
-        "healthcare",
-        "ai-platform",
-    ] {
+    for preset in PRESETS {
         assert_contains(&stderr, preset);
     }
     let stderr = Env::offline().fails(2, &["plan", "--preset", "fintek"]);

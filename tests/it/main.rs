@@ -2,6 +2,7 @@
 //! Each area of the product is a module below.
 
 mod cli;
+mod fixtures;
 mod malformed;
 mod rendered_values;
 mod sandbox;

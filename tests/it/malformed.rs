@@ -18,29 +18,7 @@ use std::process::Output;
 use assert_cmd::Command;
 use tempfile::TempDir;
 
-/// A kubeconfig with contexts `alpha` and `beta`; no cluster is ever contacted.
-const KUBECONFIG: &str = "\
-apiVersion: v1
-kind: Config
-clusters:
-  - name: lab
-    cluster:
-      server: https://127.0.0.1:6443
-users:
-  - name: admin
-    user:
-      token: not-a-real-token
-contexts:
-  - name: alpha
-    context:
-      cluster: lab
-      user: admin
-  - name: beta
-    context:
-      cluster: lab
-      user: admin
-current-context: alpha
-";
+use crate::fixtures::KUBECONFIG;
 
 /// Fewer files than this means the corpus lost coverage.
 const MIN_CORPUS: usize = 30;

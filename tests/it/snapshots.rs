@@ -3,16 +3,7 @@
 
 use assert_cmd::Command;
 
-const PRESETS: [&str; 8] = [
-    "single-plane",
-    "multi-plane",
-    "shared-observability",
-    "fully-isolated",
-    "fintech",
-    "saas-startup",
-    "healthcare",
-    "ai-platform",
-];
+use crate::fixtures::PRESETS;
 
 /// `choreoctl plan` with no kubeconfig in reach, so presets without contexts stay unbound.
 fn plan(preset: &str, edition: &str) -> (i32, String) {
