@@ -1,0 +1,227 @@
+//! From a profile and the catalog to a checked topology: planes bound to contexts, modules
+//! with their requirements, edition support and placement.
+//!
+//! One file per job: [`values`] (edition, release, domain, value overrides), [`topology`]
+//! (planes, contexts, serves), [`modules`] (selection and edition support), [`order`]
+//! (dependency order), [`placement`] (planes per module) and [`options`] (module options).
+
+mod modules;
+mod options;
+mod order;
+mod placement;
+mod topology;
+mod values;
+
+#[cfg(test)]
+mod fixtures;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use miette::Diagnostic;
+use serde::Serialize;
+use serde_json::Value;
+use serde_saphyr::Location;
+
+use crate::catalog::Catalog;
+use crate::catalog::model::{Release, SupportLevel};
+use crate::profile::LoadedProfile;
+use crate::profile::model::{ChartsSpec, Edition, ManifestsSpec, PlaneType};
+use crate::source::{LocatedError, SourceFile};
+
+/// Domain used when the profile sets none.
+pub const DEFAULT_DOMAIN: &str = "openchoreo.localhost";
+
+/// The checked, fully defaulted installation.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Resolved {
+    /// Installation name (`metadata.name`).
+    pub name: String,
+    /// The edition.
+    pub edition: Edition,
+    /// The OpenChoreo release and its pinned versions.
+    #[serde(skip)]
+    pub release: Release,
+    /// OpenChoreo release version.
+    pub version: String,
+    /// Base domain.
+    pub domain: String,
+    /// Planes in profile order.
+    pub planes: Vec<Plane>,
+    /// Modules to install, requirements before the modules that need them.
+    pub modules: Vec<ResolvedModule>,
+    /// Modules asked for that are planned but not installable yet.
+    pub planned: Vec<PlannedModule>,
+    /// Chart source settings.
+    pub charts: ChartsSpec,
+    /// Manifest source settings.
+    pub manifests: ManifestsSpec,
+    /// Per-release value overrides.
+    pub values: BTreeMap<String, Value>,
+}
+
+/// A plane bound to a cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plane {
+    /// Plane name (also its plane ID).
+    pub name: String,
+    /// Plane type.
+    #[serde(rename = "type")]
+    pub plane_type: PlaneType,
+    /// kubeconfig context; `None` means the current context of an unreadable kubeconfig.
+    pub context: Option<String>,
+    /// kubeconfig file for this plane, when not the default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kubeconfig: Option<String>,
+    /// For observability planes: the planes served.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub serves: Vec<String>,
+}
+
+impl Plane {
+    /// Identifies the cluster: planes with the same key share it.
+    pub fn cluster_key(&self) -> (Option<&str>, Option<&str>) {
+        (self.kubeconfig.as_deref(), self.context.as_deref())
+    }
+
+    /// The context as shown to users.
+    pub fn context_label(&self) -> &str {
+        self.context.as_deref().unwrap_or("(current)")
+    }
+}
+
+/// A module to install, where, and with what.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResolvedModule {
+    /// Catalog name.
+    pub name: String,
+    /// Support level on the chosen edition.
+    pub level: SupportLevel,
+    /// Features that level turns on.
+    pub features: Vec<String>,
+    /// Planes the module is placed on.
+    pub planes: Vec<String>,
+    /// Options, defaults filled in.
+    pub options: BTreeMap<String, Value>,
+    /// Set when the module was added only because others require it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub required_by: Vec<String>,
+}
+
+/// A module the profile asks for that cannot be installed yet.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedModule {
+    /// Catalog name.
+    pub name: String,
+    /// Why it is not installed.
+    pub reason: String,
+}
+
+/// A profile that does not fit the catalog or the clusters.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum ResolveError {
+    /// A problem at a place in the profile.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    At(Box<LocatedError>),
+    /// A problem with no single place (flags, whole topology).
+    #[error("{message}")]
+    #[diagnostic(help("{help}"))]
+    Input {
+        /// What is wrong.
+        message: String,
+        /// How to fix it.
+        help: String,
+    },
+}
+
+/// Resolution of one profile.
+struct Resolver<'a> {
+    catalog: &'a Catalog,
+    source: &'a SourceFile,
+    default_kubeconfig: Option<&'a Path>,
+}
+
+/// Checks the profile against the catalog (and the kubeconfig, when readable).
+pub fn resolve(
+    catalog: &Catalog,
+    loaded: &LoadedProfile,
+    default_kubeconfig: Option<&Path>,
+) -> Result<Resolved, ResolveError> {
+    Resolver {
+        catalog,
+        source: &loaded.source,
+        default_kubeconfig,
+    }
+    .resolve(loaded)
+}
+
+impl Resolver<'_> {
+    /// An error at `at` in the profile, or without a place when `at` is unknown.
+    fn fail<T>(&self, at: Location, message: String, help: String) -> Result<T, ResolveError> {
+        if at == Location::UNKNOWN {
+            Err(ResolveError::Input { message, help })
+        } else {
+            Err(ResolveError::At(self.source.error_at(
+                at,
+                message,
+                Some(help),
+            )))
+        }
+    }
+
+    fn resolve(&self, loaded: &LoadedProfile) -> Result<Resolved, ResolveError> {
+        let spec = &loaded.profile.spec;
+        let edition = self.edition(spec.edition.as_ref())?;
+        let release = self.release(spec.version.as_ref())?;
+        let planes = self.planes(loaded)?;
+        let (modules, planned) = self.modules(&spec.modules, edition, &planes)?;
+        let domain = match &spec.domain {
+            Some(domain) => self.domain(domain)?,
+            None => DEFAULT_DOMAIN.to_string(),
+        };
+        self.check_value_overrides(&spec.values, &modules)?;
+        Ok(Resolved {
+            name: loaded.profile.metadata.name.clone(),
+            edition,
+            version: release.version.clone(),
+            release,
+            domain,
+            planes,
+            modules,
+            planned,
+            charts: spec.charts.clone().unwrap_or_default(),
+            manifests: spec.manifests.clone().unwrap_or_default(),
+            values: spec
+                .values
+                .iter()
+                .map(|(release, value)| (release.clone(), value.value.clone()))
+                .collect(),
+        })
+    }
+}
+
+/// The 1-based line on which `key:` is written (first occurrence).
+pub(super) fn line_of_key(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|line| {
+            let trimmed = line.trim_start().trim_start_matches("- ");
+            trimmed.starts_with(key) && trimmed[key.len()..].trim_start().starts_with(':')
+        })
+        .map(|index| index + 1)
+}
+
+/// Whether `name` is a DNS label (RFC 1123): plane names and each part of a domain.
+fn is_dns_label(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    !name.is_empty()
+        && name.len() <= 63
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+        && bytes[0] != b'-'
+        && bytes[bytes.len() - 1] != b'-'
+}

@@ -1,0 +1,263 @@
+//! The topology: plane names, exactly one control plane, the kubeconfig context of each plane,
+//! and the planes each observability plane serves.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_saphyr::{Location, Spanned};
+
+use super::{Plane, ResolveError, Resolver, is_dns_label};
+use crate::kubeconfig::{self, Contexts};
+use crate::profile::LoadedProfile;
+use crate::profile::model::{PlaneSpec, PlaneType};
+use crate::suggest::hint;
+
+impl Resolver<'_> {
+    /// The planes in profile order, bound to contexts; exactly one control plane.
+    pub(super) fn planes(&self, loaded: &LoadedProfile) -> Result<Vec<Plane>, ResolveError> {
+        let specs = &loaded.profile.spec.planes;
+        let mut planes: Vec<Plane> = Vec::new();
+        let mut kubeconfigs: BTreeMap<Option<String>, Option<Contexts>> = BTreeMap::new();
+        for spec in specs {
+            let name = &spec.name;
+            if !is_dns_label(&name.value) {
+                return self.fail(
+                    name.referenced,
+                    format!("plane name `{}` is not a DNS label", name.value),
+                    "use lower-case letters, digits and '-', at most 63 characters".into(),
+                );
+            }
+            if planes.iter().any(|plane| plane.name == name.value) {
+                return self.fail(
+                    name.referenced,
+                    format!("duplicate plane name `{}`", name.value),
+                    "give every plane its own name".into(),
+                );
+            }
+            let contexts =
+                kubeconfigs
+                    .entry(spec.kubeconfig.clone())
+                    .or_insert_with(|| match &spec.kubeconfig {
+                        Some(path) => kubeconfig::read(Some(Path::new(path))),
+                        None => kubeconfig::read(self.default_kubeconfig),
+                    });
+            let context = match (&spec.context, contexts.as_ref()) {
+                (Some(context), Some(contexts)) if !contexts.names.contains(&context.value) => {
+                    let hint = hint(&context.value, contexts.names.iter().map(String::as_str));
+                    return self.fail(
+                        context.referenced,
+                        format!(
+                            "context `{}` of plane `{}` is not in kubeconfig {}",
+                            context.value, name.value, contexts.origin
+                        ),
+                        format!(
+                            "{hint}its contexts are: {}",
+                            if contexts.names.is_empty() {
+                                "(none)".into()
+                            } else {
+                                contexts.names.join(", ")
+                            }
+                        ),
+                    );
+                }
+                (Some(context), _) => Some(context.value.clone()),
+                (None, Some(contexts)) => contexts.current.clone(),
+                (None, None) => None,
+            };
+            planes.push(Plane {
+                name: name.value.clone(),
+                plane_type: spec.plane_type.value,
+                context,
+                kubeconfig: spec.kubeconfig.clone(),
+                serves: Vec::new(),
+            });
+        }
+        let controls: Vec<&Plane> = planes
+            .iter()
+            .filter(|plane| plane.plane_type == PlaneType::Control)
+            .collect();
+        if controls.len() != 1 {
+            let (at, message) = match controls.get(1) {
+                Some(second) => (
+                    specs
+                        .iter()
+                        .find(|spec| spec.name.value == second.name)
+                        .map_or(Location::UNKNOWN, |spec| spec.plane_type.referenced),
+                    format!(
+                        "more than one control plane (`{}` and `{}`)",
+                        controls[0].name, second.name
+                    ),
+                ),
+                None => (
+                    Location::UNKNOWN,
+                    format!("{}: no control plane", self.source.name),
+                ),
+            };
+            return self.fail(
+                at,
+                message,
+                "an installation has exactly one plane of type `control`".into(),
+            );
+        }
+        for (index, spec) in specs.iter().enumerate() {
+            planes[index].serves = self.serves(spec, &planes)?;
+        }
+        Ok(planes)
+    }
+
+    /// The planes an observability plane serves: those listed, else every data and workflow
+    /// plane.
+    fn serves(&self, spec: &PlaneSpec, planes: &[Plane]) -> Result<Vec<String>, ResolveError> {
+        let servable =
+            |plane: &Plane| matches!(plane.plane_type, PlaneType::Data | PlaneType::Workflow);
+        let Some(serves) = &spec.serves else {
+            return Ok(if spec.plane_type.value == PlaneType::Observability {
+                planes
+                    .iter()
+                    .filter(|plane| servable(plane))
+                    .map(|plane| plane.name.clone())
+                    .collect()
+            } else {
+                Vec::new()
+            });
+        };
+        if spec.plane_type.value != PlaneType::Observability {
+            let at = serves
+                .first()
+                .map_or(spec.name.referenced, |s| s.referenced);
+            return self.fail(
+                at,
+                format!(
+                    "plane `{}` is of type {}; only observability planes serve others",
+                    spec.name.value, spec.plane_type.value
+                ),
+                "remove `serves`, or make the plane `type: observability`".into(),
+            );
+        }
+        let mut names = Vec::new();
+        for served in serves {
+            let Some(plane) = planes.iter().find(|plane| plane.name == served.value) else {
+                return self.unknown_plane(served, planes, "serves");
+            };
+            if !servable(plane) {
+                return self.fail(
+                    served.referenced,
+                    format!(
+                        "`serves` names `{}`, a {} plane; only data and workflow planes are served",
+                        plane.name, plane.plane_type
+                    ),
+                    "list data or workflow planes".into(),
+                );
+            }
+            if !names.contains(&plane.name) {
+                names.push(plane.name.clone());
+            }
+        }
+        Ok(names)
+    }
+
+    /// The error for a plane name that no plane has.
+    pub(super) fn unknown_plane<T>(
+        &self,
+        name: &Spanned<String>,
+        planes: &[Plane],
+        field: &str,
+    ) -> Result<T, ResolveError> {
+        let names: Vec<&str> = planes.iter().map(|plane| plane.name.as_str()).collect();
+        let hint = hint(&name.value, names.iter().copied());
+        self.fail(
+            name.referenced,
+            format!("`{field}` names unknown plane `{}`", name.value),
+            format!("{hint}the planes are: {}", names.join(", ")),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+    use crate::profile::load::parse;
+    use crate::resolve::fixtures::*;
+    use crate::resolve::resolve;
+    use crate::source::SourceFile;
+
+    #[test]
+    fn observability_serves_every_data_and_workflow_plane_by_default() {
+        let planes = "    - {name: control, type: control}\n    - {name: eu, type: data}\n\
+            \x20   - {name: ci, type: workflow}\n    - {name: obs, type: observability}\n";
+        let resolved = resolve_yaml(&profile("generic", planes, "    []\n")).unwrap();
+        let obs = resolved.planes.iter().find(|p| p.name == "obs").unwrap();
+        assert_eq!(obs.serves, ["eu", "ci"]);
+    }
+
+    #[test]
+    fn serves_must_name_data_or_workflow_planes() {
+        let planes = "    - {name: control, type: control}\n    - {name: eu, type: data}\n\
+            \x20   - {name: obs, type: observability, serves: [control]}\n";
+        let text = message(resolve_yaml(&profile("generic", planes, "    []\n")).unwrap_err());
+        assert!(
+            text.contains("a control plane; only data and workflow planes are served"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn duplicate_planes_and_missing_control_are_errors() {
+        let duplicate = "    - {name: control, type: control}\n    - {name: control, type: data}\n";
+        let text = message(resolve_yaml(&profile("cilium", duplicate, "    []\n")).unwrap_err());
+        assert!(
+            text.contains("test.yaml:8:") && text.contains("duplicate plane name `control`"),
+            "{text}"
+        );
+        let headless = "    - {name: eu, type: data}\n";
+        let text = message(resolve_yaml(&profile("cilium", headless, "    []\n")).unwrap_err());
+        assert!(text.contains("no control plane"), "{text}");
+    }
+
+    #[test]
+    fn contexts_missing_from_a_readable_kubeconfig_are_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        std::fs::write(
+            &path,
+            "apiVersion: v1\nkind: Config\nclusters:\n- {name: c, cluster: {server: 'https://127.0.0.1:6443'}}\n\
+             users:\n- {name: u, user: {}}\ncontexts:\n- {name: alpha, context: {cluster: c, user: u}}\n\
+             - {name: beta, context: {cluster: c, user: u}}\ncurrent-context: beta\n",
+        )
+        .unwrap();
+        let catalog = Catalog::embedded().unwrap();
+        let yaml = profile(
+            "generic",
+            "    - {name: control, type: control, context: alpah}\n",
+            "    []\n",
+        );
+        let source = SourceFile::new("test.yaml", yaml.as_str());
+        let loaded = LoadedProfile {
+            profile: parse(&source).unwrap(),
+            source,
+        };
+        let text = message(resolve(&catalog, &loaded, Some(&path)).unwrap_err());
+        assert!(
+            text.contains("context `alpah` of plane `control` is not in kubeconfig"),
+            "{text}"
+        );
+        assert!(
+            text.contains("did you mean `alpha`?") && text.contains("alpha, beta"),
+            "{text}"
+        );
+
+        let current = profile(
+            "generic",
+            "    - {name: control, type: control}\n",
+            "    []\n",
+        );
+        let source = SourceFile::new("test.yaml", current.as_str());
+        let loaded = LoadedProfile {
+            profile: parse(&source).unwrap(),
+            source,
+        };
+        let resolved = resolve(&catalog, &loaded, Some(&path)).unwrap();
+        assert_eq!(resolved.planes[0].context.as_deref(), Some("beta"));
+    }
+}
