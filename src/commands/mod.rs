@@ -10,18 +10,25 @@ use std::path::Path;
 
 use crate::catalog::Catalog;
 use crate::error::Error;
+use crate::kubeconfig::KnownContexts;
 use crate::plan::Plan;
 use crate::profile::ProfileRequest;
 use crate::resolve::{self, Resolved};
 
-/// Loads the profile, resolves it against the catalog and the kubeconfig.
+/// Loads the profile, reads the contexts of the kubeconfigs its planes use (`kubeconfig` is the
+/// default one: `--kubeconfig`) and resolves it against the catalog and those contexts.
 pub fn resolve_profile(
     catalog: &Catalog,
     request: &ProfileRequest,
     kubeconfig: Option<&Path>,
 ) -> Result<Resolved, Error> {
     let loaded = request.load(catalog)?;
-    Ok(resolve::resolve(catalog, &loaded, kubeconfig)?)
+    let planes = &loaded.profile.spec.planes;
+    let known_contexts = KnownContexts::read(
+        kubeconfig,
+        planes.iter().map(|plane| plane.kubeconfig.as_deref()),
+    );
+    Ok(resolve::resolve(catalog, &loaded, &known_contexts)?)
 }
 
 /// Loads, resolves and plans.

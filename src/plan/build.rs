@@ -393,9 +393,8 @@ fn common_namespace(objects: &[Value]) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
+    use crate::kubeconfig::KnownContexts;
     use crate::profile::LoadedProfile;
     use crate::profile::load::parse;
     use crate::source::SourceFile;
@@ -408,7 +407,7 @@ mod tests {
             source,
         };
         let resolved =
-            crate::resolve::resolve(&catalog, &loaded, Some(Path::new("/nonexistent"))).unwrap();
+            crate::resolve::resolve(&catalog, &loaded, &KnownContexts::default()).unwrap();
         build(&catalog, &resolved).unwrap()
     }
 

@@ -1,14 +1,11 @@
 //! Profiles and helpers shared by the resolver's unit tests.
 
-use std::path::Path;
-
 use super::{ResolveError, Resolved, ResolvedModule, resolve};
 use crate::catalog::Catalog;
+use crate::kubeconfig::KnownContexts;
 use crate::profile::LoadedProfile;
 use crate::profile::load::parse;
 use crate::source::SourceFile;
-
-const NO_KUBECONFIG: &str = "/nonexistent/choreoctl-test-kubeconfig";
 
 /// Resolves a profile against the embedded catalog.
 pub(super) fn resolve_yaml(yaml: &str) -> Result<Resolved, ResolveError> {
@@ -16,15 +13,16 @@ pub(super) fn resolve_yaml(yaml: &str) -> Result<Resolved, ResolveError> {
     resolve_with(&catalog, yaml)
 }
 
-/// Resolves a profile against `catalog`.
+/// Resolves a profile against `catalog`, with no kubeconfig known (contexts unchecked).
 pub(super) fn resolve_with(catalog: &Catalog, yaml: &str) -> Result<Resolved, ResolveError> {
+    resolve(catalog, &loaded(yaml), &KnownContexts::default())
+}
+
+/// A profile as loaded from `test.yaml`.
+pub(super) fn loaded(yaml: &str) -> LoadedProfile {
     let source = SourceFile::new("test.yaml", yaml);
     let profile = parse(&source).expect("test profile parses");
-    resolve(
-        catalog,
-        &LoadedProfile { profile, source },
-        Some(Path::new(NO_KUBECONFIG)),
-    )
+    LoadedProfile { profile, source }
 }
 
 /// A profile with the given edition, `planes:` items and `modules:` items.

@@ -16,7 +16,6 @@ mod values;
 mod fixtures;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use miette::Diagnostic;
 use serde::Serialize;
@@ -25,6 +24,7 @@ use serde_saphyr::Location;
 
 use crate::catalog::Catalog;
 use crate::catalog::model::{Release, SupportLevel};
+use crate::kubeconfig::KnownContexts;
 use crate::profile::LoadedProfile;
 use crate::profile::model::{ChartsSpec, Edition, ManifestsSpec, PlaneType};
 use crate::source::{LocatedError, SourceFile};
@@ -142,19 +142,20 @@ pub enum ResolveError {
 struct Resolver<'a> {
     catalog: &'a Catalog,
     source: &'a SourceFile,
-    default_kubeconfig: Option<&'a Path>,
+    known_contexts: &'a KnownContexts,
 }
 
-/// Checks the profile against the catalog (and the kubeconfig, when readable).
+/// Checks the profile against the catalog and binds its planes to contexts, checking them
+/// against `known_contexts` where their kubeconfig is known. Reads no files.
 pub fn resolve(
     catalog: &Catalog,
     loaded: &LoadedProfile,
-    default_kubeconfig: Option<&Path>,
+    known_contexts: &KnownContexts,
 ) -> Result<Resolved, ResolveError> {
     Resolver {
         catalog,
         source: &loaded.source,
-        default_kubeconfig,
+        known_contexts,
     }
     .resolve(loaded)
 }

@@ -1,13 +1,9 @@
 //! The topology: plane names, exactly one control plane, the kubeconfig context of each plane,
 //! and the planes each observability plane serves.
 
-use std::collections::BTreeMap;
-use std::path::Path;
-
 use serde_saphyr::{Location, Spanned};
 
 use super::{Plane, ResolveError, Resolver, is_dns_label};
-use crate::kubeconfig::{self, Contexts};
 use crate::profile::LoadedProfile;
 use crate::profile::model::{PlaneSpec, PlaneType};
 use crate::suggest::hint;
@@ -17,7 +13,6 @@ impl Resolver<'_> {
     pub(super) fn planes(&self, loaded: &LoadedProfile) -> Result<Vec<Plane>, ResolveError> {
         let specs = &loaded.profile.spec.planes;
         let mut planes: Vec<Plane> = Vec::new();
-        let mut kubeconfigs: BTreeMap<Option<String>, Option<Contexts>> = BTreeMap::new();
         for spec in specs {
             let name = &spec.name;
             if !is_dns_label(&name.value) {
@@ -34,14 +29,8 @@ impl Resolver<'_> {
                     "give every plane its own name".into(),
                 );
             }
-            let contexts =
-                kubeconfigs
-                    .entry(spec.kubeconfig.clone())
-                    .or_insert_with(|| match &spec.kubeconfig {
-                        Some(path) => kubeconfig::read(Some(Path::new(path))),
-                        None => kubeconfig::read(self.default_kubeconfig),
-                    });
-            let context = match (&spec.context, contexts.as_ref()) {
+            let contexts = self.known_contexts.of(spec.kubeconfig.as_deref());
+            let context = match (&spec.context, contexts) {
                 (Some(context), Some(contexts)) if !contexts.names.contains(&context.value) => {
                     let hint = hint(&context.value, contexts.names.iter().map(String::as_str));
                     return self.fail(
@@ -175,12 +164,10 @@ impl Resolver<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::catalog::Catalog;
-    use crate::profile::load::parse;
+    use crate::kubeconfig::{Contexts, KnownContexts};
     use crate::resolve::fixtures::*;
-    use crate::resolve::resolve;
-    use crate::source::SourceFile;
+    use crate::resolve::{ResolveError, Resolved, resolve};
 
     #[test]
     fn observability_serves_every_data_and_workflow_plane_by_default() {
@@ -215,49 +202,80 @@ mod tests {
         assert!(text.contains("no control plane"), "{text}");
     }
 
+    /// Contexts as a readable kubeconfig would report them; no file is involved.
+    fn alpha_and_beta(origin: &str) -> Contexts {
+        Contexts {
+            origin: origin.into(),
+            names: vec!["alpha".into(), "beta".into()],
+            current: Some("beta".into()),
+        }
+    }
+
+    fn resolve_knowing(yaml: &str, known: &KnownContexts) -> Result<Resolved, ResolveError> {
+        resolve(&Catalog::embedded().unwrap(), &loaded(yaml), known)
+    }
+
     #[test]
-    fn contexts_missing_from_a_readable_kubeconfig_are_listed() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("config");
-        std::fs::write(
-            &path,
-            "apiVersion: v1\nkind: Config\nclusters:\n- {name: c, cluster: {server: 'https://127.0.0.1:6443'}}\n\
-             users:\n- {name: u, user: {}}\ncontexts:\n- {name: alpha, context: {cluster: c, user: u}}\n\
-             - {name: beta, context: {cluster: c, user: u}}\ncurrent-context: beta\n",
-        )
-        .unwrap();
-        let catalog = Catalog::embedded().unwrap();
+    fn a_context_missing_from_the_known_ones_is_refused_with_the_list() {
+        let known = KnownContexts {
+            default: Some(alpha_and_beta("~/.kube/config")),
+            ..KnownContexts::default()
+        };
         let yaml = profile(
             "generic",
             "    - {name: control, type: control, context: alpah}\n",
             "    []\n",
         );
-        let source = SourceFile::new("test.yaml", yaml.as_str());
-        let loaded = LoadedProfile {
-            profile: parse(&source).unwrap(),
-            source,
-        };
-        let text = message(resolve(&catalog, &loaded, Some(&path)).unwrap_err());
+        let text = message(resolve_knowing(&yaml, &known).unwrap_err());
         assert!(
-            text.contains("context `alpah` of plane `control` is not in kubeconfig"),
+            text.contains("test.yaml:7:")
+                && text.contains(
+                    "context `alpah` of plane `control` is not in kubeconfig ~/.kube/config"
+                ),
             "{text}"
         );
         assert!(
-            text.contains("did you mean `alpha`?") && text.contains("alpha, beta"),
+            text.contains("did you mean `alpha`?")
+                && text.contains("its contexts are: alpha, beta"),
             "{text}"
         );
 
-        let current = profile(
+        let unnamed = profile(
             "generic",
             "    - {name: control, type: control}\n",
             "    []\n",
         );
-        let source = SourceFile::new("test.yaml", current.as_str());
-        let loaded = LoadedProfile {
-            profile: parse(&source).unwrap(),
-            source,
-        };
-        let resolved = resolve(&catalog, &loaded, Some(&path)).unwrap();
+        let resolved = resolve_knowing(&unnamed, &known).unwrap();
         assert_eq!(resolved.planes[0].context.as_deref(), Some("beta"));
+    }
+
+    #[test]
+    fn a_plane_with_its_own_kubeconfig_is_checked_against_that_file_only() {
+        let known = KnownContexts {
+            files: [("~/eu.yaml".to_string(), alpha_and_beta("~/eu.yaml"))].into(),
+            ..KnownContexts::default()
+        };
+        let planes = "    - {name: control, type: control, context: cp}\n\
+            \x20   - {name: eu, type: data, context: gamma, kubeconfig: ~/eu.yaml}\n";
+        let text =
+            message(resolve_knowing(&profile("generic", planes, "    []\n"), &known).unwrap_err());
+        assert!(
+            text.contains("context `gamma` of plane `eu` is not in kubeconfig ~/eu.yaml"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn unknown_kubeconfigs_are_not_checked() {
+        let planes = "    - {name: control, type: control, context: anything}\n\
+            \x20   - {name: eu, type: data}\n";
+        let resolved = resolve_knowing(
+            &profile("generic", planes, "    []\n"),
+            &KnownContexts::default(),
+        )
+        .unwrap();
+        assert_eq!(resolved.planes[0].context.as_deref(), Some("anything"));
+        assert_eq!(resolved.planes[1].context, None);
+        assert_eq!(resolved.planes[1].context_label(), "(current)");
     }
 }
