@@ -1,9 +1,9 @@
 //! From a profile and the catalog to a checked topology: planes bound to contexts, modules
 //! with their requirements, edition support and placement.
 //!
-//! One file per job: [`values`] (edition, release, domain, value overrides), [`topology`]
-//! (planes, contexts, serves), [`modules`] (selection and edition support), [`order`]
-//! (dependency order), [`placement`] (planes per module) and [`options`] (module options).
+//! One file per job: `values.rs` (edition, release, domain, value overrides), `topology.rs`
+//! (planes, contexts, serves), `modules.rs` (selection and edition support), `order.rs`
+//! (dependency order), `placement.rs` (planes per module) and `options.rs` (module options).
 
 mod modules;
 mod options;
