@@ -57,15 +57,3 @@ pub fn uses_guard(preset: &str) -> bool {
         .iter()
         .any(|module| module.name.value == "guard")
 }
-
-/// Every preset of DESIGN.md §4.
-pub const PRESETS: [&str; 8] = [
-    "single-plane",
-    "multi-plane",
-    "shared-observability",
-    "fully-isolated",
-    "fintech",
-    "saas-startup",
-    "healthcare",
-    "ai-platform",
-];
