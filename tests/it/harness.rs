@@ -49,8 +49,8 @@ pub struct Output {
     pub stdout: String,
     /// Standard error.
     pub stderr: String,
-    /// The test's temporary directory.
-    pub tempdir: TempDir,
+    /// The test's temporary directory; see [`Output::path`].
+    tempdir: TempDir,
 }
 
 impl Test {
@@ -122,6 +122,11 @@ impl Test {
     pub fn status(mut self, code: i32) -> Self {
         self.status = code;
         self
+    }
+
+    /// The temporary directory, for paths to pass as arguments.
+    pub fn path(&self) -> &Path {
+        self.tempdir.path()
     }
 
     /// Runs choreoctl and checks that it exited with the expected status and did not panic.
