@@ -1,124 +1,29 @@
 //! The command line as users and CI pipelines see it: every command available offline, its
 //! output formats, and the exit codes of DESIGN.md §5 (0 success, 1 unexpected, 2 invalid
-//! input). Every run is isolated: `NO_COLOR`, and `HOME`/`KUBECONFIG` in a temporary directory.
+//! input). Every run is isolated by the harness: `NO_COLOR`, and `HOME`/`KUBECONFIG` in a
+//! temporary directory.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
 
-use assert_cmd::Command;
 use serde_json::Value;
-use tempfile::TempDir;
 
-use crate::fixtures::{KUBECONFIG, PRESETS};
+use crate::fixtures::{LAB_KUBECONFIG, modules, presets};
+use crate::harness::{Test, assert_contains};
 
-/// Every module of the catalog (DESIGN.md §3).
-const MODULES: [&str; 12] = [
-    "secure-core",
-    "cd",
-    "build",
-    "observe",
-    "edge",
-    "automate",
-    "elastic",
-    "guard",
-    "registry",
-    "vault",
-    "ai-gateway",
-    "intelligence",
-];
-
-/// An isolated environment for choreoctl.
-struct Env {
-    dir: TempDir,
-    kubeconfig: PathBuf,
+/// choreoctl `args`, offline; must succeed.
+fn ok(args: &[&str]) -> String {
+    Test::new().args(args).run().stdout
 }
 
-impl Env {
-    /// `KUBECONFIG` names a file that does not exist: planning stays offline and presets keep
-    /// their own contexts.
-    fn offline() -> Self {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let kubeconfig = dir.path().join("no-kubeconfig");
-        Self { dir, kubeconfig }
-    }
-
-    /// `KUBECONFIG` holds the contexts `alpha` and `beta` (current: `alpha`).
-    fn lab() -> Self {
-        let env = Self::offline();
-        let kubeconfig = env.dir.path().join("kubeconfig");
-        std::fs::write(&kubeconfig, KUBECONFIG).expect("write kubeconfig");
-        Self { kubeconfig, ..env }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let home = self.path("home");
-        std::fs::create_dir_all(&home).expect("home directory");
-        let mut command = Command::cargo_bin("choreoctl").expect("choreoctl is built");
-        command
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("NO_COLOR", "1")
-            .env("KUBECONFIG", &self.kubeconfig)
-            .env("HOME", &home)
-            .env_remove("CHOREOCTL_CATALOG")
-            .env_remove("RUST_BACKTRACE");
-        command
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().expect("choreoctl runs")
-    }
-
-    /// Runs a command that must succeed; returns its stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        let output = self.run(args);
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "choreoctl {} failed:\n{}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).expect("stdout is UTF-8")
-    }
-
-    /// Runs a command that must fail with `code`; returns its stderr.
-    fn fails(&self, code: i32, args: &[&str]) -> String {
-        let output = self.run(args);
-        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-        assert_eq!(
-            output.status.code(),
-            Some(code),
-            "choreoctl {}: expected exit {code}\nstdout:\n{}\nstderr:\n{stderr}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stdout)
-        );
-        assert!(
-            !stderr.contains("panicked"),
-            "choreoctl {} panicked:\n{stderr}",
-            args.join(" ")
-        );
-        stderr
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let stdout = self.ok(args);
-        serde_json::from_str(&stdout).unwrap_or_else(|error| {
-            panic!(
-                "choreoctl {}: not JSON ({error}):\n{stdout}",
-                args.join(" ")
-            )
-        })
-    }
+/// choreoctl `args`, offline; must print JSON.
+fn json(args: &[&str]) -> Value {
+    Test::new().args(args).run().json()
 }
 
-fn assert_contains(text: &str, needle: &str) {
-    assert!(text.contains(needle), "expected `{needle}` in:\n{text}");
+/// choreoctl `args`, offline; must fail with `code`. Returns stderr.
+fn fails(code: i32, args: &[&str]) -> String {
+    Test::new().args(args).status(code).run().stderr
 }
 
 /// The steps of a JSON plan.
@@ -153,7 +58,7 @@ fn plane_contexts(plan: &Value) -> BTreeMap<String, Value> {
 
 #[test]
 fn plan_text_shows_planes_contexts_and_steps() {
-    let text = Env::offline().ok(&[
+    let text = ok(&[
         "plan",
         "--preset",
         "shared-observability",
@@ -175,9 +80,8 @@ fn plan_text_shows_planes_contexts_and_steps() {
 
 #[test]
 fn plan_json_is_a_consistent_dag_bound_to_plane_contexts() {
-    let env = Env::offline();
     for edition in ["cilium", "generic"] {
-        let plan = env.json(&[
+        let plan = json(&[
             "plan",
             "--preset",
             "shared-observability",
@@ -238,10 +142,9 @@ fn plan_json_is_a_consistent_dag_bound_to_plane_contexts() {
 
 #[test]
 fn plan_yaml_says_what_plan_json_says() {
-    let env = Env::offline();
     let args = ["plan", "--preset", "fintech", "--edition", "cilium"];
-    let json = env.json(&[&args[..], &["-o", "json"]].concat());
-    let yaml = env.ok(&[&args[..], &["-o", "yaml"]].concat());
+    let json = json(&[&args[..], &["-o", "json"]].concat());
+    let yaml = ok(&[&args[..], &["-o", "yaml"]].concat());
     let yaml: Value = serde_saphyr::from_str(&yaml).expect("plan -o yaml is YAML");
     assert_eq!(yaml, json);
     assert_eq!(
@@ -252,23 +155,22 @@ fn plan_yaml_says_what_plan_json_says() {
 
 #[test]
 fn module_list_shows_every_module() {
-    let env = Env::offline();
-    let text = env.ok(&["module", "list"]);
-    for module in MODULES {
+    let text = ok(&["module", "list"]);
+    for module in modules() {
         assert!(
             text.lines()
                 .any(|line| line.split_whitespace().next() == Some(module)),
             "module {module} missing from:\n{text}"
         );
     }
-    let json = env.json(&["module", "list", "-o", "json"]);
+    let json = json(&["module", "list", "-o", "json"]);
     let names: Vec<&str> = json
         .as_array()
         .expect("a list")
         .iter()
         .map(|row| row["name"].as_str().expect("name"))
         .collect();
-    let mut expected = MODULES.to_vec();
+    let mut expected = modules();
     expected.sort();
     let mut sorted = names.clone();
     sorted.sort();
@@ -277,7 +179,7 @@ fn module_list_shows_every_module() {
 
 #[test]
 fn module_info_guard_explains_why_generic_cannot_have_it() {
-    let text = Env::offline().ok(&["module", "info", "guard"]);
+    let text = ok(&["module", "info", "guard"]);
     assert_contains(&text, "Guard (guard), stage 4");
     assert_contains(
         &text,
@@ -291,7 +193,7 @@ fn module_info_guard_explains_why_generic_cannot_have_it() {
 
 #[test]
 fn matrix_json_has_levels_and_features_per_edition() {
-    let matrix = Env::offline().json(&["matrix", "-o", "json"]);
+    let matrix = json(&["matrix", "-o", "json"]);
     let row = |name: &str| {
         matrix
             .as_array()
@@ -315,7 +217,7 @@ fn matrix_json_has_levels_and_features_per_edition() {
 
 #[test]
 fn profile_schema_is_draft_07_json_schema() {
-    let schema = Env::offline().json(&["profile", "schema"]);
+    let schema = json(&["profile", "schema"]);
     assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
     assert!(schema["properties"]["spec"].is_object(), "{schema}");
     assert_eq!(
@@ -326,11 +228,10 @@ fn profile_schema_is_draft_07_json_schema() {
 
 #[test]
 fn profile_show_resolved_fills_in_defaults_and_placement() {
-    let env = Env::offline();
-    let text = env.ok(&["profile", "show", "--preset", "fintech", "--resolved"]);
+    let text = ok(&["profile", "show", "--preset", "fintech", "--resolved"]);
     assert_contains(&text, "name: fintech");
     assert_contains(&text, "domain: openchoreo.localhost");
-    let resolved = env.json(&[
+    let resolved = json(&[
         "profile",
         "show",
         "--preset",
@@ -359,11 +260,10 @@ fn profile_show_resolved_fills_in_defaults_and_placement() {
 
 #[test]
 fn completion_and_version() {
-    let env = Env::offline();
-    let bash = env.ok(&["completion", "bash"]);
+    let bash = ok(&["completion", "bash"]);
     assert_contains(&bash, "_choreoctl()");
     assert_contains(&bash, "complete -F _choreoctl");
-    let version = env.ok(&["version"]);
+    let version = ok(&["version"]);
     assert_contains(
         &version,
         &format!("choreoctl {}", env!("CARGO_PKG_VERSION")),
@@ -371,14 +271,29 @@ fn completion_and_version() {
     assert_contains(&version, "OpenChoreo 1.2.3");
 }
 
+/// The embedded catalog unless `--catalog DIR` or `CHOREOCTL_CATALOG` names another.
+#[test]
+fn choreoctl_catalog_names_the_catalog_directory() {
+    assert_eq!(json(&["version", "-o", "json"])["catalog"], "embedded");
+    let root = env!("CARGO_MANIFEST_DIR");
+    let version = Test::new()
+        .env("CHOREOCTL_CATALOG", root)
+        .args(["version", "-o", "json"])
+        .run()
+        .json();
+    assert_eq!(version["catalog"], root);
+}
+
 #[test]
 fn render_writes_an_index_and_one_values_file_per_helm_step() {
-    let env = Env::offline();
     let args = ["--preset", "shared-observability", "--edition", "cilium"];
-    let plan = env.json(&[&["plan"][..], &args, &["-o", "json"]].concat());
-    let out = env.path("rendered");
-    let out_arg = out.display().to_string();
-    env.ok(&[&["render"][..], &args, &["--out", &out_arg]].concat());
+    let plan = json(&[&["plan"][..], &args, &["-o", "json"]].concat());
+    let render = Test::new()
+        .arg("render")
+        .args(args)
+        .args(["--out", "rendered"])
+        .run();
+    let out = render.path("rendered");
 
     let index: Value = serde_saphyr::from_str(
         &std::fs::read_to_string(out.join("index.yaml")).expect("index.yaml written"),
@@ -461,17 +376,21 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn context_binds_every_plane() {
-    let plan = Env::lab().json(&[
-        "plan",
-        "--preset",
-        "shared-observability",
-        "--edition",
-        "cilium",
-        "--context",
-        "beta",
-        "-o",
-        "json",
-    ]);
+    let plan = Test::new()
+        .kubeconfig(LAB_KUBECONFIG)
+        .args([
+            "plan",
+            "--preset",
+            "shared-observability",
+            "--edition",
+            "cilium",
+            "--context",
+            "beta",
+            "-o",
+            "json",
+        ])
+        .run()
+        .json();
     for (plane, context) in plane_contexts(&plan) {
         assert_eq!(context, "beta", "plane {plane}");
     }
@@ -480,7 +399,7 @@ fn context_binds_every_plane() {
 
 #[test]
 fn plane_context_binds_one_plane() {
-    let plan = Env::offline().json(&[
+    let plan = json(&[
         "plan",
         "--preset",
         "shared-observability",
@@ -501,7 +420,11 @@ fn plane_context_binds_one_plane() {
 
 #[test]
 fn planes_without_a_context_take_the_current_one() {
-    let plan = Env::lab().json(&["plan", "--edition", "generic", "-o", "json"]);
+    let plan = Test::new()
+        .kubeconfig(LAB_KUBECONFIG)
+        .args(["plan", "--edition", "generic", "-o", "json"])
+        .run()
+        .json();
     assert!(
         plane_contexts(&plan)
             .values()
@@ -512,9 +435,9 @@ fn planes_without_a_context_take_the_current_one() {
 
 #[test]
 fn a_context_the_kubeconfig_lacks_is_refused_with_the_ones_it_has() {
-    let stderr = Env::lab().fails(
-        2,
-        &[
+    let stderr = Test::new()
+        .kubeconfig(LAB_KUBECONFIG)
+        .args([
             "plan",
             "--preset",
             "multi-plane",
@@ -522,8 +445,10 @@ fn a_context_the_kubeconfig_lacks_is_refused_with_the_ones_it_has() {
             "cilium",
             "--context",
             "gamma",
-        ],
-    );
+        ])
+        .status(2)
+        .run()
+        .stderr;
     assert_contains(&stderr, "context `gamma`");
     assert_contains(&stderr, "alpha, beta");
     assert_contains(&stderr, "help:");
@@ -534,42 +459,41 @@ fn a_context_the_kubeconfig_lacks_is_refused_with_the_ones_it_has() {
 
 #[test]
 fn usage_errors_exit_2() {
-    let env = Env::offline();
-    let stderr = env.fails(2, &["plan", "--edition", "cilium", "--frobnicate"]);
+    let stderr = fails(2, &["plan", "--edition", "cilium", "--frobnicate"]);
     assert_contains(&stderr, "--frobnicate");
-    let stderr = env.fails(2, &["frobnicate"]);
+    let stderr = fails(2, &["frobnicate"]);
     assert_contains(&stderr, "frobnicate");
-    let stderr = env.fails(2, &["plan", "--edition", "cillium"]);
+    let stderr = fails(2, &["plan", "--edition", "cillium"]);
     assert_contains(&stderr, "cilium");
-    env.fails(2, &["render", "--edition", "cilium"]); // --out is required
+    fails(2, &["render", "--edition", "cilium"]); // --out is required
 }
 
 #[test]
 fn unknown_preset_lists_the_presets() {
-    let stderr = Env::offline().fails(2, &["plan", "--preset", "nope"]);
+    let stderr = fails(2, &["plan", "--preset", "nope"]);
     assert_contains(&stderr, "unknown preset `nope`");
-    for preset in PRESETS {
+    for preset in presets() {
         assert_contains(&stderr, preset);
     }
-    let stderr = Env::offline().fails(2, &["plan", "--preset", "fintek"]);
+    let stderr = fails(2, &["plan", "--preset", "fintek"]);
     assert_contains(&stderr, "did you mean `fintech`?");
 }
 
 #[test]
 fn profile_and_preset_together_are_refused() {
-    let env = Env::offline();
-    let profile = env.path("p.yaml");
-    std::fs::write(&profile, "apiVersion: choreoctl.openchoreo.dev/v1alpha1\n").unwrap();
-    let profile = profile.display().to_string();
-    let stderr = env.fails(2, &["plan", "--profile", &profile, "--preset", "fintech"]);
+    let stderr = Test::new()
+        .file("p.yaml", "apiVersion: choreoctl.openchoreo.dev/v1alpha1\n")
+        .args(["plan", "--profile", "p.yaml", "--preset", "fintech"])
+        .status(2)
+        .run()
+        .stderr;
     assert_contains(&stderr, "--preset");
     assert_contains(&stderr, "--profile");
 }
 
 #[test]
 fn plane_context_must_name_a_plane_and_a_context() {
-    let env = Env::offline();
-    let stderr = env.fails(
+    let stderr = fails(
         2,
         &[
             "plan",
@@ -583,7 +507,7 @@ fn plane_context_must_name_a_plane_and_a_context() {
     );
     assert_contains(&stderr, "--plane-context names unknown plane `nope`");
     assert_contains(&stderr, "control, ci, dev, prod");
-    let stderr = env.fails(
+    let stderr = fails(
         2,
         &[
             "plan",
@@ -596,7 +520,7 @@ fn plane_context_must_name_a_plane_and_a_context() {
         ],
     );
     assert_contains(&stderr, "did you mean `prod`?");
-    let stderr = env.fails(
+    let stderr = fails(
         2,
         &["plan", "--edition", "cilium", "--plane-context", "bad"],
     );
@@ -605,19 +529,18 @@ fn plane_context_must_name_a_plane_and_a_context() {
 
 #[test]
 fn module_info_of_an_unknown_module_suggests_and_lists() {
-    let env = Env::offline();
-    let stderr = env.fails(2, &["module", "info", "nope"]);
+    let stderr = fails(2, &["module", "info", "nope"]);
     assert_contains(&stderr, "unknown module `nope`");
-    for module in MODULES {
+    for module in modules() {
         assert_contains(&stderr, module);
     }
-    let stderr = env.fails(2, &["module", "info", "gaurd"]);
+    let stderr = fails(2, &["module", "info", "gaurd"]);
     assert_contains(&stderr, "did you mean `guard`?");
 }
 
 #[test]
 fn guard_on_the_generic_edition_is_refused_with_the_way_out() {
-    let stderr = Env::offline().fails(2, &["plan", "--preset", "fintech", "--edition", "generic"]);
+    let stderr = fails(2, &["plan", "--preset", "fintech", "--edition", "generic"]);
     assert_contains(&stderr, "profiles/fintech.yaml:15:");
     assert_contains(
         &stderr,
@@ -627,7 +550,7 @@ fn guard_on_the_generic_edition_is_refused_with_the_way_out() {
 
 #[test]
 fn plan_without_any_profile_says_how_to_give_one() {
-    let stderr = Env::offline().fails(2, &["plan"]);
+    let stderr = fails(2, &["plan"]);
     assert_contains(&stderr, "no profile given");
     assert_contains(&stderr, "--edition");
     assert_contains(&stderr, "--preset");
@@ -635,7 +558,7 @@ fn plan_without_any_profile_says_how_to_give_one() {
 
 #[test]
 fn a_missing_profile_file_is_invalid_input() {
-    let stderr = Env::offline().fails(2, &["plan", "--profile", "no-such-profile.yaml"]);
+    let stderr = fails(2, &["plan", "--profile", "no-such-profile.yaml"]);
     assert_contains(&stderr, "no-such-profile.yaml");
 }
 
@@ -644,8 +567,7 @@ fn a_missing_profile_file_is_invalid_input() {
 
 #[test]
 fn render_into_an_unwritable_place_exits_1() {
-    let env = Env::offline();
-    let stderr = env.fails(
+    let stderr = fails(
         1,
         &[
             "render",
@@ -656,10 +578,12 @@ fn render_into_an_unwritable_place_exits_1() {
         ],
     );
     assert_contains(&stderr, "/proc/choreoctl-x");
-    let file = env.path("a-file");
-    std::fs::write(&file, "not a directory").unwrap();
-    let below = file.join("rendered").display().to_string();
-    let stderr = env.fails(1, &["render", "--edition", "cilium", "--out", &below]);
+    let stderr = Test::new()
+        .file("a-file", "not a directory")
+        .args(["render", "--edition", "cilium", "--out", "a-file/rendered"])
+        .status(1)
+        .run()
+        .stderr;
     assert_contains(&stderr, "Not a directory");
     // The cause is stated once, not once per level of the error chain.
     assert_eq!(
@@ -675,7 +599,6 @@ fn render_into_an_unwritable_place_exits_1() {
 /// `choreoctl … | head` closes stdout early: that is not an error (exit 0, nothing on stderr).
 #[test]
 fn a_closed_stdout_is_not_an_error() {
-    let env = Env::offline();
     let mut failures = Vec::new();
     for args in [
         &["plan", "--edition", "cilium"][..],
@@ -695,23 +618,13 @@ fn a_closed_stdout_is_not_an_error() {
         &["profile", "schema"],
         &["completion", "bash"],
     ] {
-        let (reader, writer) = std::io::pipe().expect("pipe");
-        drop(reader);
-        let output = std_command(&env.command(args))
-            .stdout(Stdio::from(writer))
-            .stderr(Stdio::piped())
-            .output()
-            .expect("choreoctl runs");
-        if output.status.code() != Some(0) || !output.stderr.is_empty() {
+        let output = Test::new().args(args).close_stdout().output();
+        if output.code != Some(0) || !output.stderr.is_empty() {
             failures.push(format!(
-                "choreoctl {}: exit {:?}, stderr:\n{}",
-                args.join(" "),
-                output.status.code(),
-                String::from_utf8_lossy(&output.stderr)
-                    .lines()
-                    .take(4)
-                    .collect::<Vec<_>>()
-                    .join("\n")
+                "{}: exit {:?}, stderr:\n{}",
+                output.command,
+                output.code,
+                output.stderr.lines().take(4).collect::<Vec<_>>().join("\n")
             ));
         }
     }
@@ -720,20 +633,4 @@ fn a_closed_stdout_is_not_an_error() {
         "with stdout closed early:\n{}",
         failures.join("\n")
     );
-}
-
-/// The same command as a `std::process::Command`, whose stdout can be any `Stdio`.
-fn std_command(command: &Command) -> std::process::Command {
-    let mut std = std::process::Command::new(command.get_program());
-    std.args(command.get_args());
-    for (key, value) in command.get_envs() {
-        match value {
-            Some(value) => std.env(key, value),
-            None => std.env_remove(key),
-        };
-    }
-    if let Some(dir) = command.get_current_dir() {
-        std.current_dir(dir);
-    }
-    std
 }

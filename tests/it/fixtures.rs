@@ -1,7 +1,14 @@
-//! Inputs shared by several test modules.
+//! Inputs shared by several test modules. Lists of modules and presets come from the catalog
+//! compiled into choreoctl, so a module or preset added there is tested everywhere at once
+//! (the catalog's own tests check it holds every module and preset of DESIGN.md).
 
-/// A kubeconfig with contexts `alpha` and `beta`; no cluster is ever contacted.
-pub const KUBECONFIG: &str = "\
+use std::sync::LazyLock;
+
+use choreoctl::catalog::Catalog;
+
+/// A kubeconfig with contexts `alpha` and `beta` (current: `alpha`); no cluster is ever
+/// contacted.
+pub const LAB_KUBECONFIG: &str = "\
 apiVersion: v1
 kind: Config
 clusters:
@@ -24,14 +31,29 @@ contexts:
 current-context: alpha
 ";
 
-/// Every preset of DESIGN.md §4.
-pub const PRESETS: [&str; 8] = [
-    "single-plane",
-    "multi-plane",
-    "shared-observability",
-    "fully-isolated",
-    "fintech",
-    "saas-startup",
-    "healthcare",
-    "ai-platform",
-];
+static CATALOG: LazyLock<Catalog> =
+    LazyLock::new(|| Catalog::embedded().expect("the embedded catalog loads"));
+
+/// Every module of the catalog, by name.
+pub fn modules() -> Vec<&'static str> {
+    CATALOG.modules.keys().map(String::as_str).collect()
+}
+
+/// Every preset of the catalog, by name.
+pub fn presets() -> Vec<&'static str> {
+    let names: Vec<&str> = CATALOG.presets.keys().map(String::as_str).collect();
+    assert!(names.len() >= 8, "presets: {names:?}");
+    names
+}
+
+/// Whether a preset installs Guard, which the generic edition refuses.
+pub fn uses_guard(preset: &str) -> bool {
+    let source = &CATALOG.presets[preset];
+    let profile = choreoctl::profile::load::parse(source)
+        .unwrap_or_else(|error| panic!("preset {preset} parses: {error}"));
+    profile
+        .spec
+        .modules
+        .iter()
+        .any(|module| module.name.value == "guard")
+}

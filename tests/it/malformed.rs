@@ -13,58 +13,15 @@
 //! The valid side is here too: every preset, and the example of DESIGN.md §4, validate.
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
-use assert_cmd::Command;
-use tempfile::TempDir;
-
-use crate::fixtures::KUBECONFIG;
+use crate::fixtures::{LAB_KUBECONFIG, presets, uses_guard};
+use crate::harness::Test;
 
 /// Fewer files than this means the corpus lost coverage.
 const MIN_CORPUS: usize = 30;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// An isolated environment: `HOME` and `KUBECONFIG` in a temporary directory, so the
-/// developer's own kubeconfig never leaks in.
-struct Isolated {
-    dir: TempDir,
-    kubeconfig: PathBuf,
-}
-
-impl Isolated {
-    /// `KUBECONFIG` holds the contexts `alpha` and `beta`.
-    fn lab() -> Self {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let kubeconfig = dir.path().join("kubeconfig");
-        std::fs::write(&kubeconfig, KUBECONFIG).expect("write kubeconfig");
-        Self { dir, kubeconfig }
-    }
-
-    /// `KUBECONFIG` names a file that does not exist: contexts are not checked (offline).
-    fn offline() -> Self {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let kubeconfig = dir.path().join("no-kubeconfig");
-        Self { dir, kubeconfig }
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        let home = self.dir.path().join("home");
-        std::fs::create_dir_all(&home).expect("home directory");
-        Command::cargo_bin("choreoctl")
-            .expect("choreoctl is built")
-            .args(args)
-            .current_dir(root())
-            .env("NO_COLOR", "1")
-            .env("KUBECONFIG", &self.kubeconfig)
-            .env("HOME", &home)
-            .env_remove("CHOREOCTL_CATALOG")
-            .env_remove("RUST_BACKTRACE")
-            .output()
-            .expect("choreoctl runs")
-    }
 }
 
 /// What a corpus file's header asks for.
@@ -150,22 +107,26 @@ fn unwrapped(message: &str) -> [String; 2] {
 }
 
 /// Everything wrong with how `choreoctl profile validate FILE` treats one corpus file.
-fn problems(env: &Isolated, file: &Path) -> Vec<String> {
+fn problems(file: &Path) -> Vec<String> {
     let name = file.display().to_string();
     let text = std::fs::read_to_string(root().join(file)).expect("read corpus file");
     let expected = match expectation(&text) {
         Ok(expected) => expected,
         Err(problem) => return vec![problem],
     };
-    let output = env.run(&["profile", "validate", &name]);
-    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    let output = Test::new()
+        .kubeconfig(LAB_KUBECONFIG)
+        .current_dir(root())
+        .args(["profile", "validate", &name])
+        .output();
+    let stderr = output.stderr;
     let said = message(&stderr);
     let mut problems = Vec::new();
-    if output.status.code() != Some(2) {
+    if output.code != Some(2) {
         problems.push(format!(
             "exit code {:?}, expected 2 (stdout: {})",
-            output.status.code(),
-            String::from_utf8_lossy(&output.stdout).trim()
+            output.code,
+            output.stdout.trim()
         ));
     }
     match expected.line {
@@ -235,13 +196,12 @@ fn the_corpus_is_large_and_every_file_states_its_expectation() {
 
 #[test]
 fn every_malformed_profile_is_rejected_with_its_line_and_fix() {
-    let env = &Isolated::lab();
     let files = corpus();
     // One process per file, all at once: the corpus stays fast as it grows.
     let failures: Vec<String> = std::thread::scope(|scope| {
         let runs: Vec<_> = files
             .iter()
-            .map(|file| scope.spawn(move || (file, problems(env, file))))
+            .map(|file| scope.spawn(move || (file, problems(file))))
             .collect();
         runs.into_iter()
             .map(|run| run.join().expect("corpus check does not panic"))
@@ -260,103 +220,57 @@ fn every_malformed_profile_is_rejected_with_its_line_and_fix() {
     );
 }
 
-/// Presets, by file name under `profiles/`.
-fn presets() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(root().join("profiles"))
-        .expect("profiles/ exists")
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "yaml"))
-        .map(|path| {
-            path.file_stem()
-                .expect("file name")
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    names.sort();
-    assert!(names.len() >= 8, "presets: {names:?}");
-    names
-}
-
-fn uses_guard(preset: &str) -> bool {
-    std::fs::read_to_string(root().join(format!("profiles/{preset}.yaml")))
-        .expect("read preset")
-        .lines()
-        .any(|line| line.trim().trim_start_matches("- ").trim() == "name: guard")
-}
-
-fn owned(args: &[&str]) -> Vec<String> {
-    args.iter().map(|arg| arg.to_string()).collect()
-}
-
-/// Why `choreoctl ARGS` does not report a valid profile, if it does not.
-fn invalid(env: &Isolated, args: &[&str]) -> Option<String> {
-    let output = env.run(args);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    (output.status.code() != Some(0) || !stdout.contains("is valid")).then(|| {
+/// Why the run of `choreoctl profile validate …` does not report a valid profile, if it does
+/// not.
+fn invalid(test: Test) -> Option<String> {
+    let output = test.output();
+    (output.code != Some(0) || !output.stdout.contains("is valid")).then(|| {
         format!(
-            "choreoctl {}: exit {:?}\n{stdout}{}",
-            args.join(" "),
-            output.status.code(),
-            String::from_utf8_lossy(&output.stderr)
+            "{}: exit {:?}\n{}{}",
+            output.command, output.code, output.stdout, output.stderr
         )
     })
 }
 
-fn assert_valid(env: &Isolated, args: &[&str]) {
-    if let Some(problem) = invalid(env, args) {
+fn assert_valid(test: Test) {
+    if let Some(problem) = invalid(test) {
         panic!("{problem}");
     }
 }
 
 #[test]
 fn every_preset_is_a_valid_profile_on_the_editions_it_supports() {
-    let offline = Isolated::offline();
-    let lab = Isolated::lab();
-    let mut runs: Vec<(&Isolated, Vec<String>)> = Vec::new();
+    let mut runs: Vec<Test> = Vec::new();
     for preset in presets() {
         for edition in ["cilium", "generic"] {
-            if edition == "generic" && uses_guard(&preset) {
+            if edition == "generic" && uses_guard(preset) {
                 continue; // refused on purpose: see the cli tests
             }
-            let (file, edition) = (format!("profiles/{preset}.yaml"), edition.to_string());
             // As a preset, offline (presets keep their own contexts) …
-            runs.push((
-                &offline,
-                owned(&[
-                    "profile",
-                    "validate",
-                    "--preset",
-                    &preset,
-                    "--edition",
-                    &edition,
-                ]),
-            ));
+            runs.push(Test::new().args([
+                "profile",
+                "validate",
+                "--preset",
+                preset,
+                "--edition",
+                edition,
+            ]));
             // … and as a file of the same shape, against a kubeconfig, every plane bound to a
             // context it has.
-            runs.push((
-                &lab,
-                owned(&[
-                    "profile",
-                    "validate",
-                    &file,
-                    "--edition",
-                    &edition,
-                    "--context",
-                    "beta",
-                ]),
-            ));
+            runs.push(
+                Test::new()
+                    .kubeconfig(LAB_KUBECONFIG)
+                    .current_dir(root())
+                    .args(["profile", "validate"])
+                    .arg(format!("profiles/{preset}.yaml"))
+                    .args(["--edition", edition, "--context", "beta"]),
+            );
         }
     }
     let failures: Vec<String> = std::thread::scope(|scope| {
         let handles: Vec<_> = runs
-            .iter()
-            .map(|(env, args)| {
-                scope.spawn(move || {
-                    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-                    invalid(env, &args)
-                })
-            })
+            .into_iter()
+            .map(|test| scope.spawn(move || invalid(test)))
             .collect();
         handles
             .into_iter()
@@ -398,14 +312,14 @@ spec:
 
 #[test]
 fn the_design_example_profile_is_valid() {
-    let env = Isolated::lab();
-    let file = env.dir.path().join("acme-prod.yaml");
-    std::fs::write(&file, DESIGN_EXAMPLE).expect("write profile");
-    let file = file.display().to_string();
-    assert_valid(&env, &["profile", "validate", &file]);
-    let output = env.run(&["profile", "validate", &file, "-o", "json"]);
-    let summary: serde_json::Value =
-        serde_json::from_slice(&output.stdout).expect("validate -o json prints JSON");
+    let test = || {
+        Test::new()
+            .kubeconfig(LAB_KUBECONFIG)
+            .file("acme-prod.yaml", DESIGN_EXAMPLE)
+            .args(["profile", "validate", "acme-prod.yaml"])
+    };
+    assert_valid(test());
+    let summary = test().args(["-o", "json"]).output().json();
     assert_eq!(summary["valid"], true, "{summary}");
     assert_eq!(summary["planes"], 5, "{summary}");
     assert_eq!(

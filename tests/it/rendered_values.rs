@@ -6,11 +6,14 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use assert_cmd::cargo::CommandCargoExt;
+use crate::harness::Test;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
 
 fn helm() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let output = Command::new(root.join("tests/sandbox/build.sh"))
+    let output = Command::new(root().join("tests/sandbox/build.sh"))
         .output()
         .expect("tests/sandbox/build.sh runs");
     assert!(
@@ -21,31 +24,20 @@ fn helm() -> PathBuf {
     PathBuf::from(String::from_utf8(output.stdout).unwrap().trim()).join("helm")
 }
 
-fn choreoctl(args: &[&str]) -> Vec<u8> {
-    let output = Command::cargo_bin("choreoctl")
-        .unwrap()
-        .args(args)
-        .env("KUBECONFIG", "/nonexistent/kubeconfig")
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output.stdout
-}
-
 fn check(profile_args: &[&str], helm: &Path) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = tempfile::tempdir().unwrap();
-    let mut plan_args = vec!["plan", "-o", "json"];
-    plan_args.extend_from_slice(profile_args);
-    let plan: serde_json::Value = serde_json::from_slice(&choreoctl(&plan_args)).unwrap();
-    let mut render_args = vec!["render", "--out", out.path().to_str().unwrap()];
-    render_args.extend_from_slice(profile_args);
-    choreoctl(&render_args);
+    // Offline, in the repository (profiles are named relative to it).
+    let plan = Test::new()
+        .current_dir(root())
+        .args(["plan", "-o", "json"])
+        .args(profile_args)
+        .run()
+        .json();
+    let render = Test::new()
+        .current_dir(root())
+        .arg("render")
+        .args(profile_args);
+    let out = render.path().join("rendered");
+    let _rendered = render.arg("--out").arg(&out).run(); // keeps `out` until the end
 
     let mut checked = 0;
     let mut failures = Vec::new();
@@ -55,12 +47,12 @@ fn check(profile_args: &[&str], helm: &Path) {
         }
         let id = step["id"].as_str().unwrap();
         let stem = id.split('@').next().unwrap().replace('/', "-");
-        let values = out.path().join(format!(
+        let values = out.join(format!(
             "{}/{:03}-{stem}.values.yaml",
             step["plane"].as_str().unwrap(),
             index + 1
         ));
-        let chart = root
+        let chart = root()
             .join("tests/charts")
             .join(step["chart"]["name"].as_str().unwrap());
         let result = Command::new(helm)
