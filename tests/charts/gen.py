@@ -3,7 +3,7 @@
 manifests under tests/charts/manifests/.
 
 The charts are committed as plain chart directories; this script keeps them
-consistent. Edit the table or the source tree below, run
+consistent. Edit the CHARTS table below or the files under tests/charts/src/, run
 
     python3 tests/charts/gen.py           # regenerate (each chart directory is wiped first)
     python3 tests/charts/gen.py --check   # fail if the committed files differ (run by `make lint`)
@@ -11,7 +11,7 @@ consistent. Edit the table or the source tree below, run
 
 and commit the result. Needs PyYAML (Debian: python3-yaml).
 
-Where each part of a chart comes from:
+Where each part of a chart comes from (paths relative to tests/charts/):
 
 - Chart.yaml: name and version from the catalog's pins (modules/releases/*.yaml,
   the single source of versions), the rest from the CHARTS table below.
@@ -23,8 +23,8 @@ Where each part of a chart comes from:
     src/_helpers.tpl              -> templates/_helpers.tpl of every chart
     src/_shared/<file>            -> templates/<file> of each chart listing it in `shared`
     src/<chart>/<path>            -> <chart>/<path> (e.g. src/cilium/templates/x.yaml)
-- manifests/gateway-api/<version>/standard-install.yaml: CRDs from the table
-  below, version from the catalog's manifest pin; manifests/calico/calico.yaml:
+- manifests/gateway-api/<version>/standard-install.yaml: CRDs from
+  gateway_api_manifest below, version from the catalog's manifest pin; manifests/calico/calico.yaml:
   src/_manifests/calico.yaml plus generated CRDs.
 
 A stand-in holds only what choreoctl installs, waits on and reads, under the
