@@ -11,7 +11,9 @@ test: lint
 	tests/sandbox/build.sh >/dev/null
 	cargo test --all-targets
 
+# Formatting, clippy, and the committed stand-in charts against their generator.
 lint:
+	python3 tests/charts/gen.py --check
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
 

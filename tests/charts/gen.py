@@ -1,14 +1,31 @@
 #!/usr/bin/env python3
-"""Generates the stand-in charts under tests/charts/<chart>/ from one table.
+"""Generates the stand-in charts under tests/charts/<chart>/ and the stand-in
+manifests under tests/charts/manifests/.
 
-The charts are committed as plain chart directories; this script only keeps
-the repetitive ones consistent. Edit the table below, run
+The charts are committed as plain chart directories; this script keeps them
+consistent. Edit the CHARTS table below or the files under tests/charts/src/, run
 
-    python3 tests/charts/gen.py
+    python3 tests/charts/gen.py           # regenerate (each chart directory is wiped first)
+    python3 tests/charts/gen.py --check   # fail if the committed files differ (run by `make lint`)
+    python3 tests/charts/gen.py --pins    # "<chart> <version>" for every pinned chart and manifest
 
-and commit the result. Hand-written templates (certificates, secrets,
-validation, gateways) live in the per-chart EXTRA dict below, so a chart
-directory is always fully reproduced by this script (it is wiped first).
+and commit the result. Needs PyYAML (Debian: python3-yaml).
+
+Where each part of a chart comes from (paths relative to tests/charts/):
+
+- Chart.yaml: name and version from the catalog's pins (modules/releases/*.yaml,
+  the single source of versions), the rest from the CHARTS table below.
+- values.yaml, README.md, .helmignore, templates/crds.yaml or crds/crds.yaml:
+  from the CHARTS table (YAML written with PyYAML).
+- templates/<kind>-<name>.yaml, one per workload of the table: filled in from
+  the skeletons in src/_workload/ (see `fill`).
+- Hand-written templates, copied verbatim (plain Helm templates, no escaping):
+    src/_helpers.tpl              -> templates/_helpers.tpl of every chart
+    src/_shared/<file>            -> templates/<file> of each chart listing it in `shared`
+    src/<chart>/<path>            -> <chart>/<path> (e.g. src/cilium/templates/x.yaml)
+- manifests/gateway-api/<version>/standard-install.yaml: CRDs from
+  gateway_api_manifest below, version from the catalog's manifest pin; manifests/calico/calico.yaml:
+  src/_manifests/calico.yaml plus generated CRDs.
 
 A stand-in holds only what choreoctl installs, waits on and reads, under the
 names the real chart uses when installed the way OpenChoreo's own scripts do
@@ -20,12 +37,22 @@ custom resources.
 """
 from __future__ import annotations
 
+import difflib
+import glob
 import os
+import re
 import shutil
-import textwrap
+import sys
+import tempfile
 from dataclasses import dataclass, field
 
+import yaml
+
 HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.join(HERE, "src")
+RELEASES = os.path.join(HERE, "..", "..", "modules", "releases")
+# Entries of tests/charts that are not generated.
+NOT_GENERATED = {"gen.py", "src"}
 # Low enough for `helm template` without --kube-version (helm assumes v1.20), high enough
 # that an API server without the version stamp (v0.0.0-master) fails the check.
 KUBE_VERSION = ">=1.19.0-0"
@@ -62,182 +89,124 @@ class CRD:
 
 @dataclass
 class Chart:
+    """A stand-in chart. Its version and the real chart's location come from the catalog's pins."""
     name: str
-    version: str
-    app: str
-    ns: str
-    real: str
+    app: str                           # appVersion
+    ns: str                            # namespace OpenChoreo installs it into (README, annotation)
     workloads: list = field(default_factory=list)
     crds: list = field(default_factory=list)
     crd_cond: str | None = None        # values path gating templated CRDs
     crd_dir: bool = False              # CRDs in crds/ (never templated, never upgraded)
     values: dict = field(default_factory=dict)
+    shared: tuple = ()                 # files of src/_shared/ copied into templates/
     notes: str = ""
 
 
+@dataclass
+class Pin:
+    """A chart or manifest as the catalog pins it."""
+    version: str
+    real: str                          # where the real one lives (Chart.yaml annotation)
+
+
+def read_pins() -> dict[str, Pin]:
+    """Chart and manifest pins of every release in modules/releases/, by name.
+
+    tests/charts holds one stand-in per chart name, so all releases must pin the same version."""
+    pins: dict[str, Pin] = {}
+    for path in sorted(glob.glob(os.path.join(RELEASES, "*.yaml"))):
+        with open(path) as f:
+            release = yaml.safe_load(f)
+        found = []
+        for pin in release.get("charts", {}).values():
+            repo = pin["repo"]
+            real = f"{repo}/{pin['name']}" if repo.startswith("oci://") else f"{repo} {pin['name']}"
+            found.append((pin["name"], Pin(str(pin["version"]), real)))
+        for pin in release.get("manifests", {}).values():
+            found.append((pin["name"], Pin(str(pin["version"]), pin["url"])))
+        for name, pin in found:
+            if name in pins and pins[name].version != pin.version:
+                sys.exit(f"gen.py: {name} is pinned at {pins[name].version} and {pin.version} "
+                         f"({os.path.basename(path)}); tests/charts holds one stand-in per name")
+            pins[name] = pin
+    if not pins:
+        sys.exit(f"gen.py: no pins found in {RELEASES}/*.yaml")
+    return pins
+
+
 # --------------------------------------------------------------------------
-# YAML helpers (enough for our own data; no dependency on PyYAML)
+# output helpers
 
-def y(obj, indent=0) -> str:
-    pad = " " * indent
-    if isinstance(obj, dict):
-        if not obj:
-            return pad + "{}\n"
-        out = ""
-        for k, v in obj.items():
-            key = qk(k)
-            if isinstance(v, (dict, list)) and v:
-                out += f"{pad}{key}:\n" + y(v, indent + 2)
-            else:
-                out += f"{pad}{key}: {scalar(v)}\n"
-        return out
-    if isinstance(obj, list):
-        if not obj:
-            return pad + "[]\n"
-        out = ""
-        for v in obj:
-            if isinstance(v, (dict, list)) and v:
-                body = y(v, indent + 2)
-                out += pad + "- " + body[indent + 2:]
-            else:
-                out += f"{pad}- {scalar(v)}\n"
-        return out
-    return pad + scalar(obj) + "\n"
-
-
-def qk(k: str) -> str:
-    return k if all(c.isalnum() or c in "-_./" for c in k) and not k[0].isdigit() else f'"{k}"'
-
-
-def scalar(v) -> str:
-    if v is True:
-        return "true"
-    if v is False:
-        return "false"
-    if v is None:
-        return "null"
-    if isinstance(v, (int, float)):
-        return str(v)
-    if isinstance(v, dict):
-        return "{}"
-    if isinstance(v, list):
-        return "[]"
-    s = str(v)
-    if s == "" or s[0] in "{[*&!|>'\"%@`#-?:,0123456789" or s in ("true", "false", "null", "yes", "no", "on", "off") \
-            or ": " in s or " #" in s or s.startswith("~"):
-        return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return s
+def dump(obj) -> str:
+    """One YAML document, keys in insertion order, long strings kept on one line."""
+    return yaml.safe_dump(obj, sort_keys=False, width=1 << 16)
 
 
 def values_ref(path: str) -> str:
     """values path -> Go template expression, safe for hyphenated keys."""
     parts = path.split(".")
-    return "(index .Values " + " ".join(f'"{p}"' for p in parts) + ")" if any("-" in p for p in parts) \
-        else ".Values." + path
+    if any("-" in p for p in parts):
+        return "(index .Values " + " ".join(f'"{p}"' for p in parts) + ")"
+    return ".Values." + path
+
+
+def gated(cond: str | None, body: str) -> str:
+    """Wraps a template body in `{{- if <values path> }} ... {{- end }}` when cond is set."""
+    if not cond:
+        return body
+    return "{{- if " + values_ref(cond) + " }}\n" + body + "{{- end }}\n"
+
+
+def read(path: str) -> str:
+    with open(path) as f:
+        return f.read()
+
+
+def write(path: str, text: str) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
 
 
 # --------------------------------------------------------------------------
-# templates
+# workloads: skeletons in src/_workload/ with @placeholders@
 
-HELPERS = """\
-{{/* Stand-in chart helpers (generated by tests/charts/gen.py). */}}
-{{- define "standin.labels" -}}
-helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
-app.kubernetes.io/name: {{ .Chart.Name }}
-app.kubernetes.io/instance: {{ .Release.Name }}
-app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
-app.kubernetes.io/managed-by: {{ .Release.Service }}
-choreoctl.dev/stand-in: "true"
-{{- end }}
-
-{{- define "standin.selector" -}}
-app.kubernetes.io/name: {{ .ctx.Chart.Name }}
-app.kubernetes.io/instance: {{ .ctx.Release.Name }}
-app.kubernetes.io/component: {{ .component }}
-{{- end }}
-
-{{- define "standin.image" -}}
-{{- printf "%s/standin/%s:%s" (.ctx.Values.global.imageRegistry | default "registry.example.org") .name .ctx.Chart.AppVersion -}}
-{{- end }}
-"""
+PLACEHOLDER = re.compile(r"@([a-z-]+)@")
+BLOCK_LINE = re.compile(r"( *)@([a-z-]+)@\n")
 
 
-def workload_yaml(c: Chart, w: W) -> str:
-    extra = "".join(f"\n        {k}: {scalar(v)}" for k, v in w.labels.items())
-    kind = w.kind
-    head = f"{{{{- if {values_ref(w.cond)} }}}}\n" if w.cond else ""
-    tail = "{{- end }}\n" if w.cond else ""
-    spec_extra = ""
-    if kind == "Deployment":
-        spec_extra = f"  replicas: {w.replicas}\n"
-    elif kind == "StatefulSet":
-        spec_extra = f"  replicas: {w.replicas}\n  serviceName: {w.name}{'-headless' if w.port else ''}\n  podManagementPolicy: Parallel\n"
-    tolerations = "      tolerations:\n      - operator: Exists\n" if kind == "DaemonSet" else ""
-    ports = f"""
-        ports:
-        - name: http
-          containerPort: {w.port}""" if w.port else ""
-    doc = f"""{head}apiVersion: apps/v1
-kind: {kind}
-metadata:
-  name: {w.name}
-  namespace: {{{{ .Release.Namespace }}}}
-  labels:
-    {{{{- include "standin.labels" . | nindent 4 }}}}
-    app.kubernetes.io/component: {w.name}
-spec:
-{spec_extra}  selector:
-    matchLabels:
-      {{{{- include "standin.selector" (dict "ctx" . "component" "{w.name}") | nindent 6 }}}}
-  template:
-    metadata:
-      labels:
-        {{{{- include "standin.selector" (dict "ctx" . "component" "{w.name}") | nindent 8 }}}}{extra}
-    spec:
-      automountServiceAccountToken: false
-{tolerations}      containers:
-      - name: {w.name}
-        image: {{{{ include "standin.image" (dict "ctx" . "name" "{w.name}") | quote }}}}{ports}
-"""
-    if w.port and kind in ("Deployment", "StatefulSet"):
-        doc += f"""---
-apiVersion: v1
-kind: Service
-metadata:
-  name: {w.name}
-  namespace: {{{{ .Release.Namespace }}}}
-  labels:
-    {{{{- include "standin.labels" . | nindent 4 }}}}
-spec:
-  type: ClusterIP
-  selector:
-    {{{{- include "standin.selector" (dict "ctx" . "component" "{w.name}") | nindent 4 }}}}
-  ports:
-  - name: http
-    port: {w.port}
-    targetPort: http
-"""
-        if kind == "StatefulSet":
-            doc += f"""---
-apiVersion: v1
-kind: Service
-metadata:
-  name: {w.name}-headless
-  namespace: {{{{ .Release.Namespace }}}}
-  labels:
-    {{{{- include "standin.labels" . | nindent 4 }}}}
-spec:
-  clusterIP: None
-  publishNotReadyAddresses: true
-  selector:
-    {{{{- include "standin.selector" (dict "ctx" . "component" "{w.name}") | nindent 4 }}}}
-  ports:
-  - name: http
-    port: {w.port}
-    targetPort: http
-"""
-    return doc + tail
+def fill(skeleton: str, values: dict) -> str:
+    """Replaces `@key@` by values[key]. A placeholder alone on its line stands for a block of
+    YAML lines (possibly none), indented like the placeholder. Unknown keys are an error."""
+    out = []
+    for line in read(os.path.join(SRC, "_workload", skeleton)).splitlines(keepends=True):
+        block = BLOCK_LINE.fullmatch(line)
+        if block:
+            out += [block[1] + part + "\n" for part in values[block[2]].splitlines()]
+        else:
+            out.append(PLACEHOLDER.sub(lambda m: str(values[m[1]]), line))
+    return "".join(out)
 
+
+def workload_yaml(w: W) -> str:
+    values = {
+        "name": w.name,
+        "replicas": w.replicas,
+        "service-name": f"{w.name}-headless" if w.port else w.name,
+        "port": w.port,
+        "pod-labels": dump(w.labels) if w.labels else "",
+        "container-ports": dump({"ports": [{"name": "http", "containerPort": w.port}]}) if w.port else "",
+    }
+    docs = [fill(f"{w.kind.lower()}.yaml", values)]
+    if w.port and w.kind in ("Deployment", "StatefulSet"):
+        docs.append(fill("service.yaml", values))
+    if w.port and w.kind == "StatefulSet":
+        docs.append(fill("service-headless.yaml", values))
+    return gated(w.cond, "---\n".join(docs))
+
+
+# --------------------------------------------------------------------------
+# CRDs
 
 CONDITIONS = {
     "type": "array",
@@ -249,7 +218,7 @@ CONDITIONS = {
 }
 
 
-def crd_doc(d: CRD, chart: Chart | None, templated: bool) -> dict:
+def crd_doc(d: CRD, part_of: str | None = None) -> dict:
     spec = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
     if d.spec_schema:
         spec["properties"] = d.spec_schema
@@ -276,72 +245,84 @@ def crd_doc(d: CRD, chart: Chart | None, templated: bool) -> dict:
     if d.short:
         names["shortNames"] = list(d.short)
     meta = {"name": f"{d.plural}.{d.group}"}
-    ann = dict(d.annotations)
-    if ann:
-        meta["annotations"] = ann
+    if d.annotations:
+        meta["annotations"] = dict(d.annotations)
     meta["labels"] = {"choreoctl.dev/stand-in": "true"}
-    if chart:
-        meta["labels"]["app.kubernetes.io/part-of"] = chart.name
+    if part_of:
+        meta["labels"]["app.kubernetes.io/part-of"] = part_of
     return {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition", "metadata": meta,
             "spec": {"group": d.group, "names": names, "scope": d.scope, "versions": versions}}
 
 
-def crds_yaml(c: Chart, templated: bool) -> str:
-    docs = []
-    for d in c.crds:
-        docs.append(y(crd_doc(d, c, templated)))
-    body = "---\n".join(docs)
-    if templated and c.crd_cond:
-        return f"{{{{- if {values_ref(c.crd_cond)} }}}}\n{body}{{{{- end }}}}\n"
-    return body
+def crds_yaml(crds: list, part_of: str | None = None) -> str:
+    """The CRDs as a multi-document YAML stream (safe_dump's own `---` separators)."""
+    return yaml.safe_dump_all([crd_doc(d, part_of) for d in crds], sort_keys=False, width=1 << 16)
 
 
-def chart_yaml(c: Chart) -> str:
-    return y({
+# --------------------------------------------------------------------------
+# charts
+
+def chart_yaml(c: Chart, pin: Pin) -> str:
+    return dump({
         "apiVersion": "v2",
         "name": c.name,
-        "version": c.version,
+        "version": pin.version,
         "appVersion": c.app,
         "kubeVersion": KUBE_VERSION,
         "type": "application",
-        "description": f"Stand-in for the real {c.name} chart ({c.real}) in the choreoctl test sandbox: "
+        "description": f"Stand-in for the real {c.name} chart ({pin.real}) in the choreoctl test sandbox: "
                        f"same name and version, only the resources choreoctl installs, waits on and reads.",
-        "annotations": {"choreoctl.dev/stand-in": "true", "choreoctl.dev/real-chart": c.real,
+        "annotations": {"choreoctl.dev/stand-in": "true", "choreoctl.dev/real-chart": pin.real,
                         "choreoctl.dev/namespace": c.ns},
     })
 
 
-def write(path: str, text: str) -> None:
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as f:
-        f.write(text)
-
-
-def gen_chart(c: Chart) -> None:
-    root = os.path.join(HERE, c.name)
-    shutil.rmtree(root, ignore_errors=True)
-    write(os.path.join(root, "Chart.yaml"), chart_yaml(c))
-    vals = {"global": {"imageRegistry": ""}}
-    vals.update(c.values)
-    write(os.path.join(root, "values.yaml"),
-          f"# Stand-in values for {c.name} {c.version}. Keys mirror the real chart where choreoctl sets them.\n"
-          + y(vals))
-    write(os.path.join(root, "templates", "_helpers.tpl"), HELPERS)
-    write(os.path.join(root, ".helmignore"), "*.md\n")
-    for w in c.workloads:
-        write(os.path.join(root, "templates", f"{w.kind.lower()}-{w.name}.yaml"), workload_yaml(c, w))
-    if c.crds:
-        if c.crd_dir:
-            write(os.path.join(root, "crds", "crds.yaml"), crds_yaml(c, False))
-        else:
-            write(os.path.join(root, "templates", "crds.yaml"), crds_yaml(c, True))
-    for rel, text in EXTRA.get(c.name, {}).items():
-        write(os.path.join(root, rel), textwrap.dedent(text).lstrip("\n"))
-    readme = f"# {c.name} {c.version} (stand-in)\n\nReal chart: `{c.real}`, installed into `{c.ns}`.\n" \
-             f"Generated by `tests/charts/gen.py`; edit that, not these files.\n"
+def readme(c: Chart, pin: Pin) -> str:
+    text = (f"# {c.name} {pin.version} (stand-in)\n\nReal chart: `{pin.real}`, installed into `{c.ns}`.\n"
+            f"Generated by `tests/charts/gen.py` (hand-written templates: `tests/charts/src/`); "
+            f"edit those, not these files.\n")
     if c.notes:
-        readme += "\n" + c.notes.strip() + "\n"
-    write(os.path.join(root, "README.md"), readme)
+        text += "\n" + c.notes.strip() + "\n"
+    return text
+
+
+def copy_file(src: str, dst: str) -> None:
+    """Copies a hand-written file verbatim; refuses to overwrite a generated one."""
+    if os.path.exists(dst):
+        sys.exit(f"gen.py: {os.path.relpath(src, HERE)} would overwrite a generated file")
+    write(dst, read(src))
+
+
+def copy_tree(src: str, dst: str) -> None:
+    """Copies every file under src to the same relative path under dst."""
+    for root, _, files in os.walk(src):
+        for name in sorted(files):
+            path = os.path.join(root, name)
+            copy_file(path, os.path.join(dst, os.path.relpath(path, src)))
+
+
+def gen_chart(c: Chart, pin: Pin, out: str) -> None:
+    root = os.path.join(out, c.name)
+    shutil.rmtree(root, ignore_errors=True)
+    write(os.path.join(root, "Chart.yaml"), chart_yaml(c, pin))
+    values = {"global": {"imageRegistry": ""}, **c.values}
+    write(os.path.join(root, "values.yaml"),
+          f"# Stand-in values for {c.name} {pin.version}. Keys mirror the real chart where choreoctl sets them.\n"
+          + dump(values))
+    write(os.path.join(root, ".helmignore"), "*.md\n")
+    write(os.path.join(root, "README.md"), readme(c, pin))
+    write(os.path.join(root, "templates", "_helpers.tpl"), read(os.path.join(SRC, "_helpers.tpl")))
+    for w in c.workloads:
+        write(os.path.join(root, "templates", f"{w.kind.lower()}-{w.name}.yaml"), workload_yaml(w))
+    if c.crds and c.crd_dir:
+        write(os.path.join(root, "crds", "crds.yaml"), crds_yaml(c.crds, c.name))
+    elif c.crds:
+        write(os.path.join(root, "templates", "crds.yaml"), gated(c.crd_cond, crds_yaml(c.crds, c.name)))
+    for name in c.shared:
+        copy_file(os.path.join(SRC, "_shared", name), os.path.join(root, "templates", name))
+    own = os.path.join(SRC, c.name)
+    if os.path.isdir(own):
+        copy_tree(own, root)
 
 
 # --------------------------------------------------------------------------
@@ -419,40 +400,40 @@ def eso_crds() -> list:
 CP_NS = "openchoreo-control-plane"
 
 CHARTS = [
-    Chart("cert-manager", "v1.19.4", "v1.19.4", "cert-manager", "oci://quay.io/jetstack/charts/cert-manager",
+    Chart("cert-manager", "v1.19.4", "cert-manager",
           workloads=[W("cert-manager", port=9402), W("cert-manager-webhook", port=443), W("cert-manager-cainjector", port=None)],
           crds=cert_manager_crds(), crd_cond="crds.enabled",
           values={"crds": {"enabled": False, "keep": True}, "startupapicheck": {"enabled": True}},
           notes="CRDs only with `crds.enabled=true`. No webhook configurations (nothing serves them under KWOK). "
                 "A post-install hook Job `cert-manager-startupapicheck` runs like the real one (KWOK completes it)."),
-    Chart("external-secrets", "2.0.1", "v2.0.1", "external-secrets", "oci://ghcr.io/external-secrets/charts/external-secrets",
+    Chart("external-secrets", "v2.0.1", "external-secrets",
           workloads=[W("external-secrets"), W("external-secrets-webhook", port=443), W("external-secrets-cert-controller", port=None)],
           crds=eso_crds(), crd_cond="installCRDs", values={"installCRDs": True},
           notes="CRDs only with `installCRDs=true` (the default, like the real chart). No webhook configurations."),
-    Chart("kgateway-crds", "v2.3.1", "v2.3.1", CP_NS, "oci://cr.kgateway.dev/kgateway-dev/charts/kgateway-crds",
+    Chart("kgateway-crds", "v2.3.1", CP_NS,
           crds=[CRD("gateway.kgateway.dev", k, p, versions=("v1alpha1",)) for k, p in (
               ("GatewayParameters", "gatewayparameters"), ("TrafficPolicy", "trafficpolicies"),
               ("Backend", "backends"), ("DirectResponse", "directresponses"),
               ("HTTPListenerPolicy", "httplistenerpolicies"), ("GatewayExtension", "gatewayextensions"))]),
-    Chart("kgateway", "v2.3.1", "v2.3.1", CP_NS, "oci://cr.kgateway.dev/kgateway-dev/charts/kgateway",
+    Chart("kgateway", "v2.3.1", CP_NS,
           workloads=[W("kgateway", port=9977)],
           notes="Needs the Gateway API CRDs (GatewayClass). Creates GatewayClass `kgateway` "
                 "(controllerName kgateway.dev/kgateway); a KWOK Stage accepts it and programs its Gateways."),
-    Chart("openbao", "0.25.6", "v2.4.4", "openbao", "oci://ghcr.io/openbao/charts/openbao",
+    Chart("openbao", "v2.4.4", "openbao",
           workloads=[W("openbao", kind="StatefulSet", port=8200,
                        labels={"app.kubernetes.io/name": "openbao", "component": "server"}),
                      W("openbao-agent-injector", cond="injector.enabled", port=8080)],
           values={"server": {"dev": {"enabled": True}}, "injector": {"enabled": True}},
           notes="StatefulSet `openbao` without volumeClaimTemplates; server pods carry "
                 "`app.kubernetes.io/name=openbao` and `component=server`."),
-    Chart("thunder", "0.28.0", "0.28.0", "thunder", "oci://ghcr.io/asgardeo/helm-charts/thunder",
+    Chart("thunder", "0.28.0", "thunder",
           workloads=[W("thunder", port=8090)],
           values={"setup": {"enabled": True}},
           notes="A pre-install hook Job `thunder-setup` stands in for the bootstrap job (KWOK completes it)."),
-    Chart("openchoreo-control-plane", "1.2.3", "v1.2.3", CP_NS, "oci://ghcr.io/openchoreo/helm-charts/openchoreo-control-plane",
+    Chart("openchoreo-control-plane", "v1.2.3", CP_NS,
           workloads=[W("controller-manager", port=8080), W("openchoreo-api", port=8080),
                      W("backstage", cond="backstage.enabled", port=7007), W("cluster-gateway", port=8443)],
-          crds=plane_crds(), crd_dir=True,
+          crds=plane_crds(), crd_dir=True, shared=("gateway.yaml",),
           values={
               "gateway": {"enabled": True, "gatewayClassName": "kgateway", "httpPort": 80, "httpsPort": 443,
                           "tls": {"enabled": False, "hostname": "*.openchoreo.invalid", "certificateRefs": []}},
@@ -472,8 +453,8 @@ CHARTS = [
                 "render while a hostname still holds `.invalid` or `backstage.secretName` is empty, like the real chart. "
                 "Certificate `cluster-gateway-ca` and Secret `cluster-gateway-ca` (real generated CA, kept across "
                 "upgrades); ConfigMap `cluster-gateway-ca` is only a placeholder the installer must overwrite."),
-    Chart("openchoreo-data-plane", "1.2.3", "v1.2.3", "openchoreo-data-plane", "oci://ghcr.io/openchoreo/helm-charts/openchoreo-data-plane",
-          workloads=[W("cluster-agent", port=None)],
+    Chart("openchoreo-data-plane", "v1.2.3", "openchoreo-data-plane",
+          shared=("cluster-agent-tls.yaml", "deployment-cluster-agent.yaml", "gateway.yaml"),
           values={"clusterAgent": {"enabled": True, "serverUrl": "wss://cluster-gateway.openchoreo-control-plane.svc.cluster.local:8443/ws",
                                    "planeID": "default", "extraEnvs": [],
                                    "tls": {"generateCerts": True, "serverCAConfigMap": "cluster-gateway-ca", "caSecretName": "",
@@ -483,9 +464,10 @@ CHARTS = [
                               "tlsPassthrough": {"enabled": False}},
                   "networking": {"enabled": True}},
           notes="Gateway `gateway-default` needs the Gateway API CRDs (and kgateway for it to be programmed)."),
-    Chart("openchoreo-workflow-plane", "1.2.3", "v1.2.3", "openchoreo-workflow-plane", "oci://ghcr.io/openchoreo/helm-charts/openchoreo-workflow-plane",
-          workloads=[W("cluster-agent", port=None), W("argo-server", cond="argo-workflows.server.enabled", port=2746),
+    Chart("openchoreo-workflow-plane", "v1.2.3", "openchoreo-workflow-plane",
+          workloads=[W("argo-server", cond="argo-workflows.server.enabled", port=2746),
                      W("argo-workflow-controller", port=9090)],
+          shared=("cluster-agent-tls.yaml", "deployment-cluster-agent.yaml"),
           values={"clusterAgent": {"enabled": True, "serverUrl": "wss://cluster-gateway.openchoreo-control-plane.svc.cluster.local:8443/ws",
                                    "planeID": "default", "extraEnvs": [],
                                    "tls": {"generateCerts": True, "serverCAConfigMap": "cluster-gateway-ca", "caSecretName": "",
@@ -494,8 +476,9 @@ CHARTS = [
                                      "server": {"enabled": True, "serviceType": "ClusterIP", "servicePort": 2746, "authModes": ["server"]}}},
           notes="argo-workflows is bundled in the real chart (`fullnameOverride: argo`), so its Deployments are "
                 "`argo-server` and `argo-workflow-controller`. Argo's CRDs are left out."),
-    Chart("openchoreo-observability-plane", "1.2.3", "v1.2.3", "openchoreo-observability-plane", "oci://ghcr.io/openchoreo/helm-charts/openchoreo-observability-plane",
-          workloads=[W("controller-manager", port=8080), W("observer", port=8080), W("cluster-agent", port=None)],
+    Chart("openchoreo-observability-plane", "v1.2.3", "openchoreo-observability-plane",
+          workloads=[W("controller-manager", port=8080), W("observer", port=8080)],
+          shared=("cluster-agent-tls.yaml", "deployment-cluster-agent.yaml"),
           crds=[CRD("openchoreo.dev", "ObservabilityAlertRule", "observabilityalertrules", versions=("v1alpha1",))], crd_dir=True,
           values={"global": {"imageRegistry": "", "installationMode": "singleCluster"},
                   "clusterAgent": {"enabled": True, "serverUrl": "wss://cluster-gateway.openchoreo-control-plane.svc.cluster.local:8443/ws",
@@ -507,12 +490,12 @@ CHARTS = [
                                "extraEnvs": []},
                   "rca": {"enabled": False}, "finOpsAgent": {"enabled": False}},
           notes="The render rejects `.invalid` in `observer.controlPlaneApiUrl` and an unknown `global.installationMode`."),
-    Chart("observability-logs-opensearch", "0.5.3", "0.5.3", "openchoreo-observability-plane", "oci://ghcr.io/openchoreo/helm-charts/observability-logs-opensearch",
+    Chart("observability-logs-opensearch", "0.5.3", "openchoreo-observability-plane",
           workloads=[W("opensearch-master", kind="StatefulSet", cond="openSearch.enabled", port=9200),
                      W("fluent-bit", kind="DaemonSet", cond="fluent-bit.enabled", port=None)],
           values={"openSearch": {"enabled": True}, "fluent-bit": {"enabled": False}},
           notes="`opensearch-master` has no PVC here. DaemonSet `fluent-bit` only with `fluent-bit.enabled=true`."),
-    Chart("observability-metrics-prometheus", "0.7.0", "0.7.0", "openchoreo-observability-plane", "oci://ghcr.io/openchoreo/helm-charts/observability-metrics-prometheus",
+    Chart("observability-metrics-prometheus", "0.7.0", "openchoreo-observability-plane",
           workloads=[W("prometheus-operator", port=8080)],
           crds=[CRD("monitoring.coreos.com", k, p) for k, p in (
               ("Prometheus", "prometheuses"), ("Alertmanager", "alertmanagers"), ("ServiceMonitor", "servicemonitors"),
@@ -521,13 +504,13 @@ CHARTS = [
                 "`openchoreo-observability`; the StatefulSets `prometheus-openchoreo-observability` and "
                 "`alertmanager-openchoreo-observability` appear a few seconds AFTER helm returns, created by a KWOK "
                 "Stage that plays prometheus-operator (tests/sandbox/stages/prometheus-operator.yaml)."),
-    Chart("observability-tracing-opensearch", "0.5.0", "0.5.0", "openchoreo-observability-plane", "oci://ghcr.io/openchoreo/helm-charts/observability-tracing-opensearch",
+    Chart("observability-tracing-opensearch", "0.5.0", "openchoreo-observability-plane",
           workloads=[W("opentelemetry-collector", port=4317),
                      W("opensearch-master", kind="StatefulSet", cond="openSearch.enabled", port=9200)],
           values={"openSearch": {"enabled": True}}),
-    Chart("observability-events-otel-collector", "0.1.1", "0.1.1", "openchoreo-observability-plane", "oci://ghcr.io/openchoreo/helm-charts/observability-events-otel-collector",
+    Chart("observability-events-otel-collector", "0.1.1", "openchoreo-observability-plane",
           workloads=[W("events-collector", port=4317)]),
-    Chart("cilium", "1.19.1", "1.19.1", "kube-system", "https://helm.cilium.io cilium",
+    Chart("cilium", "1.19.1", "kube-system",
           workloads=[W("cilium", kind="DaemonSet", port=None, labels={"k8s-app": "cilium"}),
                      W("cilium-envoy", kind="DaemonSet", cond="envoy.enabled", port=None),
                      W("cilium-operator", port=None, replicas=1),
@@ -542,13 +525,13 @@ CHARTS = [
                   "kubeProxyReplacement": False, "routingMode": "tunnel", "tunnelProtocol": "vxlan"},
           notes="The real operator registers the cilium.io CRDs at run time; the stand-in templates them "
                 "(scope fixed: ciliumclusterwidenetworkpolicies is cluster-scoped)."),
-    Chart("argo-cd", "9.5.4", "v3.3.0", "argocd", "https://argoproj.github.io/argo-helm argo-cd",
+    Chart("argo-cd", "v3.3.0", "argocd",
           workloads=[W("argocd-server", port=8080), W("argocd-repo-server", port=8081),
                      W("argocd-application-controller", kind="StatefulSet", port=8082), W("argocd-redis", port=6379)],
           crds=[CRD("argoproj.io", k, p, versions=("v1alpha1",)) for k, p in (
               ("Application", "applications"), ("AppProject", "appprojects"), ("ApplicationSet", "applicationsets"))],
           crd_cond="crds.install", values={"crds": {"install": True, "keep": True}}),
-    Chart("flux2", "2.17.0", "2.7.0", "flux-system", "oci://ghcr.io/fluxcd-community/charts/flux2",
+    Chart("flux2", "2.7.0", "flux-system",
           workloads=[W("source-controller", port=9090), W("kustomize-controller", port=None),
                      W("helm-controller", cond="helmController.create", port=None),
                      W("notification-controller", cond="notificationController.create", port=9090),
@@ -562,12 +545,12 @@ CHARTS = [
           values={"installCRDs": True, "helmController": {"create": True}, "notificationController": {"create": True},
                   "imageAutomationController": {"create": True}, "imageReflectionController": {"create": True}},
           notes="OpenChoreo installs it with only the source and kustomize controllers (the other `*.create=false`)."),
-    Chart("argo-events", "2.4.23", "v1.9.10", "argo-events", "https://argoproj.github.io/argo-helm argo-events",
+    Chart("argo-events", "v1.9.10", "argo-events",
           workloads=[W("argo-events-controller-manager", port=None)],
           crds=[CRD("argoproj.io", k, p, versions=("v1alpha1",)) for k, p in (
               ("EventBus", "eventbus"), ("EventSource", "eventsources"), ("Sensor", "sensors"))],
           crd_cond="crds.install", values={"crds": {"install": True, "keep": True}}),
-    Chart("keda", "2.20.1", "2.20.1", "keda", "https://kedacore.github.io/charts keda",
+    Chart("keda", "2.20.1", "keda",
           workloads=[W("keda-operator", port=9666), W("keda-operator-metrics-apiserver", port=443),
                      W("keda-admission-webhooks", port=9443)],
           crds=[CRD("keda.sh", k, p, versions=("v1alpha1",), scope=s) for k, p, s in (
@@ -577,20 +560,20 @@ CHARTS = [
           crd_cond="crds.install", values={"crds": {"install": True}},
           notes="No APIService for external.metrics.k8s.io: nothing would serve it under KWOK and an unavailable "
                 "aggregated API breaks discovery for every client."),
-    Chart("keda-add-ons-http", "0.14.1", "0.14.1", "keda", "https://kedacore.github.io/charts keda-add-ons-http",
+    Chart("keda-add-ons-http", "0.14.1", "keda",
           workloads=[W("keda-add-ons-http-interceptor", port=8080), W("keda-add-ons-http-external-scaler", port=9090),
                      W("keda-add-ons-http-controller-manager", port=8443)],
           crds=[CRD("http.keda.sh", "HTTPScaledObject", "httpscaledobjects", versions=("v1alpha1",))],
           crd_cond="crds.install", values={"crds": {"install": True}}),
-    Chart("harbor", "1.18.2", "2.14.2", "harbor", "https://helm.goharbor.io harbor",
+    Chart("harbor", "2.14.2", "harbor",
           workloads=[W("harbor-core", port=8080), W("harbor-registry", port=5000), W("harbor-portal", port=8080),
                      W("harbor-jobservice", port=8080)],
           values={"persistence": {"enabled": False}, "expose": {"type": "clusterIP"}},
           notes="No database/redis StatefulSets (the real ones claim PVCs)."),
-    Chart("docker-registry", "3.0.0", "3.0.0", "openchoreo-workflow-plane", "https://twuni.github.io/docker-registry.helm docker-registry",
+    Chart("docker-registry", "3.0.0", "openchoreo-workflow-plane",
           workloads=[W("docker-registry", port=5000)],
           notes="Real Deployment name is `<release>-docker-registry` unless the release is named `docker-registry`."),
-    Chart("gateway-helm", "v1.8.1", "v1.8.1", "envoy-gateway-system", "oci://docker.io/envoyproxy/gateway-helm",
+    Chart("gateway-helm", "v1.8.1", "envoy-gateway-system",
           workloads=[W("envoy-gateway", port=18000)],
           crds=[CRD("gateway.envoyproxy.io", k, p, versions=("v1alpha1",)) for k, p in (
               ("EnvoyProxy", "envoyproxies"), ("BackendTrafficPolicy", "backendtrafficpolicies"),
@@ -598,462 +581,23 @@ CHARTS = [
           crd_dir=True,
           notes="The real chart also ships the Gateway API CRDs in crds/; the stand-in does not (they come from the "
                 "Gateway API manifest)."),
-    Chart("ai-gateway-crds-helm", "v1.0.0", "v1.0.0", "envoy-ai-gateway-system", "oci://docker.io/envoyproxy/ai-gateway-crds-helm",
+    Chart("ai-gateway-crds-helm", "v1.0.0", "envoy-ai-gateway-system",
           crds=[CRD("aigateway.envoyproxy.io", k, p, versions=("v1alpha1",)) for k, p in (
               ("AIGatewayRoute", "aigatewayroutes"), ("AIServiceBackend", "aiservicebackends"),
               ("BackendSecurityPolicy", "backendsecuritypolicies"))]),
-    Chart("ai-gateway-helm", "v1.0.0", "v1.0.0", "envoy-ai-gateway-system", "oci://docker.io/envoyproxy/ai-gateway-helm",
+    Chart("ai-gateway-helm", "v1.0.0", "envoy-ai-gateway-system",
           workloads=[W("ai-gateway-controller", port=9443)]),
 ]
 
 
+
 # --------------------------------------------------------------------------
-# hand-written templates per chart
+# stand-in manifests
 
-def agent_templates(plane: str, cert: str) -> dict:
-    """cluster-agent TLS: Issuer + Certificate + the Secret it would produce."""
-    return {
-        "templates/cluster-agent-tls.yaml": f"""
-        {{{{- if .Values.clusterAgent.tls.generateCerts }}}}
-        {{{{- $secret := "cluster-agent-tls" }}}}
-        apiVersion: cert-manager.io/v1
-        kind: Issuer
-        metadata:
-          name: cluster-agent-selfsigned
-          namespace: {{{{ .Release.Namespace }}}}
-          labels:
-            {{{{- include "standin.labels" . | nindent 4 }}}}
-        spec:
-          selfSigned: {{}}
-        ---
-        apiVersion: cert-manager.io/v1
-        kind: Certificate
-        metadata:
-          name: {cert}
-          namespace: {{{{ .Release.Namespace }}}}
-          labels:
-            {{{{- include "standin.labels" . | nindent 4 }}}}
-        spec:
-          secretName: {{{{ $secret }}}}
-          commonName: {{{{ .Values.clusterAgent.planeID | quote }}}}
-          duration: {{{{ .Values.clusterAgent.tls.duration }}}}
-          renewBefore: {{{{ .Values.clusterAgent.tls.renewBefore }}}}
-          usages: ["client auth", "digital signature", "key encipherment"]
-          issuerRef:
-            kind: Issuer
-            name: cluster-agent-selfsigned
-        ---
-        {{{{- /* What cert-manager would write: a self-signed client certificate (ca.crt = tls.crt).
-               Kept across upgrades (lookup), regenerated only when absent. */}}}}
-        {{{{- $old := lookup "v1" "Secret" .Release.Namespace $secret }}}}
-        apiVersion: v1
-        kind: Secret
-        metadata:
-          name: {{{{ $secret }}}}
-          namespace: {{{{ .Release.Namespace }}}}
-          labels:
-            {{{{- include "standin.labels" . | nindent 4 }}}}
-          annotations:
-            cert-manager.io/certificate-name: {cert}
-            cert-manager.io/common-name: {{{{ .Values.clusterAgent.planeID | quote }}}}
-        type: kubernetes.io/tls
-        data:
-        {{{{- if and $old $old.data (index $old.data "ca.crt") }}}}
-          ca.crt: {{{{ index $old.data "ca.crt" }}}}
-          tls.crt: {{{{ index $old.data "tls.crt" }}}}
-          tls.key: {{{{ index $old.data "tls.key" }}}}
-        {{{{- else }}}}
-        {{{{- $c := genSelfSignedCert .Values.clusterAgent.planeID nil nil 90 }}}}
-          ca.crt: {{{{ $c.Cert | b64enc }}}}
-          tls.crt: {{{{ $c.Cert | b64enc }}}}
-          tls.key: {{{{ $c.Key | b64enc }}}}
-        {{{{- end }}}}
-        {{{{- end }}}}
-        """,
-        "templates/deployment-cluster-agent.yaml": f"""
-        {{{{- if .Values.clusterAgent.enabled }}}}
-        apiVersion: apps/v1
-        kind: Deployment
-        metadata:
-          name: cluster-agent
-          namespace: {{{{ .Release.Namespace }}}}
-          labels:
-            {{{{- include "standin.labels" . | nindent 4 }}}}
-            app.kubernetes.io/component: cluster-agent
-        spec:
-          replicas: 1
-          selector:
-            matchLabels:
-              {{{{- include "standin.selector" (dict "ctx" . "component" "cluster-agent") | nindent 6 }}}}
-          template:
-            metadata:
-              labels:
-                {{{{- include "standin.selector" (dict "ctx" . "component" "cluster-agent") | nindent 8 }}}}
-                openchoreo.dev/plane: {plane}
-                openchoreo.dev/plane-id: {{{{ .Values.clusterAgent.planeID | quote }}}}
-            spec:
-              automountServiceAccountToken: false
-              containers:
-              - name: cluster-agent
-                image: {{{{ include "standin.image" (dict "ctx" . "name" "cluster-agent") | quote }}}}
-                args:
-                - --server-url={{{{ .Values.clusterAgent.serverUrl }}}}
-                - --plane-type={plane}
-                - --plane-id={{{{ .Values.clusterAgent.planeID }}}}
-                - --client-cert=/certs/tls.crt
-                - --client-key=/certs/tls.key
-                - --server-ca=/server-ca/ca.crt
-                {{{{- with .Values.clusterAgent.extraEnvs }}}}
-                env:
-                  {{{{- toYaml . | nindent 10 }}}}
-                {{{{- end }}}}
-                volumeMounts:
-                - {{name: client-certs, mountPath: /certs, readOnly: true}}
-                - {{name: server-ca, mountPath: /server-ca, readOnly: true}}
-              volumes:
-              - name: client-certs
-                secret:
-                  secretName: {{{{ .Values.clusterAgent.tls.caSecretName | default "cluster-agent-tls" }}}}
-              - name: server-ca
-                configMap:
-                  name: {{{{ .Values.clusterAgent.tls.serverCAConfigMap }}}}
-        {{{{- end }}}}
-        """,
-    }
-
-
-GATEWAY_DEFAULT = """
-{{- if .Values.gateway.enabled }}
-{{- if eq (int .Values.gateway.httpPort) (int .Values.gateway.httpsPort) }}
-{{- fail (printf "gateway.httpPort and gateway.httpsPort must differ (both %v)" .Values.gateway.httpPort) }}
-{{- end }}
-{{- if and .Values.gateway.tls.enabled (contains ".invalid" .Values.gateway.tls.hostname) }}
-{{- fail "gateway.tls.hostname: still a .invalid placeholder" }}
-{{- end }}
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: gateway-default
-  namespace: {{ .Release.Namespace }}
-  labels:
-    {{- include "standin.labels" . | nindent 4 }}
-spec:
-  gatewayClassName: {{ .Values.gateway.gatewayClassName }}
-  listeners:
-  - name: http
-    protocol: HTTP
-    port: {{ .Values.gateway.httpPort }}
-    allowedRoutes:
-      namespaces:
-        from: All
-  {{- if .Values.gateway.tls.enabled }}
-  - name: https
-    protocol: HTTPS
-    port: {{ .Values.gateway.httpsPort }}
-    hostname: {{ .Values.gateway.tls.hostname | quote }}
-    allowedRoutes:
-      namespaces:
-        from: All
-    tls:
-      mode: Terminate
-      certificateRefs:
-        {{- toYaml .Values.gateway.tls.certificateRefs | nindent 8 }}
-  {{- end }}
-{{- end }}
-"""
-
-JOB = """
-{{{{- if {cond} }}}}
-apiVersion: batch/v1
-kind: Job
-metadata:
-  name: {name}
-  namespace: {{{{ .Release.Namespace }}}}
-  labels:
-    {{{{- include "standin.labels" . | nindent 4 }}}}
-  annotations:
-    helm.sh/hook: {hook}
-    helm.sh/hook-weight: "1"
-    helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
-spec:
-  backoffLimit: 2
-  template:
-    metadata:
-      labels:
-        app.kubernetes.io/component: {name}
-    spec:
-      restartPolicy: Never
-      automountServiceAccountToken: false
-      containers:
-      - name: {name}
-        image: {{{{ include "standin.image" (dict "ctx" . "name" "{name}") | quote }}}}
-{{{{- end }}}}
-"""
-
-EXTRA: dict[str, dict[str, str]] = {
-    "cert-manager": {
-        "templates/job-startupapicheck.yaml": JOB.format(cond=".Values.startupapicheck.enabled",
-                                                         name="cert-manager-startupapicheck", hook="post-install,post-upgrade"),
-    },
-    "thunder": {
-        "templates/job-setup.yaml": JOB.format(cond=".Values.setup.enabled", name="thunder-setup", hook="pre-install"),
-    },
-    "kgateway": {
-        "templates/gatewayclass.yaml": """
-        apiVersion: gateway.networking.k8s.io/v1
-        kind: GatewayClass
-        metadata:
-          name: kgateway
-          labels:
-            {{- include "standin.labels" . | nindent 4 }}
-        spec:
-          controllerName: kgateway.dev/kgateway
-          description: Standard class for managing Gateway API ingress traffic (stand-in).
-        """,
-    },
-    "openchoreo-control-plane": {
-        "templates/validate.yaml": """
-        {{- /* Like the real chart: refuse to render with placeholder hostnames. */}}
-        {{- $errors := list }}
-        {{- $v := .Values }}
-        {{- if and $v.gateway.enabled $v.openchoreoApi.enabled $v.openchoreoApi.http.enabled (contains ".invalid" (join "," $v.openchoreoApi.http.hostnames)) }}
-        {{- $errors = append $errors "openchoreoApi.http.hostnames: still a .invalid placeholder" }}
-        {{- end }}
-        {{- if and $v.gateway.enabled $v.backstage.enabled $v.backstage.http.enabled (contains ".invalid" (join "," $v.backstage.http.hostnames)) }}
-        {{- $errors = append $errors "backstage.http.hostnames: still a .invalid placeholder" }}
-        {{- end }}
-        {{- if and $v.backstage.enabled (contains ".invalid" $v.backstage.baseUrl) }}
-        {{- $errors = append $errors "backstage.baseUrl: still a .invalid placeholder" }}
-        {{- end }}
-        {{- if and $v.gateway.enabled $v.gateway.tls.enabled (contains ".invalid" $v.gateway.tls.hostname) }}
-        {{- $errors = append $errors "gateway.tls.hostname: still a .invalid placeholder" }}
-        {{- end }}
-        {{- if and $v.security.enabled (contains ".invalid" $v.security.oidc.issuer) }}
-        {{- $errors = append $errors "security.oidc.issuer: still a .invalid placeholder" }}
-        {{- end }}
-        {{- if and $v.openchoreoApi.enabled (contains ".invalid" $v.openchoreoApi.config.server.publicUrl) }}
-        {{- $errors = append $errors "openchoreoApi.config.server.publicUrl: still a .invalid placeholder" }}
-        {{- end }}
-        {{- if and $v.backstage.enabled (not $v.backstage.secretName) }}
-        {{- $errors = append $errors "backstage.secretName: must name the backstage Secret while backstage.enabled" }}
-        {{- end }}
-        {{- if $errors }}
-        {{- fail (printf "openchoreo-control-plane (stand-in) refuses to render:\\n  - %s" (join "\\n  - " $errors)) }}
-        {{- end }}
-        """,
-        "templates/gateway.yaml": GATEWAY_DEFAULT,
-        "templates/cluster-gateway-certs.yaml": """
-        {{- /* cert-manager objects of the real chart, plus the Secrets cert-manager would
-               write (real generated CA, kept across upgrades via lookup). */}}
-        {{- $ns := .Release.Namespace }}
-        apiVersion: cert-manager.io/v1
-        kind: Issuer
-        metadata:
-          name: cluster-gateway-selfsigned
-          namespace: {{ $ns }}
-          labels:
-            {{- include "standin.labels" . | nindent 4 }}
-        spec:
-          selfSigned: {}
-        ---
-        apiVersion: cert-manager.io/v1
-        kind: Certificate
-        metadata:
-          name: cluster-gateway-ca
-          namespace: {{ $ns }}
-          labels:
-            {{- include "standin.labels" . | nindent 4 }}
-        spec:
-          isCA: true
-          commonName: openchoreo-cluster-gateway-ca
-          secretName: cluster-gateway-ca
-          duration: 87600h
-          privateKey:
-            algorithm: ECDSA
-            size: 256
-          issuerRef:
-            kind: Issuer
-            name: cluster-gateway-selfsigned
-        ---
-        apiVersion: cert-manager.io/v1
-        kind: Issuer
-        metadata:
-          name: cluster-gateway-ca-issuer
-          namespace: {{ $ns }}
-          labels:
-            {{- include "standin.labels" . | nindent 4 }}
-        spec:
-          ca:
-            secretName: cluster-gateway-ca
-        ---
-        apiVersion: cert-manager.io/v1
-        kind: Certificate
-        metadata:
-          name: cluster-gateway-tls
-          namespace: {{ $ns }}
-          labels:
-            {{- include "standin.labels" . | nindent 4 }}
-        spec:
-          secretName: cluster-gateway-tls
-          commonName: cluster-gateway
-          dnsNames:
-            {{- toYaml .Values.clusterGateway.tls.dnsNames | nindent 4 }}
-          usages: ["server auth", "digital signature", "key encipherment"]
-          issuerRef:
-            kind: Issuer
-            name: {{ .Values.clusterGateway.tls.issuerRef.name | default "cluster-gateway-ca-issuer" }}
-        ---
-        {{- $oldCA := lookup "v1" "Secret" $ns "cluster-gateway-ca" }}
-        {{- $ca := dict }}
-        {{- if and $oldCA $oldCA.data (index $oldCA.data "tls.key") }}
-        {{- $ca = buildCustomCert (index $oldCA.data "tls.crt") (index $oldCA.data "tls.key") }}
-        {{- else }}
-        {{- $ca = genCA "openchoreo-cluster-gateway-ca" 3650 }}
-        {{- end }}
-        apiVersion: v1
-        kind: Secret
-        metadata:
-          name: cluster-gateway-ca
-          namespace: {{ $ns }}
-          labels:
-            {{- include "standin.labels" . | nindent 4 }}
-          annotations:
-            cert-manager.io/certificate-name: cluster-gateway-ca
-        type: kubernetes.io/tls
-        data:
-          ca.crt: {{ $ca.Cert | b64enc }}
-          tls.crt: {{ $ca.Cert | b64enc }}
-          tls.key: {{ $ca.Key | b64enc }}
-        ---
-        {{- $oldTLS := lookup "v1" "Secret" $ns "cluster-gateway-tls" }}
-        apiVersion: v1
-        kind: Secret
-        metadata:
-          name: cluster-gateway-tls
-          namespace: {{ $ns }}
-          labels:
-            {{- include "standin.labels" . | nindent 4 }}
-          annotations:
-            cert-manager.io/certificate-name: cluster-gateway-tls
-        type: kubernetes.io/tls
-        data:
-        {{- if and $oldCA $oldTLS $oldTLS.data (index $oldTLS.data "tls.key") }}
-          ca.crt: {{ index $oldTLS.data "ca.crt" }}
-          tls.crt: {{ index $oldTLS.data "tls.crt" }}
-          tls.key: {{ index $oldTLS.data "tls.key" }}
-        {{- else }}
-        {{- $leaf := genSignedCert "cluster-gateway" nil .Values.clusterGateway.tls.dnsNames 3650 $ca }}
-          ca.crt: {{ $ca.Cert | b64enc }}
-          tls.crt: {{ $leaf.Cert | b64enc }}
-          tls.key: {{ $leaf.Key | b64enc }}
-        {{- end }}
-        ---
-        {{- /* Placeholder only, like the real chart: the installer copies Secret
-               cluster-gateway-ca's ca.crt here. Its content survives upgrades. */}}
-        {{- $oldCM := lookup "v1" "ConfigMap" $ns "cluster-gateway-ca" }}
-        apiVersion: v1
-        kind: ConfigMap
-        metadata:
-          name: cluster-gateway-ca
-          namespace: {{ $ns }}
-          labels:
-            {{- include "standin.labels" . | nindent 4 }}
-          annotations:
-            helm.sh/resource-policy: keep
-        data:
-        {{- if and $oldCM $oldCM.data (index $oldCM.data "ca.crt") }}
-          ca.crt: {{ index $oldCM.data "ca.crt" | quote }}
-        {{- else }}
-          ca.crt: "# placeholder: copy ca.crt from Secret cluster-gateway-ca"
-        {{- end }}
-        """,
-        "templates/service-cluster-gateway-external.yaml": """
-        apiVersion: v1
-        kind: Service
-        metadata:
-          name: cluster-gateway-external
-          namespace: {{ .Release.Namespace }}
-          labels:
-            {{- include "standin.labels" . | nindent 4 }}
-        spec:
-          type: {{ .Values.clusterGateway.service.type }}
-          selector:
-            {{- include "standin.selector" (dict "ctx" . "component" "cluster-gateway") | nindent 4 }}
-          ports:
-          - name: wss
-            port: 8443
-            targetPort: http
-        """,
-    },
-    "openchoreo-data-plane": {**agent_templates("dataplane", "cluster-agent-dataplane-tls"),
-                              "templates/gateway.yaml": GATEWAY_DEFAULT},
-    "openchoreo-workflow-plane": agent_templates("workflowplane", "cluster-agent-workflowplane-tls"),
-    "openchoreo-observability-plane": {
-        **agent_templates("observabilityplane", "cluster-agent-observabilityplane-tls"),
-        "templates/validate.yaml": """
-        {{- if contains ".invalid" .Values.observer.controlPlaneApiUrl }}
-        {{- fail "observer.controlPlaneApiUrl: still a .invalid placeholder" }}
-        {{- end }}
-        {{- if not (has .Values.global.installationMode (list "singleCluster" "multiCluster" "quickStart")) }}
-        {{- fail (printf "global.installationMode must be one of singleCluster, multiCluster, quickStart (got %q)" .Values.global.installationMode) }}
-        {{- end }}
-        """,
-    },
-    "observability-metrics-prometheus": {
-        "templates/prometheus.yaml": """
-        apiVersion: monitoring.coreos.com/v1
-        kind: Prometheus
-        metadata:
-          name: openchoreo-observability
-          namespace: {{ .Release.Namespace }}
-          labels:
-            {{- include "standin.labels" . | nindent 4 }}
-        spec:
-          replicas: 1
-          retention: 10d
-        ---
-        apiVersion: monitoring.coreos.com/v1
-        kind: Alertmanager
-        metadata:
-          name: openchoreo-observability
-          namespace: {{ .Release.Namespace }}
-          labels:
-            {{- include "standin.labels" . | nindent 4 }}
-        spec:
-          replicas: 1
-        """,
-    },
-    "cilium": {
-        "templates/configmap-cilium-config.yaml": """
-        apiVersion: v1
-        kind: ConfigMap
-        metadata:
-          name: cilium-config
-          namespace: {{ .Release.Namespace }}
-          labels:
-            {{- include "standin.labels" . | nindent 4 }}
-        data:
-          cluster-name: default
-          kube-proxy-replacement: {{ .Values.kubeProxyReplacement | quote }}
-          routing-mode: {{ .Values.routingMode | quote }}
-          tunnel-protocol: {{ .Values.tunnelProtocol | quote }}
-          enable-hubble: {{ .Values.hubble.enabled | quote }}
-          {{- with .Values.hubble.metrics.enabled }}
-          hubble-metrics: {{ join " " . | quote }}
-          {{- end }}
-          external-envoy-proxy: {{ .Values.envoy.enabled | quote }}
-        """,
-    },
-}
-
-
-GATEWAY_API_VERSION = "v1.5.1"
-
-
-def gateway_api_manifest() -> str:
+def gateway_api_manifest(version: str) -> str:
     """Stand-in for gateway-api's standard-install.yaml (CRDs only, minimal schemas)."""
     g = "gateway.networking.k8s.io"
-    ann = {"gateway.networking.k8s.io/bundle-version": GATEWAY_API_VERSION,
+    ann = {"gateway.networking.k8s.io/bundle-version": version,
            "gateway.networking.k8s.io/channel": "standard",
            # *.k8s.io groups are protected: the API server requires this annotation.
            "api-approved.kubernetes.io": "https://github.com/kubernetes-sigs/gateway-api",
@@ -1071,104 +615,95 @@ def gateway_api_manifest() -> str:
             CRD(g, "GRPCRoute", "grpcroutes", versions=("v1",), annotations=ann),
             CRD(g, "ReferenceGrant", "referencegrants", versions=("v1beta1",), short=("refgrant",), annotations=ann),
             CRD(g, "TLSRoute", "tlsroutes", versions=("v1", "v1alpha2"), annotations=ann)]
-    head = (f"# Stand-in for the Gateway API {GATEWAY_API_VERSION} standard-install.yaml (choreoctl test sandbox).\n"
+    head = (f"# Stand-in for the Gateway API {version} standard-install.yaml (choreoctl test sandbox).\n"
             "# Same CRD names, group and bundle-version annotation; minimal schemas. Generated by tests/charts/gen.py.\n")
-    docs = []
-    for d in crds:
-        doc = crd_doc(d, None, False)
-        doc["metadata"]["labels"] = {"choreoctl.dev/stand-in": "true"}
-        docs.append(y(doc))
-    return head + "---\n" + "---\n".join(docs)
-
-
-CALICO = """\
-# Stand-in for a Calico manifest install (choreoctl test sandbox, `sandbox up --cni calico`).
-# Only what an installer looks at: DaemonSet calico-node and ConfigMap calico-config in kube-system,
-# Deployment calico-kube-controllers, and a few crd.projectcalico.org CRDs. Generated by tests/charts/gen.py.
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: calico-config
-  namespace: kube-system
-  labels:
-    choreoctl.dev/stand-in: "true"
-data:
-  calico_backend: bird
-  veth_mtu: "0"
-  cni_network_config: |-
-    {"name": "k8s-pod-network", "cniVersion": "0.3.1", "plugins": [{"type": "calico"}, {"type": "portmap"}]}
----
-apiVersion: apps/v1
-kind: DaemonSet
-metadata:
-  name: calico-node
-  namespace: kube-system
-  labels:
-    k8s-app: calico-node
-    choreoctl.dev/stand-in: "true"
-spec:
-  selector:
-    matchLabels:
-      k8s-app: calico-node
-  template:
-    metadata:
-      labels:
-        k8s-app: calico-node
-    spec:
-      hostNetwork: true
-      priorityClassName: system-node-critical
-      tolerations:
-      - operator: Exists
-      containers:
-      - name: calico-node
-        image: registry.example.org/standin/calico-node:v3.31.0
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: calico-kube-controllers
-  namespace: kube-system
-  labels:
-    k8s-app: calico-kube-controllers
-    choreoctl.dev/stand-in: "true"
-spec:
-  replicas: 1
-  selector:
-    matchLabels:
-      k8s-app: calico-kube-controllers
-  template:
-    metadata:
-      labels:
-        k8s-app: calico-kube-controllers
-    spec:
-      priorityClassName: system-cluster-critical
-      tolerations:
-      - key: CriticalAddonsOnly
-        operator: Exists
-      containers:
-      - name: calico-kube-controllers
-        image: registry.example.org/standin/calico-kube-controllers:v3.31.0
-"""
+    return head + "---\n" + crds_yaml(crds)
 
 
 def calico_manifest() -> str:
-    docs = [y(crd_doc(CRD("crd.projectcalico.org", k, p, scope=s), None, False)) for k, p, s in (
+    """src/_manifests/calico.yaml (workloads, ConfigMap) plus a few crd.projectcalico.org CRDs."""
+    crds = [CRD("crd.projectcalico.org", k, p, scope=s) for k, p, s in (
         ("IPPool", "ippools", "Cluster"), ("FelixConfiguration", "felixconfigurations", "Cluster"),
         ("NetworkPolicy", "networkpolicies", "Namespaced"), ("GlobalNetworkPolicy", "globalnetworkpolicies", "Cluster"))]
-    return CALICO + "---\n" + "---\n".join(docs)
+    return read(os.path.join(SRC, "_manifests", "calico.yaml")) + "---\n" + crds_yaml(crds)
 
 
-def main() -> None:
-    write(os.path.join(HERE, "manifests", "gateway-api", GATEWAY_API_VERSION, "standard-install.yaml"),
-          gateway_api_manifest())
-    write(os.path.join(HERE, "manifests", "calico", "calico.yaml"), calico_manifest())
-    names = set()
+# --------------------------------------------------------------------------
+# entry points
+
+def generate(out: str, pins: dict[str, Pin]) -> None:
+    """Writes every stand-in chart and manifest under out."""
+    names = [c.name for c in CHARTS]
+    duplicates = {n for n in names if names.count(n) > 1}
+    unpinned = sorted(set(names) - set(pins))
+    strays = sorted(d for d in os.listdir(SRC) if not d.startswith("_") and d not in names)
+    if duplicates or unpinned or strays:
+        sys.exit(f"gen.py: charts listed twice: {sorted(duplicates)}; charts no release pins: {unpinned}; "
+                 f"src/ directories of no chart: {strays}")
+    gateway_api = pins["gateway-api"].version
+    write(os.path.join(out, "manifests", "gateway-api", gateway_api, "standard-install.yaml"),
+          gateway_api_manifest(gateway_api))
+    write(os.path.join(out, "manifests", "calico", "calico.yaml"), calico_manifest())
     for c in CHARTS:
-        assert c.name not in names, c.name
-        names.add(c.name)
-        gen_chart(c)
+        gen_chart(c, pins[c.name], out)
+
+
+def tree(root: str) -> dict[str, str]:
+    """Relative path -> content of every generated-looking file under root."""
+    files = {}
+    for entry in sorted(set(os.listdir(root)) - NOT_GENERATED):
+        for dirpath, _, names in os.walk(os.path.join(root, entry)):
+            for name in names:
+                path = os.path.join(dirpath, name)
+                files[os.path.relpath(path, root)] = read(path)
+    return files
+
+
+def check(pins: dict[str, Pin]) -> int:
+    """Generates into a temporary directory and compares with the committed files."""
+    with tempfile.TemporaryDirectory() as tmp:
+        generate(tmp, pins)
+        want, have = tree(tmp), tree(HERE)
+    problems = []
+    for path in sorted(want.keys() | have.keys()):
+        if path not in have:
+            problems.append(f"missing: tests/charts/{path}\n")
+        elif path not in want:
+            problems.append(f"not generated: tests/charts/{path}\n")
+        elif want[path] != have[path]:
+            diff = difflib.unified_diff(have[path].splitlines(keepends=True), want[path].splitlines(keepends=True),
+                                        f"committed/{path}", f"generated/{path}")
+            problems.append("".join(list(diff)[:40]))
+    if problems:
+        sys.stderr.write("".join(problems))
+        sys.stderr.write(f"gen.py --check: {len(problems)} file(s) under tests/charts differ from what the generator "
+                         f"produces; run `python3 tests/charts/gen.py` and commit the result\n")
+        return 1
+    print(f"gen.py --check: {len(CHARTS)} charts and the manifests match the generator")
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    pins = read_pins()
+    if argv == ["--check"]:
+        return check(pins)
+    if argv == ["--pins"]:
+        for name, pin in sorted(pins.items()):
+            print(name, pin.version)
+        return 0
+    if argv:
+        sys.stderr.write("usage: gen.py [--check | --pins]\n")
+        return 2
+    generate(HERE, pins)
+    # A chart dropped from the table leaves its old directory behind: remove it.
+    names = {c.name for c in CHARTS} | {"manifests"}
+    for entry in sorted(set(os.listdir(HERE)) - NOT_GENERATED - names):
+        if os.path.isfile(os.path.join(HERE, entry, "Chart.yaml")):
+            shutil.rmtree(os.path.join(HERE, entry))
+            print(f"removed {entry} (no longer in the table)")
     print(f"generated {len(CHARTS)} charts under {HERE}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(sys.argv[1:]))

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs every stand-in chart from the sandbox's loopback registry, the way
 # OpenChoreo's scripts install the real ones (same release names, namespaces,
-# key values), with `helm upgrade --install --wait`, and checks what an
-# installer waits on: Deployments available, Certificates/ExternalSecrets
-# Ready, the generated CA, StatefulSets created by the prometheus-operator
-# Stage, plane registration status. Uses its own sandbox (default name
+# key values; versions as modules/releases/*.yaml pins them), with
+# `helm upgrade --install --wait`, and checks what an installer waits on:
+# Deployments available, Certificates/ExternalSecrets Ready, the generated
+# CA, StatefulSets created by the prometheus-operator Stage, plane
+# registration status. Uses its own sandbox (default name
 # "charts-check", one cluster) and removes it at the end unless --keep.
 #
 #   tests/sandbox/check-charts.sh [--name NAME] [--keep]
@@ -22,18 +23,24 @@ done
 log() { printf 'check-charts: %s\n' "$*" >&2; }
 fail() { printf 'check-charts: FAIL: %s\n' "$*" >&2; exit 1; }
 
+# Chart and manifest versions exactly as the catalog pins them (modules/releases/*.yaml).
+pins=$(python3 "$here/../charts/gen.py" --pins) || fail "cannot read the catalog's pins"
+pin() { # name -> pinned version
+  awk -v n="$1" '$1 == n { print $2 }' <<< "$pins" | grep . || fail "modules/releases/*.yaml pins no $1"
+}
+
 "$here/sandbox" up --name "$name" --clusters c1 --nodes 2 --cni calico
 if [ "$keep" = false ]; then trap '"$here/sandbox" down --name "$name"' EXIT; fi
 eval "$("$here/sandbox" env --name "$name")"
 k() { kubectl --context c1 "$@"; }
 mirror=$CHOREOCTL_SANDBOX_MIRROR
 
-install() { # release chart version namespace [helm args...]
-  local rel=$1 chart=$2 ver=$3 ns=$4; shift 4
-  local t0=$SECONDS
-  helm upgrade --install "$rel" "$mirror/$chart" --version "$ver" --plain-http --kube-context c1 \
-    --namespace "$ns" --create-namespace --wait --timeout 2m "$@" >/dev/null 2>"$CHOREOCTL_SANDBOX_DIR/helm-$rel.err" ||
-    fail "helm install $chart $ver: $(cat "$CHOREOCTL_SANDBOX_DIR/helm-$rel.err")"
+install() { # chart namespace [helm args...]: release named like the chart, version as pinned
+  local chart=$1 ns=$2 ver t0=$SECONDS; shift 2
+  ver=$(pin "$chart") || exit 1
+  helm upgrade --install "$chart" "$mirror/$chart" --version "$ver" --plain-http --kube-context c1 \
+    --namespace "$ns" --create-namespace --wait --timeout 2m "$@" >/dev/null 2>"$CHOREOCTL_SANDBOX_DIR/helm-$chart.err" ||
+    fail "helm install $chart $ver: $(cat "$CHOREOCTL_SANDBOX_DIR/helm-$chart.err")"
   log "installed $chart $ver into $ns ($((SECONDS - t0))s)"
 }
 
@@ -42,17 +49,18 @@ wait_for() { # what kubectl-wait-args...
   k wait "$@" --timeout=60s >/dev/null || fail "$what"
 }
 
-k apply --server-side -f "$CHOREOCTL_SANDBOX_MANIFESTS/gateway-api/v1.5.1/standard-install.yaml" >/dev/null
+gateway_api=$(pin gateway-api) || exit 1
+k apply --server-side -f "$CHOREOCTL_SANDBOX_MANIFESTS/gateway-api/$gateway_api/standard-install.yaml" >/dev/null
 wait_for "Gateway API CRDs established" --for=condition=Established crd/gateways.gateway.networking.k8s.io
 k get ds -n kube-system calico-node >/dev/null || fail "calico-node DaemonSet missing (--cni calico)"
 
-install cert-manager cert-manager v1.19.4 cert-manager --set crds.enabled=true
+install cert-manager cert-manager --set crds.enabled=true
 wait_for "cert-manager-webhook available" -n cert-manager --for=condition=Available deployment/cert-manager-webhook
-install external-secrets external-secrets 2.0.1 external-secrets --set installCRDs=true
-install kgateway-crds kgateway-crds v2.3.1 openchoreo-control-plane
-install kgateway kgateway v2.3.1 openchoreo-control-plane
+install external-secrets external-secrets --set installCRDs=true
+install kgateway-crds openchoreo-control-plane
+install kgateway openchoreo-control-plane
 wait_for "GatewayClass kgateway accepted" --for=condition=Accepted gatewayclass/kgateway
-install openbao openbao 0.25.6 openbao --set server.dev.enabled=true
+install openbao openbao --set server.dev.enabled=true
 wait_for "openbao server pods ready" -n openbao --for=condition=Ready pod -l app.kubernetes.io/name=openbao,component=server
 k apply -f - >/dev/null <<'EOF'
 apiVersion: external-secrets.io/v1
@@ -66,7 +74,7 @@ spec:
       version: v2
       auth: {kubernetes: {mountPath: kubernetes, role: openchoreo-secret-writer-role}}
 EOF
-install thunder thunder 0.28.0 thunder
+install thunder thunder
 wait_for "thunder available" -n thunder --for=condition=Available deployment -l app.kubernetes.io/name=thunder
 k get namespace openchoreo-control-plane >/dev/null 2>&1 || k create namespace openchoreo-control-plane >/dev/null
 k apply -f - >/dev/null <<'EOF'
@@ -86,7 +94,8 @@ wait_for "ExternalSecret backstage-secrets Ready" -n openchoreo-control-plane --
   fail "ExternalSecret did not write its target Secret"
 
 # The control plane refuses placeholder hostnames, like the real chart.
-if out=$(helm template openchoreo-control-plane "$mirror/openchoreo-control-plane" --version 1.2.3 --plain-http 2>&1); then
+cp_version=$(pin openchoreo-control-plane) || exit 1
+if out=$(helm template openchoreo-control-plane "$mirror/openchoreo-control-plane" --version "$cp_version" --plain-http 2>&1); then
   fail "openchoreo-control-plane rendered with .invalid placeholders"
 fi
 case "$out" in *"still a .invalid placeholder"*"backstage.secretName"*) ;; *) fail "unexpected render failure: $out";; esac
@@ -94,7 +103,7 @@ cp_values=(--set "openchoreoApi.http.hostnames[0]=api.openchoreo.localhost"
   --set openchoreoApi.config.server.publicUrl=http://api.openchoreo.localhost
   --set backstage.baseUrl=http://openchoreo.localhost --set "backstage.http.hostnames[0]=openchoreo.localhost"
   --set backstage.secretName=backstage-secrets --set security.oidc.issuer=http://thunder.openchoreo.localhost)
-install openchoreo-control-plane openchoreo-control-plane 1.2.3 openchoreo-control-plane "${cp_values[@]}"
+install openchoreo-control-plane openchoreo-control-plane "${cp_values[@]}"
 wait_for "control-plane deployments available" -n openchoreo-control-plane --for=condition=Available deployment --all
 wait_for "certificate cluster-gateway-ca Ready" -n openchoreo-control-plane --for=condition=Ready certificate/cluster-gateway-ca
 wait_for "gateway-default programmed" -n openchoreo-control-plane --for=condition=Programmed gateway/gateway-default
@@ -102,7 +111,7 @@ ca=$(k get secret -n openchoreo-control-plane cluster-gateway-ca -o jsonpath='{.
 printf '%s\n' "$ca" | python3 -c 'import sys; d=sys.stdin.read(); sys.exit(0 if d.startswith("-----BEGIN CERTIFICATE-----") else 1)' ||
   fail "Secret cluster-gateway-ca holds no PEM CA"
 # An upgrade keeps the same CA (lookup guard).
-install openchoreo-control-plane openchoreo-control-plane 1.2.3 openchoreo-control-plane "${cp_values[@]}"
+install openchoreo-control-plane openchoreo-control-plane "${cp_values[@]}"
 [ "$ca" = "$(k get secret -n openchoreo-control-plane cluster-gateway-ca -o jsonpath='{.data.ca\.crt}' | base64 -d)" ] ||
   fail "helm upgrade changed the cluster-gateway CA"
 lb=$(k get svc -n openchoreo-control-plane gateway-default -o jsonpath='{.status.loadBalancer.ingress[0].ip}')
@@ -112,7 +121,7 @@ for plane in data workflow observability; do
   ns=openchoreo-$plane-plane
   k get namespace "$ns" >/dev/null 2>&1 || k create namespace "$ns" >/dev/null
   k create configmap cluster-gateway-ca -n "$ns" --from-literal=ca.crt="$ca" --dry-run=client -o yaml | k apply -f - >/dev/null
-  install "openchoreo-$plane-plane" "openchoreo-$plane-plane" 1.2.3 "$ns" --set clusterAgent.planeID=default
+  install "openchoreo-$plane-plane" "$ns" --set clusterAgent.planeID=default
   wait_for "cluster-agent-${plane}plane-tls Ready" -n "$ns" --for=condition=Ready "certificate/cluster-agent-${plane}plane-tls"
   agent_ca=$(k get secret -n "$ns" cluster-agent-tls -o jsonpath='{.data.ca\.crt}' | base64 -d)
   case "$agent_ca" in -----BEGIN\ CERTIFICATE-----*) ;; *) fail "$ns/cluster-agent-tls has no ca.crt";; esac
@@ -142,29 +151,29 @@ k patch clusterdataplane default --type merge \
   -p '{"spec":{"observabilityPlaneRef":{"kind":"ClusterObservabilityPlane","name":"default"}}}' >/dev/null
 
 obs=openchoreo-observability-plane
-install observability-logs-opensearch observability-logs-opensearch 0.5.3 "$obs"
-install observability-tracing-opensearch observability-tracing-opensearch 0.5.0 "$obs" --set openSearch.enabled=false
-install observability-metrics-prometheus observability-metrics-prometheus 0.7.0 "$obs"
+install observability-logs-opensearch "$obs"
+install observability-tracing-opensearch "$obs" --set openSearch.enabled=false
+install observability-metrics-prometheus "$obs"
 for s in prometheus-openchoreo-observability alertmanager-openchoreo-observability; do
   for _ in $(seq 40); do k get statefulset -n "$obs" "$s" >/dev/null 2>&1 && break; sleep 0.5; done
   k rollout status -n "$obs" "statefulset/$s" --timeout=60s >/dev/null || fail "statefulset $s (created by the operator Stage)"
 done
-install observability-logs-opensearch observability-logs-opensearch 0.5.3 "$obs" --reuse-values --set fluent-bit.enabled=true
+install observability-logs-opensearch "$obs" --reuse-values --set fluent-bit.enabled=true
 k rollout status -n "$obs" daemonset/fluent-bit --timeout=60s >/dev/null || fail "fluent-bit DaemonSet"
-install observability-events-otel-collector observability-events-otel-collector 0.1.1 "$obs"
+install observability-events-otel-collector "$obs"
 
-install cilium cilium 1.19.1 kube-system --set hubble.relay.enabled=true
-install argo-cd argo-cd 9.5.4 argocd
-install flux2 flux2 2.17.0 flux-system --set helmController.create=false --set notificationController.create=false \
+install cilium kube-system --set hubble.relay.enabled=true
+install argo-cd argocd
+install flux2 flux-system --set helmController.create=false --set notificationController.create=false \
   --set imageAutomationController.create=false --set imageReflectionController.create=false
-install argo-events argo-events 2.4.23 argo-events
-install keda keda 2.20.1 keda
-install keda-add-ons-http keda-add-ons-http 0.14.1 keda
-install harbor harbor 1.18.2 harbor
-install docker-registry docker-registry 3.0.0 openchoreo-workflow-plane
-install gateway-helm gateway-helm v1.8.1 envoy-gateway-system
-install ai-gateway-crds-helm ai-gateway-crds-helm v1.0.0 envoy-ai-gateway-system
-install ai-gateway-helm ai-gateway-helm v1.0.0 envoy-ai-gateway-system
+install argo-events argo-events
+install keda keda
+install keda-add-ons-http keda
+install harbor harbor
+install docker-registry openchoreo-workflow-plane
+install gateway-helm envoy-gateway-system
+install ai-gateway-crds-helm envoy-ai-gateway-system
+install ai-gateway-helm envoy-ai-gateway-system
 
 # Every chart of the catalog was installed once.
 installed=$(helm list -A --kube-context c1 -q | sort -u | wc -l)
