@@ -11,7 +11,7 @@ use super::{
     ChartRef, HelmSettings, Manifest, PLAN_API_VERSION, Plan, ReadSpec, Step, StepKind, WaitSpec,
 };
 use crate::catalog::Catalog;
-use crate::catalog::model::{Action, Each, ResourceRef, RunOn, StepSpec};
+use crate::catalog::model::{Action, ApplyAction, Each, ResourceRef, RunOn, StepSpec};
 use crate::profile::model::PlaneType;
 use crate::render::{RenderError, Renderer, deep_merge};
 use crate::resolve::{Plane, Resolved, ResolvedModule};
@@ -273,14 +273,17 @@ impl<'a> Builder<'a> {
             }
             Action::Apply(apply) => {
                 step.kind = StepKind::Apply;
-                if let Some(template) = &apply.template {
-                    let objects = self.renderer.documents(template, &context)?;
-                    step.namespace = common_namespace(&objects);
-                    step.manifest = Some(Manifest::Objects(objects));
-                } else if let Some(key) = &apply.manifest {
-                    let pin = &self.resolved.release.manifests[key];
-                    step.version = Some(pin.version.clone());
-                    step.manifest = Some(Manifest::Url(self.manifest_url(pin)));
+                match apply {
+                    ApplyAction::Template(template) => {
+                        let objects = self.renderer.documents(template, &context)?;
+                        step.namespace = common_namespace(&objects);
+                        step.manifest = Some(Manifest::Objects(objects));
+                    }
+                    ApplyAction::Manifest(key) => {
+                        let pin = &self.resolved.release.manifests[key];
+                        step.version = Some(pin.version.clone());
+                        step.manifest = Some(Manifest::Url(self.manifest_url(pin)));
+                    }
                 }
             }
             Action::Wait(wait) => {
