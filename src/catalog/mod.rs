@@ -203,6 +203,21 @@ mod tests {
     }
 
     #[test]
+    fn an_apply_step_takes_a_template_or_a_manifest_not_both() {
+        let text = error_text(load_edited("edge", |text| {
+            text.replace(
+                "template: edge/api-gateway.yaml.j2",
+                "template: edge/api-gateway.yaml.j2\n    manifest: gateway-api-crds",
+            )
+        }));
+        assert!(text.contains("modules/edge.yaml"), "{text}");
+        assert!(
+            text.contains("an apply step needs exactly one of `template`, `manifest`"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn a_chart_missing_from_the_versions_table_is_rejected() {
         let text = error_text(load_edited("elastic", |text| {
             text.replace("chart: keda-add-ons-http", "chart: keda-http")

@@ -188,16 +188,14 @@ pub struct HelmAction {
     pub timeout: u64,
 }
 
-/// A server-side apply.
+/// A server-side apply: of a rendered template, or of a pinned remote manifest.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ApplyAction {
-    /// Manifest template under templates/ (exclusive with `manifest`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub template: Option<String>,
-    /// Key in the release's manifests table (exclusive with `template`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub manifest: Option<String>,
+pub enum ApplyAction {
+    /// Manifest template under templates/.
+    Template(String),
+    /// Key in the release's manifests table.
+    Manifest(String),
 }
 
 /// A readiness condition.

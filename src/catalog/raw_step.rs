@@ -129,9 +129,10 @@ impl RawStep {
                 wait: self.wait.unwrap_or(true),
                 timeout: self.timeout.unwrap_or(HELM_TIMEOUT),
             }),
-            Kind::Apply => Action::Apply(ApplyAction {
-                template: self.template.clone(),
-                manifest: self.manifest.clone(),
+            Kind::Apply => Action::Apply(match (&self.template, &self.manifest) {
+                (Some(template), None) => ApplyAction::Template(template.clone()),
+                (None, Some(manifest)) => ApplyAction::Manifest(manifest.clone()),
+                _ => return Err("an apply step needs exactly one of `template`, `manifest`".into()),
             }),
             Kind::Wait => Action::Wait(WaitAction {
                 resource: self

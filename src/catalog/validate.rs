@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::model::{Action, Module, RunOn, SupportLevel};
+use super::model::{Action, ApplyAction, Module, RunOn, SupportLevel};
 use super::{Catalog, CatalogError, SECURE_CORE};
 use crate::profile::model::Edition;
 
@@ -133,32 +133,21 @@ fn validate_module(catalog: &Catalog, module: &Module, file: &str) -> Result<(),
                 }
                 vec![helm.values.as_str()]
             }
-            Action::Apply(apply) => match (&apply.template, &apply.manifest) {
-                (Some(template), None) => vec![template.as_str()],
-                (None, Some(manifest)) => {
-                    for release in catalog.releases.values() {
-                        if !release.manifests.contains_key(manifest) {
-                            return fail(
-                                format!(
-                                    "step `{}` uses manifest `{manifest}`, which release {} does not pin",
-                                    step.id, release.version
-                                ),
-                                "add it under manifests: in every modules/releases/*.yaml",
-                            );
-                        }
+            Action::Apply(ApplyAction::Template(template)) => vec![template.as_str()],
+            Action::Apply(ApplyAction::Manifest(manifest)) => {
+                for release in catalog.releases.values() {
+                    if !release.manifests.contains_key(manifest) {
+                        return fail(
+                            format!(
+                                "step `{}` uses manifest `{manifest}`, which release {} does not pin",
+                                step.id, release.version
+                            ),
+                            "add it under manifests: in every modules/releases/*.yaml",
+                        );
                     }
-                    vec![]
                 }
-                _ => {
-                    return fail(
-                        format!(
-                            "apply step `{}` needs exactly one of template, manifest",
-                            step.id
-                        ),
-                        "set `template:` or `manifest:`",
-                    );
-                }
-            },
+                vec![]
+            }
             Action::Wait(_) | Action::Read(_) => vec![],
         };
         for template in templates {

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::catalog::model::{Action, EditionSupport, Module};
+use crate::catalog::model::{Action, ApplyAction, EditionSupport, Module};
 use crate::catalog::{Catalog, SECURE_CORE};
 use crate::error::Error;
 use crate::output::{Printer, table};
@@ -169,14 +169,9 @@ fn info_text(
                     helm.release, pin.repo, pin.name, pin.version
                 )
             }
-            Action::Apply(apply) => format!(
-                "apply {}",
-                apply
-                    .template
-                    .clone()
-                    .or_else(|| apply.manifest.clone())
-                    .unwrap_or_default()
-            ),
+            Action::Apply(ApplyAction::Template(name) | ApplyAction::Manifest(name)) => {
+                format!("apply {name}")
+            }
             Action::Wait(wait) => format!(
                 "wait {}/{} {:?}",
                 wait.resource.kind, wait.resource.name, wait.condition

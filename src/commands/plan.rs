@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use crate::output::{Printer, table};
-use crate::plan::{Manifest, Plan, Step, StepKind};
+use crate::plan::{Action, ApplyAction, Plan, Step};
 
 /// Prints a plan.
 pub fn print(plan: &Plan, printer: &Printer) -> anyhow::Result<()> {
@@ -58,7 +58,7 @@ fn text(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
             rows.push(vec![
                 (index + 1).to_string(),
                 step.id.clone(),
-                step.kind.as_str().into(),
+                step.kind().into(),
                 step.namespace.clone().unwrap_or_else(|| "-".into()),
                 what(step),
             ]);
@@ -70,44 +70,32 @@ fn text(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
 
 /// One-line description of what a step touches.
 fn what(step: &Step) -> String {
-    match step.kind {
-        StepKind::Helm => {
-            let chart = step.chart.as_ref().expect("helm step has a chart");
+    match &step.action {
+        Action::Helm(helm) => {
+            let chart = &helm.chart;
             let location = chart.repo.as_deref().map_or_else(
                 || chart.reference.clone(),
                 |repo| format!("{repo} {}", chart.reference),
             );
-            format!(
-                "{} {} {}",
-                step.release.as_deref().unwrap_or(""),
-                location,
-                step.version.as_deref().unwrap_or("")
-            )
+            format!("{} {} {}", helm.release, location, helm.version)
         }
-        StepKind::Apply => match &step.manifest {
-            Some(Manifest::Url(url)) => url.clone(),
-            Some(Manifest::Objects(objects)) => objects
-                .iter()
-                .map(|object| {
-                    format!(
-                        "{}/{}",
-                        object["kind"].as_str().unwrap_or("?"),
-                        object["metadata"]["name"].as_str().unwrap_or("?")
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(", "),
-            None => String::new(),
-        },
-        StepKind::Wait => {
-            let wait = step.wait.as_ref().expect("wait step");
-            format!(
-                "{}/{} {:?}",
-                wait.resource.kind, wait.resource.name, wait.condition
-            )
-        }
-        StepKind::Read => {
-            let read = step.read.as_ref().expect("read step");
+        Action::Apply(ApplyAction::Remote(remote)) => remote.url.clone(),
+        Action::Apply(ApplyAction::Objects(objects)) => objects
+            .iter()
+            .map(|object| {
+                format!(
+                    "{}/{}",
+                    object["kind"].as_str().unwrap_or("?"),
+                    object["metadata"]["name"].as_str().unwrap_or("?")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        Action::Wait(wait) => format!(
+            "{}/{} {:?}",
+            wait.resource.kind, wait.resource.name, wait.condition
+        ),
+        Action::Read(read) => {
             format!("{}/{} {}", read.resource.kind, read.resource.name, read.key)
         }
     }

@@ -6,7 +6,7 @@ use anyhow::Context;
 use serde::Serialize;
 
 use crate::output::to_yaml;
-use crate::plan::{Manifest, Plan, StepKind};
+use crate::plan::{Action, ApplyAction, Plan};
 
 /// One entry of `index.yaml`.
 #[derive(Debug, Serialize)]
@@ -45,42 +45,51 @@ pub fn write(plan: &Plan, dir: &Path) -> anyhow::Result<usize> {
                 .unwrap_or(&step.id)
                 .replace('/', "-")
         );
-        let (file, body, url) = match (step.kind, &step.values, &step.manifest) {
-            (StepKind::Helm, Some(values), _) => {
-                let file = format!("{stem}.values.yaml");
-                (Some(file), Some(to_yaml(values)?), None)
+        let mut entry = IndexEntry {
+            id: &step.id,
+            kind: step.kind(),
+            plane: &step.plane,
+            context: step.context.as_deref(),
+            namespace: step.namespace.as_deref(),
+            release: None,
+            chart: None,
+            version: None,
+            file: None,
+            url: None,
+            needs: &step.needs,
+        };
+        let body = match &step.action {
+            Action::Helm(helm) => {
+                entry.release = Some(&helm.release);
+                entry.chart = Some(&helm.chart.reference);
+                entry.version = Some(&helm.version);
+                entry.file = Some(format!("{stem}.values.yaml"));
+                Some(to_yaml(&helm.values)?)
             }
-            (StepKind::Apply, _, Some(Manifest::Objects(objects))) => {
+            Action::Apply(ApplyAction::Objects(objects)) => {
                 let mut body = String::new();
                 for object in objects {
                     body.push_str("---\n");
                     body.push_str(&to_yaml(object)?);
                 }
-                (Some(format!("{stem}.yaml")), Some(body), None)
+                entry.file = Some(format!("{stem}.yaml"));
+                Some(body)
             }
-            (StepKind::Apply, _, Some(Manifest::Url(url))) => (None, None, Some(url.as_str())),
-            _ => (None, None, None),
+            Action::Apply(ApplyAction::Remote(remote)) => {
+                entry.version = Some(&remote.version);
+                entry.url = Some(&remote.url);
+                None
+            }
+            Action::Wait(_) | Action::Read(_) => None,
         };
-        if let (Some(file), Some(body)) = (&file, body) {
+        if let (Some(file), Some(body)) = (&entry.file, body) {
             let path = dir.join(file);
             std::fs::create_dir_all(path.parent().expect("file has a plane directory"))
                 .with_context(|| format!("creating {}", dir.display()))?;
             std::fs::write(&path, body).with_context(|| format!("writing {}", path.display()))?;
             written += 1;
         }
-        entries.push(IndexEntry {
-            id: &step.id,
-            kind: step.kind.as_str(),
-            plane: &step.plane,
-            context: step.context.as_deref(),
-            namespace: step.namespace.as_deref(),
-            release: step.release.as_deref(),
-            chart: step.chart.as_ref().map(|chart| chart.reference.as_str()),
-            version: step.version.as_deref(),
-            file,
-            url,
-            needs: &step.needs,
-        });
+        entries.push(entry);
     }
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let index = serde_json::json!({

@@ -8,10 +8,11 @@ use serde_json::Value;
 
 use super::context::{OutputLookup, PlanContext};
 use super::{
-    ChartRef, HelmSettings, Manifest, PLAN_API_VERSION, Plan, ReadSpec, Step, StepKind, WaitSpec,
+    Action, ApplyAction, ChartRef, HelmAction, HelmSettings, PLAN_API_VERSION, Plan, ReadAction,
+    RemoteManifest, Step, WaitAction,
 };
 use crate::catalog::Catalog;
-use crate::catalog::model::{Action, Each, ResourceRef, RunOn, StepSpec};
+use crate::catalog::model::{self, Each, ResourceRef, RunOn, StepSpec};
 use crate::profile::model::PlaneType;
 use crate::render::{RenderError, Renderer, deep_merge};
 use crate::resolve::{Plane, Resolved, ResolvedModule};
@@ -164,20 +165,24 @@ impl<'a> Builder<'a> {
         let reads = self.instances.iter().filter(|(_, positions)| {
             positions
                 .first()
-                .is_some_and(|&index| self.steps[index].kind == StepKind::Read)
+                .is_some_and(|&index| matches!(self.steps[index].action, Action::Read(_)))
         });
         for ((owner, step), _) in reads {
-            let found = self.nearest(owner, step, subject);
+            let found: Vec<(&str, &str)> = self
+                .nearest(owner, step, subject)
+                .into_iter()
+                .filter_map(|found| match &found.action {
+                    Action::Read(read) => Some((found.id.as_str(), read.placeholder.as_str())),
+                    _ => None,
+                })
+                .collect();
             let value = match found.as_slice() {
-                [one] => Ok((
-                    one.id.clone(),
-                    one.read.as_ref().expect("read step").placeholder.clone(),
-                )),
+                [(id, placeholder)] => Ok((id.to_string(), placeholder.to_string())),
                 many => Err(format!(
                     "output(\"{owner}/{step}\") is ambiguous for plane `{}`: {}",
                     subject.name,
                     many.iter()
-                        .map(|s| s.id.as_str())
+                        .map(|(id, _)| *id)
                         .collect::<Vec<_>>()
                         .join(", ")
                 )),
@@ -201,7 +206,7 @@ impl<'a> Builder<'a> {
             RunOn::Control => self.control(),
         };
         let chart = match &spec.action {
-            Action::Helm(helm) => Some(&self.resolved.release.charts[&helm.chart]),
+            model::Action::Helm(helm) => Some(&self.resolved.release.charts[&helm.chart]),
             _ => None,
         };
         let step_error = |message: String| PlanError::Step {
@@ -225,96 +230,7 @@ impl<'a> Builder<'a> {
             }
         }
 
-        let mut step = Step {
-            id: format!("{}/{}@{}", module.name, spec.id, subject.name),
-            kind: StepKind::Helm,
-            module: module.name.clone(),
-            plane: target.name.clone(),
-            subject: subject.name.clone(),
-            context: target.context.clone(),
-            kubeconfig: target.kubeconfig.clone(),
-            namespace: None,
-            chart: None,
-            release: None,
-            version: None,
-            helm: None,
-            values: None,
-            manifest: None,
-            wait: None,
-            read: None,
-            needs: Vec::new(),
-        };
-        let resource = |resource: &ResourceRef| -> Result<ResourceRef, PlanError> {
-            Ok(ResourceRef {
-                name: self
-                    .renderer
-                    .inline(&resource.name, &context)
-                    .map_err(|error| step_error(format!("resource name: {error}")))?,
-                ..resource.clone()
-            })
-        };
-        match &spec.action {
-            Action::Helm(helm) => {
-                let pin = chart.expect("helm step has a chart");
-                let mut values = self.renderer.yaml(&helm.values, &context)?;
-                if let Some(overrides) = self.resolved.values.get(&helm.release) {
-                    deep_merge(&mut values, overrides);
-                }
-                step.kind = StepKind::Helm;
-                step.namespace = Some(helm.namespace.clone());
-                step.chart = Some(self.chart_ref(pin));
-                step.release = Some(helm.release.clone());
-                step.version = Some(pin.version.clone());
-                step.helm = Some(HelmSettings {
-                    wait: helm.wait,
-                    timeout: helm.timeout,
-                });
-                step.values = Some(values);
-            }
-            Action::Apply(apply) => {
-                step.kind = StepKind::Apply;
-                if let Some(template) = &apply.template {
-                    let objects = self.renderer.documents(template, &context)?;
-                    step.namespace = common_namespace(&objects);
-                    step.manifest = Some(Manifest::Objects(objects));
-                } else if let Some(key) = &apply.manifest {
-                    let pin = &self.resolved.release.manifests[key];
-                    step.version = Some(pin.version.clone());
-                    step.manifest = Some(Manifest::Url(self.manifest_url(pin)));
-                }
-            }
-            Action::Wait(wait) => {
-                let resource = resource(&wait.resource)?;
-                step.kind = StepKind::Wait;
-                step.namespace = resource.namespace.clone();
-                step.wait = Some(WaitSpec {
-                    resource,
-                    condition: wait.condition,
-                    timeout: wait.timeout,
-                });
-            }
-            Action::Read(read) => {
-                let resource = resource(&read.resource)?;
-                step.kind = StepKind::Read;
-                step.namespace = resource.namespace.clone();
-                step.read = Some(ReadSpec {
-                    placeholder: format!(
-                        "<from plane {}: {} {}{} {}>",
-                        target.name,
-                        resource.kind.to_lowercase(),
-                        resource
-                            .namespace
-                            .as_deref()
-                            .map(|ns| format!("{ns}/"))
-                            .unwrap_or_default(),
-                        resource.name,
-                        read.key
-                    ),
-                    resource,
-                    key: read.key.clone(),
-                });
-            }
-        }
+        let (namespace, action) = self.action(spec, target, &context, &step_error)?;
 
         let mut needs: Vec<String> = Vec::new();
         for need in &spec.needs {
@@ -330,7 +246,17 @@ impl<'a> Builder<'a> {
                 needs.push(used.clone());
             }
         }
-        step.needs = needs;
+        let step = Step {
+            id: format!("{}/{}@{}", module.name, spec.id, subject.name),
+            module: module.name.clone(),
+            plane: target.name.clone(),
+            subject: subject.name.clone(),
+            context: target.context.clone(),
+            kubeconfig: target.kubeconfig.clone(),
+            namespace,
+            action,
+            needs,
+        };
         self.instances
             .entry((module.name.clone(), spec.id.clone()))
             .or_default()
@@ -339,7 +265,88 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    fn chart_ref(&self, pin: &crate::catalog::model::ChartPin) -> ChartRef {
+    /// The step's action with its templates rendered, and the namespace it works in.
+    fn action(
+        &self,
+        spec: &StepSpec,
+        target: &Plane,
+        context: &minijinja::Value,
+        step_error: &dyn Fn(String) -> PlanError,
+    ) -> Result<(Option<String>, Action), PlanError> {
+        let resource = |resource: &ResourceRef| -> Result<ResourceRef, PlanError> {
+            Ok(ResourceRef {
+                name: self
+                    .renderer
+                    .inline(&resource.name, context)
+                    .map_err(|error| step_error(format!("resource name: {error}")))?,
+                ..resource.clone()
+            })
+        };
+        Ok(match &spec.action {
+            model::Action::Helm(helm) => {
+                let pin = &self.resolved.release.charts[&helm.chart];
+                let mut values = self.renderer.yaml(&helm.values, context)?;
+                if let Some(overrides) = self.resolved.values.get(&helm.release) {
+                    deep_merge(&mut values, overrides);
+                }
+                let action = HelmAction {
+                    chart: self.chart_ref(pin),
+                    release: helm.release.clone(),
+                    version: pin.version.clone(),
+                    helm: HelmSettings {
+                        wait: helm.wait,
+                        timeout: helm.timeout,
+                    },
+                    values,
+                };
+                (Some(helm.namespace.clone()), Action::Helm(action))
+            }
+            model::Action::Apply(model::ApplyAction::Template(template)) => {
+                let objects = self.renderer.documents(template, context)?;
+                let namespace = common_namespace(&objects);
+                (namespace, Action::Apply(ApplyAction::Objects(objects)))
+            }
+            model::Action::Apply(model::ApplyAction::Manifest(key)) => {
+                let pin = &self.resolved.release.manifests[key];
+                let remote = RemoteManifest {
+                    url: self.manifest_url(pin),
+                    version: pin.version.clone(),
+                };
+                (None, Action::Apply(ApplyAction::Remote(remote)))
+            }
+            model::Action::Wait(wait) => {
+                let resource = resource(&wait.resource)?;
+                let action = WaitAction {
+                    condition: wait.condition,
+                    timeout: wait.timeout,
+                    resource,
+                };
+                (action.resource.namespace.clone(), Action::Wait(action))
+            }
+            model::Action::Read(read) => {
+                let resource = resource(&read.resource)?;
+                let action = ReadAction {
+                    placeholder: format!(
+                        "<from plane {}: {} {}{} {}>",
+                        target.name,
+                        resource.kind.to_lowercase(),
+                        resource
+                            .namespace
+                            .as_deref()
+                            .map(|ns| format!("{ns}/"))
+                            .unwrap_or_default(),
+                        resource.name,
+                        read.key
+                    ),
+                    resource,
+                    key: read.key.clone(),
+                };
+                (action.resource.namespace.clone(), Action::Read(action))
+            }
+        })
+    }
+
+    fn chart_ref(&self, pin: &model::ChartPin) -> ChartRef {
         let charts = &self.resolved.charts;
         match &charts.mirror {
             Some(mirror) => ChartRef {
@@ -363,7 +370,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn manifest_url(&self, pin: &crate::catalog::model::ManifestPin) -> String {
+    fn manifest_url(&self, pin: &model::ManifestPin) -> String {
         match &self.resolved.manifests.mirror {
             Some(mirror) => {
                 let file = pin.url.rsplit('/').next().unwrap_or(&pin.url);
@@ -428,6 +435,13 @@ mod tests {
             .unwrap_or_else(|| panic!("no step {id}"))
     }
 
+    fn helm<'a>(plan: &'a Plan, id: &str) -> &'a HelmAction {
+        match &step(plan, id).action {
+            Action::Helm(helm) => helm,
+            other => panic!("{id} is a {} step", other.kind()),
+        }
+    }
+
     #[test]
     fn prerequisites_run_once_per_cluster() {
         let plan = plan(&profile("generic", ""));
@@ -467,7 +481,7 @@ mod tests {
                 .needs
                 .contains(&"secure-core/agent-ca@eu".to_string())
         );
-        let Some(Manifest::Objects(objects)) = &register.manifest else {
+        let Action::Apply(ApplyAction::Objects(objects)) = &register.action else {
             panic!("register applies objects")
         };
         assert_eq!(objects[0]["kind"], "ClusterDataPlane");
@@ -481,7 +495,7 @@ mod tests {
     fn remote_agents_dial_the_public_gateway_and_local_ones_the_service() {
         let plan = plan(&profile("generic", ""));
         let url = |id: &str| {
-            step(&plan, id).values.as_ref().unwrap()["clusterAgent"]["serverUrl"]
+            helm(&plan, id).values["clusterAgent"]["serverUrl"]
                 .as_str()
                 .unwrap()
                 .to_string()
@@ -514,19 +528,16 @@ mod tests {
             "  charts: {mirror: 'oci://127.0.0.1:5000/choreo', plainHttp: true}\n\
              \x20 values:\n    openchoreo-control-plane:\n      backstage: {replicas: 2}\n",
         ));
-        let control = step(&plan, "secure-core/control-plane@control");
-        let chart = control.chart.as_ref().unwrap();
+        let control = helm(&plan, "secure-core/control-plane@control");
+        let chart = &control.chart;
         assert_eq!(
             chart.reference,
             "oci://127.0.0.1:5000/choreo/openchoreo-control-plane"
         );
         assert!(chart.plain_http);
-        let values = control.values.as_ref().unwrap();
+        let values = &control.values;
         assert_eq!(values["backstage"]["replicas"], 2);
         assert_eq!(values["backstage"]["secretName"], "backstage-secrets");
-        assert!(
-            !control.helm.as_ref().unwrap().wait,
-            "control plane must not use helm --wait"
-        );
+        assert!(!control.helm.wait, "control plane must not use helm --wait");
     }
 }

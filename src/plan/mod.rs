@@ -4,6 +4,7 @@
 
 mod build;
 mod context;
+mod serialize;
 
 pub use build::{PlanError, build};
 use serde::Serialize;
@@ -40,79 +41,95 @@ pub struct Plan {
     pub steps: Vec<Step>,
 }
 
-/// The kind of a step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum StepKind {
-    /// `helm upgrade --install`.
-    Helm,
-    /// Server-side apply.
-    Apply,
-    /// Wait for a condition.
-    Wait,
-    /// Read a value that later steps use.
-    Read,
-}
-
-impl StepKind {
-    /// Lower-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Helm => "helm",
-            Self::Apply => "apply",
-            Self::Wait => "wait",
-            Self::Read => "read",
-        }
-    }
-}
-
-/// One step bound to a plane.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// One step bound to a plane: where it runs, what it waits for, and its [`Action`].
+///
+/// Serialized flat, in the order docs/plan-format.md documents: the common fields with the
+/// action's `kind` second, then the action's own fields, then `needs`.
+#[derive(Debug, Clone)]
 pub struct Step {
     /// `<module>/<step>@<plane>`: unique within the plan.
     pub id: String,
-    /// What it does.
-    pub kind: StepKind,
     /// Module it belongs to.
     pub module: String,
     /// Plane it runs on.
     pub plane: String,
     /// Plane it is about (differs from `plane` for registrations run on the control plane).
     pub subject: String,
-    /// kubeconfig context it runs against (`null`: the current context).
+    /// kubeconfig context it runs against (`None`: the current context).
     pub context: Option<String>,
     /// kubeconfig file, when not the default.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub kubeconfig: Option<String>,
-    /// Namespace of the release or resource (`null`: cluster-scoped or several).
+    /// Namespace of the release or resource (`None`: cluster-scoped or several).
     pub namespace: Option<String>,
-    /// For helm steps: the chart.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub chart: Option<ChartRef>,
-    /// For helm steps: the release name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub release: Option<String>,
-    /// Chart version (helm) or manifest version (remote apply).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
-    /// For helm steps: whether helm waits itself, and its timeout in seconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub helm: Option<HelmSettings>,
-    /// For helm steps: the complete values.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub values: Option<Value>,
-    /// For apply steps: the rendered objects, or the URL of a pinned manifest.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub manifest: Option<Manifest>,
-    /// For wait steps: what is waited on.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub wait: Option<WaitSpec>,
-    /// For read steps: what is read.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub read: Option<ReadSpec>,
+    /// What it does.
+    pub action: Action,
     /// Steps that must finish first.
     pub needs: Vec<String>,
+}
+
+impl Step {
+    /// The action's kind: `helm`, `apply`, `wait` or `read`.
+    pub fn kind(&self) -> &'static str {
+        self.action.kind()
+    }
+}
+
+/// What a step does; one variant per step kind.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// `helm upgrade --install` of one release.
+    Helm(HelmAction),
+    /// Server-side apply of objects or of a pinned remote manifest.
+    Apply(ApplyAction),
+    /// Wait for a condition on a resource.
+    Wait(WaitAction),
+    /// Read a value that later steps use.
+    Read(ReadAction),
+}
+
+impl Action {
+    /// Lower-case name, as serialized in `kind`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Helm(_) => "helm",
+            Self::Apply(_) => "apply",
+            Self::Wait(_) => "wait",
+            Self::Read(_) => "read",
+        }
+    }
+}
+
+/// A helm release to install or upgrade, in the step's namespace.
+#[derive(Debug, Clone)]
+pub struct HelmAction {
+    /// Where the chart comes from.
+    pub chart: ChartRef,
+    /// Release name.
+    pub release: String,
+    /// Chart version.
+    pub version: String,
+    /// Whether helm waits itself, and its timeout.
+    pub helm: HelmSettings,
+    /// The complete values.
+    pub values: Value,
+}
+
+/// What an apply step applies: exactly one of rendered objects or a pinned manifest.
+#[derive(Debug, Clone)]
+pub enum ApplyAction {
+    /// Objects rendered from a catalog template.
+    Objects(Vec<Value>),
+    /// A pinned manifest fetched from a URL.
+    Remote(RemoteManifest),
+}
+
+/// A manifest of a release, fetched when the step runs.
+#[derive(Debug, Clone)]
+pub struct RemoteManifest {
+    /// Where it is fetched from (the mirror, when one is set).
+    pub url: String,
+    /// Its pinned version.
+    pub version: String,
 }
 
 /// Where a chart comes from.
@@ -141,20 +158,10 @@ pub struct HelmSettings {
     pub timeout: u64,
 }
 
-/// What an apply step applies.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Manifest {
-    /// Objects rendered from a catalog template.
-    Objects(Vec<Value>),
-    /// A pinned manifest fetched from this URL.
-    Url(String),
-}
-
 /// A wait step's condition.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct WaitSpec {
+pub struct WaitAction {
     /// The resource.
     pub resource: ResourceRef,
     /// The condition.
@@ -166,7 +173,7 @@ pub struct WaitSpec {
 /// A read step's source; its value becomes an output.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ReadSpec {
+pub struct ReadAction {
     /// The Secret or ConfigMap.
     pub resource: ResourceRef,
     /// Key in its data.
