@@ -2,3 +2,4 @@
 
 pub mod conditions;
 pub mod kube;
+pub mod wait;
