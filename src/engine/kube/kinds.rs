@@ -9,6 +9,8 @@ use kube::discovery::{ApiCapabilities, ApiResource, Discovery};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
+use super::patiently;
+
 /// A cluster's discovery cache.
 pub(super) struct Kinds {
     client: Client,
@@ -85,7 +87,7 @@ impl State {
     }
 
     async fn refresh(&mut self, client: &Client) -> Result<(), kube::Error> {
-        let discovery = Discovery::new(client.clone()).run_aggregated().await?;
+        let discovery = patiently(|| Discovery::new(client.clone()).run_aggregated()).await?;
         self.discovery = Some(discovery);
         self.refreshed = Some(Instant::now());
         self.stale = false;
