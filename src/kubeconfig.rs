@@ -1,12 +1,12 @@
-//! What resolution needs from kubeconfig files: which contexts exist and which is current.
-//! Files are read and merged by kube-rs exactly as kubectl does (`KUBECONFIG` is a list).
-//! The command layer reads them into [`KnownContexts`] before resolving, so that resolution
-//! itself reads no files.
+//! Kubeconfig files, for the resolver (which contexts exist and which is current) and for the
+//! engine's cluster access. Files are read and merged by kube-rs exactly as kubectl does
+//! (`KUBECONFIG` is a list). The command layer reads them into [`KnownContexts`] before
+//! resolving, so that resolution itself reads no files.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use kube::config::Kubeconfig;
+use kube::config::{Kubeconfig, KubeconfigError};
 
 /// Contexts of one kubeconfig (a file, or the merged `KUBECONFIG` list).
 #[derive(Debug, Clone)]
@@ -62,19 +62,42 @@ impl KnownContexts {
     }
 }
 
+/// A kubeconfig read as kubectl reads it, and where it came from.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The file, or the `KUBECONFIG` files merged (the first to define an entry wins).
+    pub config: Kubeconfig,
+    /// Where it was read from, for messages.
+    pub origin: String,
+}
+
+/// Loads the kubeconfig at `path` (`~/` expanded), or the default one: the `KUBECONFIG` list
+/// merged, else `~/.kube/config`.
+pub fn load(path: Option<&Path>) -> Result<Loaded, KubeconfigError> {
+    match path {
+        Some(path) => Ok(Loaded {
+            config: Kubeconfig::read_from(expand_home(path))?,
+            origin: origin(Some(path)),
+        }),
+        None => Ok(Loaded {
+            config: Kubeconfig::read()?,
+            origin: origin(None),
+        }),
+    }
+}
+
+/// How [`load`] names what it reads from `path`, for messages.
+pub fn origin(path: Option<&Path>) -> String {
+    match path {
+        Some(path) => path.display().to_string(),
+        None => std::env::var("KUBECONFIG").unwrap_or_else(|_| "~/.kube/config".into()),
+    }
+}
+
 /// Reads the kubeconfig at `path`, or the default one (`KUBECONFIG`, else `~/.kube/config`).
-/// `None` when nothing readable is there.
+/// `None` when nothing readable is there: planning then stays offline.
 fn read(path: Option<&Path>) -> Option<Contexts> {
-    let (config, origin) = match path {
-        Some(path) => (
-            Kubeconfig::read_from(expand_home(path)).ok()?,
-            path.display().to_string(),
-        ),
-        None => {
-            let origin = std::env::var("KUBECONFIG").unwrap_or_else(|_| "~/.kube/config".into());
-            (Kubeconfig::read().ok()?, origin)
-        }
-    };
+    let Loaded { config, origin } = load(path).ok()?;
     Some(Contexts {
         origin,
         names: config.contexts.iter().map(|ctx| ctx.name.clone()).collect(),
