@@ -1,0 +1,3 @@
+//! The install engine: executes a plan against live clusters (DESIGN.md §10).
+
+pub mod executor;
