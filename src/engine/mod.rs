@@ -1,0 +1,10 @@
+//! The install engine (DESIGN.md §10): executes a [`Plan`](crate::plan::Plan) against live
+//! clusters.
+//!
+//! Everything that talks to a cluster is async (tokio); everything that decides is a pure
+//! function tested without a cluster. So far the engine has its helm layer:
+//!
+//! - [`helm`]: the bulk reader of release state from helm's storage Secrets (one list per
+//!   cluster).
+
+pub mod helm;
