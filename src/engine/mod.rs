@@ -4,7 +4,8 @@
 //! Everything that talks to a cluster is async (tokio); everything that decides is a pure
 //! function tested without a cluster. So far the engine has its helm layer:
 //!
-//! - [`helm`]: the bulk reader of release state from helm's storage Secrets (one list per
-//!   cluster).
+//! - [`helm`]: the helm binary behind a small trait (upgrade --install, rollback, uninstall,
+//!   get values/manifest, history, template), and the bulk reader of release state from helm's
+//!   storage Secrets (one list per cluster).
 
 pub mod helm;
