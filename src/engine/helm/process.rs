@@ -5,6 +5,7 @@ use std::process::Stdio;
 
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::{Child, Command};
+use tokio::task::JoinHandle;
 
 use super::values_dir::ValuesFiles;
 use super::{
@@ -40,7 +41,9 @@ impl HelmProcess {
     ///
     /// If the returned future is dropped before helm exits (a cancelled or timed-out step), helm
     /// gets SIGTERM, so that it records the release as `failed` instead of leaving it
-    /// `pending-*` as a SIGKILL would.
+    /// `pending-*` as a SIGKILL would. It takes helm a moment to do so, and its output is still
+    /// drained meanwhile by tasks on the tokio runtime: a caller shutting down must keep the
+    /// runtime up until helm has exited (or the release is no longer pending).
     async fn run(
         &self,
         argv: Vec<OsString>,
@@ -62,10 +65,13 @@ impl HelmProcess {
                 source,
             })?;
         let mut running = TerminateOnDrop(child);
-        let stdout = running.0.stdout.take().expect("stdout is piped");
-        let stderr = running.0.stderr.take().expect("stderr is piped");
-        let (status, stdout, stderr) =
-            tokio::join!(running.0.wait(), read_all(stdout), read_all(stderr));
+        // Drained by tasks of their own, which outlive this future: a helm cancelled by SIGTERM
+        // prints "Release … has been cancelled" before it records the release failed, and a
+        // closed pipe would kill it (SIGPIPE) first, leaving the release pending-*.
+        let stdout = tokio::spawn(read_all(running.0.stdout.take().expect("stdout is piped")));
+        let stderr = tokio::spawn(read_all(running.0.stderr.take().expect("stderr is piped")));
+        let status = running.0.wait().await;
+        let (stdout, stderr) = (joined(stdout).await, joined(stderr).await);
         let failed = |detail: String| HelmError::Failed {
             operation: operation.to_owned(),
             stderr: redactor.redact(detail.trim()),
@@ -125,6 +131,10 @@ async fn read_all(mut stream: impl AsyncRead + Unpin) -> std::io::Result<Vec<u8>
     let mut bytes = Vec::new();
     stream.read_to_end(&mut bytes).await?;
     Ok(bytes)
+}
+
+async fn joined(reader: JoinHandle<std::io::Result<Vec<u8>>>) -> std::io::Result<Vec<u8>> {
+    reader.await.map_err(std::io::Error::other)?
 }
 
 fn describe(verb: &str, release: &ReleaseRef) -> String {
@@ -272,6 +282,8 @@ mod tests {
         }
     }
 
+    /// Like helm, the stand-in prints on stdout when it is cancelled: its output must still be
+    /// read, or the write kills it (SIGPIPE) before it records anything.
     #[tokio::test]
     async fn a_cancelled_helm_gets_sigterm_not_sigkill() {
         let dir = tempfile::tempdir().unwrap();
@@ -279,8 +291,8 @@ mod tests {
         let helm = fake_helm(
             dir.path(),
             &format!(
-                "trap 'echo TERM > {m}; exit 143' TERM\necho started > {m}\n\
-                 while :; do sleep 0.05; done",
+                "trap 'echo Release cancelled; echo TERM > {m}; exit 143' TERM\n\
+                 echo started > {m}\nwhile :; do sleep 0.05; done",
                 m = marker.display()
             ),
         );
