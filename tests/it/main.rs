@@ -3,6 +3,7 @@
 
 mod cli;
 mod fixtures;
+mod helm;
 mod malformed;
 mod rendered_values;
 mod sandbox;
