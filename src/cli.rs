@@ -35,6 +35,10 @@ pub struct GlobalArgs {
     /// the one built into choreoctl.
     #[arg(long, global = true, value_name = "DIR", env = "CHOREOCTL_CATALOG")]
     pub catalog: Option<PathBuf>,
+    /// The helm binary to run (v3.18+ or v4): a path, or a name looked up on PATH
+    /// (default: `helm` on PATH).
+    #[arg(long, global = true, value_name = "PATH", env = "CHOREOCTL_HELM")]
+    pub helm: Option<PathBuf>,
 }
 
 /// Output formats.

@@ -117,7 +117,9 @@ fn execute(cli: Cli) -> Result<(), Error> {
             clap_complete::generate(args.shell, &mut Cli::command(), "choreoctl", &mut script);
             output::write_stdout(&script)?;
         }
-        Command::Version => commands::version::print(&catalog()?, &printer)?,
+        Command::Version => {
+            commands::version::print(&catalog()?, cli.global.helm.as_deref(), &printer)?
+        }
     }
     Ok(())
 }

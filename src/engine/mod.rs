@@ -1,6 +1,18 @@
-//! The install engine: executes a plan against live clusters (DESIGN.md §10).
+//! The install engine (DESIGN.md §10): executes a [`Plan`](crate::plan::Plan) against live
+//! clusters.
+//!
+//! Everything that talks to a cluster is async (tokio); everything that decides is a pure
+//! function tested without a cluster. Its parts so far:
+//!
+//! - [`helm`]: the helm binary behind a small trait (upgrade --install, rollback, uninstall,
+//!   get values/manifest, history, template), and the bulk reader of release state from helm's
+//!   storage Secrets (one list per cluster).
+//! - [`kube`]: one client per cluster, discovery, server-side apply; [`wait`] and
+//!   [`conditions`]: waits built on watches and the pure readiness checks behind them.
+//! - [`executor`]: runs the plan's DAG as each step's needs finish, bounded per cluster.
 
 pub mod conditions;
 pub mod executor;
+pub mod helm;
 pub mod kube;
 pub mod wait;

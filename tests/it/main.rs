@@ -4,6 +4,7 @@
 mod cli;
 mod fixtures;
 mod harness;
+mod helm;
 mod kube;
 mod malformed;
 mod rendered_values;

@@ -1,0 +1,355 @@
+//! The real [`Helm`]: the helm binary run with tokio.
+
+use std::ffi::OsString;
+use std::process::Stdio;
+
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::process::{Child, Command};
+use tokio::task::JoinHandle;
+
+use super::values_dir::ValuesFiles;
+use super::{
+    Helm, HelmBinary, HelmError, HelmMajor, Redactor, Release, ReleaseRef, Revision,
+    RollbackRequest, TemplateRequest, UninstallRequest, UpgradeRequest, argv,
+};
+
+/// Runs the helm binary. Cheap to share: each call is its own process.
+#[derive(Debug, Clone)]
+pub struct HelmProcess {
+    binary: HelmBinary,
+    major: HelmMajor,
+}
+
+impl HelmProcess {
+    /// Speaks to `binary`, once its version is known to be supported.
+    pub fn new(binary: HelmBinary) -> Result<Self, HelmError> {
+        let major = binary.major()?;
+        Ok(HelmProcess { binary, major })
+    }
+
+    /// The binary.
+    pub fn binary(&self) -> &HelmBinary {
+        &self.binary
+    }
+
+    /// The major its command lines are built for.
+    pub fn major(&self) -> HelmMajor {
+        self.major
+    }
+
+    /// Runs helm with `argv`; stdout on success, otherwise an error with the redacted stderr.
+    ///
+    /// If the returned future is dropped before helm exits (a cancelled or timed-out step), helm
+    /// gets SIGTERM, so that it records the release as `failed` instead of leaving it
+    /// `pending-*` as a SIGKILL would. It takes helm a moment to do so, and its output is still
+    /// drained meanwhile by tasks on the tokio runtime: a caller shutting down must keep the
+    /// runtime up until helm has exited (or the release is no longer pending).
+    async fn run(
+        &self,
+        argv: Vec<OsString>,
+        operation: &str,
+        redactor: &Redactor,
+    ) -> Result<String, HelmError> {
+        let child = Command::new(&self.binary.path)
+            .args(&argv)
+            // Release state is read from Secrets (see `storage`): make helm store it there.
+            .env("HELM_DRIVER", "secret")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(false)
+            .spawn()
+            .map_err(|source| HelmError::Spawn {
+                path: self.binary.path.clone(),
+                source,
+            })?;
+        let mut running = TerminateOnDrop(child);
+        // Drained by tasks of their own, which outlive this future: a helm cancelled by SIGTERM
+        // prints "Release … has been cancelled" before it records the release failed, and a
+        // closed pipe would kill it (SIGPIPE) first, leaving the release pending-*.
+        let stdout = tokio::spawn(read_all(running.0.stdout.take().expect("stdout is piped")));
+        let stderr = tokio::spawn(read_all(running.0.stderr.take().expect("stderr is piped")));
+        let status = running.0.wait().await;
+        let (stdout, stderr) = (joined(stdout).await, joined(stderr).await);
+        let failed = |detail: String| HelmError::Failed {
+            operation: operation.to_owned(),
+            stderr: redactor.redact(detail.trim()),
+        };
+        let status = status.map_err(|error| failed(error.to_string()))?;
+        let stderr = String::from_utf8_lossy(&stderr.unwrap_or_default()).into_owned();
+        if !status.success() {
+            return Err(failed(if stderr.trim().is_empty() {
+                format!("helm exited with {status} and printed nothing on stderr")
+            } else {
+                stderr
+            }));
+        }
+        let stdout = stdout.map_err(|error| failed(error.to_string()))?;
+        Ok(String::from_utf8_lossy(&stdout).into_owned())
+    }
+
+    /// Runs helm with values written to private files for the duration of the command.
+    async fn run_with_values(
+        &self,
+        values: &[serde_json::Value],
+        argv: impl FnOnce(&[std::path::PathBuf]) -> Vec<OsString>,
+        operation: &str,
+    ) -> Result<String, HelmError> {
+        let files = ValuesFiles::write(values).map_err(HelmError::Values)?;
+        let redactor = Redactor::from_values(values);
+        self.run(argv(&files.paths), operation, &redactor).await
+    }
+}
+
+/// Holds a running helm; SIGTERM to it if it is dropped while helm still runs.
+struct TerminateOnDrop(Child);
+
+impl Drop for TerminateOnDrop {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait()
+            && let Some(pid) = self.0.id()
+        {
+            terminate(pid);
+        }
+    }
+}
+
+/// Sends SIGTERM (tokio's `kill`, `start_kill` and `kill_on_drop` only send SIGKILL).
+fn terminate(pid: u32) {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return;
+    };
+    // SAFETY: kill(2) reads and writes no memory of ours. The pid is our child's, and it has
+    // not been reaped (try_wait just found it running), so it cannot name another process.
+    unsafe {
+        libc::kill(pid, libc::SIGTERM);
+    }
+}
+
+async fn read_all(mut stream: impl AsyncRead + Unpin) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    stream.read_to_end(&mut bytes).await?;
+    Ok(bytes)
+}
+
+async fn joined(reader: JoinHandle<std::io::Result<Vec<u8>>>) -> std::io::Result<Vec<u8>> {
+    reader.await.map_err(std::io::Error::other)?
+}
+
+fn describe(verb: &str, release: &ReleaseRef) -> String {
+    format!(
+        "helm {verb} {} (namespace {}, context {})",
+        release.name, release.namespace, release.target.context
+    )
+}
+
+fn parse<T: serde::de::DeserializeOwned>(
+    stdout: &str,
+    operation: &str,
+    redactor: &Redactor,
+) -> Result<T, HelmError> {
+    serde_json::from_str(stdout).map_err(|error| HelmError::Output {
+        operation: operation.to_owned(),
+        reason: redactor.redact(&error.to_string()),
+    })
+}
+
+impl Helm for HelmProcess {
+    fn version(&self) -> &semver::Version {
+        &self.binary.version
+    }
+
+    async fn upgrade(&self, request: &UpgradeRequest) -> Result<Release, HelmError> {
+        let verb = if request.dry_run {
+            "upgrade --install --dry-run=server"
+        } else {
+            "upgrade --install"
+        };
+        let operation = describe(verb, &request.release);
+        let stdout = self
+            .run_with_values(
+                &request.values,
+                |files| argv::upgrade(self.major, request, files),
+                &operation,
+            )
+            .await?;
+        parse(&stdout, &operation, &Redactor::from_values(&request.values))
+    }
+
+    async fn rollback(&self, request: &RollbackRequest) -> Result<(), HelmError> {
+        let operation = describe("rollback", &request.release);
+        let argv = argv::rollback(self.major, request);
+        self.run(argv, &operation, &Redactor::default()).await?;
+        Ok(())
+    }
+
+    async fn uninstall(&self, request: &UninstallRequest) -> Result<(), HelmError> {
+        let operation = describe("uninstall", &request.release);
+        let argv = argv::uninstall(self.major, request);
+        self.run(argv, &operation, &Redactor::default()).await?;
+        Ok(())
+    }
+
+    async fn get_values(&self, release: &ReleaseRef) -> Result<serde_json::Value, HelmError> {
+        let operation = describe("get values", release);
+        let stdout = self
+            .run(argv::get_values(release), &operation, &Redactor::default())
+            .await?;
+        let values: serde_json::Value = parse(&stdout, &operation, &Redactor::default())?;
+        // helm prints `null` for a release installed without values.
+        Ok(match values {
+            serde_json::Value::Null => serde_json::json!({}),
+            values => values,
+        })
+    }
+
+    async fn get_manifest(&self, release: &ReleaseRef) -> Result<String, HelmError> {
+        let operation = describe("get manifest", release);
+        self.run(
+            argv::get_manifest(release),
+            &operation,
+            &Redactor::default(),
+        )
+        .await
+    }
+
+    async fn history(&self, release: &ReleaseRef) -> Result<Vec<Revision>, HelmError> {
+        let operation = describe("history", release);
+        let stdout = self
+            .run(argv::history(release), &operation, &Redactor::default())
+            .await?;
+        parse(&stdout, &operation, &Redactor::default())
+    }
+
+    async fn template(&self, request: &TemplateRequest) -> Result<String, HelmError> {
+        let operation = format!(
+            "helm template {} {} --version {}",
+            request.name, request.chart.reference, request.chart.version
+        );
+        self.run_with_values(
+            &request.values,
+            |files| argv::template(request, files),
+            &operation,
+        )
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+    use std::path::{Path, PathBuf};
+    use std::time::Duration;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::engine::helm::{ChartSource, KubeTarget};
+
+    /// A stand-in `helm` script: answers `version`, and on anything else runs `body`.
+    fn fake_helm(dir: &Path, body: &str) -> HelmProcess {
+        let path = dir.join("helm");
+        std::fs::write(
+            &path,
+            format!("#!/bin/sh\nif [ \"$1\" = version ]; then echo v3.21.4; exit 0; fi\n{body}\n"),
+        )
+        .unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        HelmProcess::new(HelmBinary::locate(Some(&path)).unwrap()).unwrap()
+    }
+
+    fn request(values: serde_json::Value) -> UpgradeRequest {
+        UpgradeRequest {
+            release: ReleaseRef {
+                target: KubeTarget {
+                    kubeconfig: PathBuf::from("/dev/null"),
+                    context: "cp".into(),
+                },
+                namespace: "ns".into(),
+                name: "rel".into(),
+            },
+            chart: ChartSource {
+                reference: "oci://example/chart".into(),
+                version: "1.0.0".into(),
+                plain_http: false,
+            },
+            values: vec![values],
+            wait: false,
+            timeout: Duration::from_secs(60),
+            rollback_on_failure: false,
+            dry_run: false,
+        }
+    }
+
+    /// Like helm, the stand-in prints on stdout when it is cancelled: its output must still be
+    /// read, or the write kills it (SIGPIPE) before it records anything.
+    #[tokio::test]
+    async fn a_cancelled_helm_gets_sigterm_not_sigkill() {
+        let dir = tempfile::tempdir().unwrap();
+        let marker = dir.path().join("signal");
+        let helm = fake_helm(
+            dir.path(),
+            &format!(
+                "trap 'echo Release cancelled; echo TERM > {m}; exit 143' TERM\n\
+                 echo started > {m}\nwhile :; do sleep 0.05; done",
+                m = marker.display()
+            ),
+        );
+        let request = request(json!({}));
+        let upgrade = helm.upgrade(&request);
+        let cancelled = tokio::time::timeout(Duration::from_secs(1), upgrade).await;
+        assert!(cancelled.is_err(), "the fake helm never ends by itself");
+        let mut said = String::new();
+        for _ in 0..100 {
+            said = std::fs::read_to_string(&marker).unwrap_or_default();
+            if said.trim() == "TERM" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(said.trim(), "TERM", "helm was not sent SIGTERM");
+    }
+
+    #[tokio::test]
+    async fn failures_carry_helms_stderr_with_secrets_redacted() {
+        let dir = tempfile::tempdir().unwrap();
+        // Echo the values file back on stderr, as a chart's failing `required` might.
+        let helm = fake_helm(
+            dir.path(),
+            "while [ $# -gt 0 ]; do [ \"$1\" = --values ] && cat \"$2\" >&2; shift; done\n\
+             echo 'Error: UPGRADE FAILED' >&2; exit 1",
+        );
+        let error = helm
+            .upgrade(&request(json!({"db": {"password": "hunter2-secret"}})))
+            .await
+            .unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.starts_with("helm upgrade --install rel (namespace ns, context cp) failed:"),
+            "{message}"
+        );
+        assert!(message.contains("Error: UPGRADE FAILED"), "{message}");
+        assert!(message.contains("[REDACTED]"), "{message}");
+        assert!(!message.contains("hunter2-secret"), "{message}");
+    }
+
+    #[tokio::test]
+    async fn values_files_are_gone_once_helm_has_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let seen = dir.path().join("seen");
+        let helm = fake_helm(
+            dir.path(),
+            &format!(
+                "while [ $# -gt 0 ]; do [ \"$1\" = --values ] && echo \"$2\" > {}; shift; done\n\
+                 echo '{{\"name\":\"rel\",\"namespace\":\"ns\",\"version\":1,\
+                 \"info\":{{\"status\":\"deployed\"}}}}'",
+                seen.display()
+            ),
+        );
+        let release = helm.upgrade(&request(json!({"a": 1}))).await.unwrap();
+        assert_eq!((release.revision, release.status.as_str()), (1, "deployed"));
+        let file = std::fs::read_to_string(&seen).unwrap();
+        assert!(!Path::new(file.trim()).exists(), "{file} left behind");
+    }
+}
