@@ -4,6 +4,7 @@
 mod cli;
 mod fixtures;
 mod malformed;
+mod real_charts;
 mod rendered_values;
 mod sandbox;
 mod smoke;
