@@ -351,7 +351,7 @@ impl<'a> Builder<'a> {
         match &charts.mirror {
             Some(mirror) => ChartRef {
                 name: pin.name.clone(),
-                reference: format!("{}/{}", mirror.trim_end_matches('/'), pin.name),
+                reference: format!("{}/{}", mirror.value.trim_end_matches('/'), pin.name),
                 repo: None,
                 plain_http: charts.plain_http,
             },
@@ -376,7 +376,7 @@ impl<'a> Builder<'a> {
                 let file = pin.url.rsplit('/').next().unwrap_or(&pin.url);
                 format!(
                     "{}/{}/{}/{file}",
-                    mirror.trim_end_matches('/'),
+                    mirror.value.trim_end_matches('/'),
                     pin.name,
                     pin.version
                 )

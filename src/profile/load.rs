@@ -39,6 +39,7 @@ pub fn parse(source: &SourceFile) -> Result<Profile, Box<LocatedError>> {
             Some(format!("set `kind: {KIND}`")),
         ));
     }
+    super::mirror::check(&profile, source)?;
     Ok(profile)
 }
 
@@ -50,7 +51,7 @@ pub fn yaml_error(source: &SourceFile, error: &YamlError) -> Box<LocatedError> {
         YamlError::SerdeUnknownField {
             field, expected, ..
         } => {
-            let section = section_of(expected);
+            let section = section_of(expected, &source.text, location.line() as usize);
             let help = match did_you_mean(field, expected.iter().copied()) {
                 Some(close) => format!("did you mean `{close}`?"),
                 None => format!("allowed here: {}", quoted_list(expected)),
@@ -216,8 +217,8 @@ fn unclosed_bracket(text: &str, error_line: usize) -> Option<(usize, char)> {
     None
 }
 
-/// Names the profile section a set of expected field names belongs to.
-fn section_of(expected: &[&str]) -> &'static str {
+/// Names the profile section a set of expected field names (at `line`) belongs to.
+fn section_of(expected: &[&str], text: &str, line: usize) -> &'static str {
     let has = |name: &str| expected.contains(&name);
     if has("apiVersion") {
         "the profile"
@@ -227,10 +228,12 @@ fn section_of(expected: &[&str]) -> &'static str {
         "a plane (spec.planes[])"
     } else if has("options") {
         "a module (spec.modules[])"
-    } else if has("plainHttp") {
-        "spec.charts"
-    } else if expected == ["mirror"] {
-        "spec.manifests"
+    } else if has("plainHttp") && has("mirror") {
+        // spec.charts and spec.manifests have the same fields: the enclosing key tells.
+        match key_of(text, mapping_start(text, line)).as_deref() {
+            Some("manifests") => "spec.manifests",
+            _ => "spec.charts",
+        }
     } else if expected == ["name"] {
         "metadata"
     } else {

@@ -1,6 +1,7 @@
 //! Profiles: the format (DESIGN.md §4), strict loading, presets and command-line overrides.
 
 pub mod load;
+pub mod mirror;
 pub mod model;
 pub mod schema;
 

@@ -195,19 +195,31 @@ pub struct ModuleSpec {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ChartsSpec {
     /// Pull every chart from this OCI location instead of its upstream repository,
-    /// as `<mirror>/<chart>`.
+    /// as `<mirror>/<chart>`: `oci://host[:port]/path`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mirror: Option<String>,
-    /// Talk plain HTTP to the mirror (loopback or lab registries only).
+    #[schemars(with = "Option<String>")]
+    pub mirror: Option<Spanned<String>>,
+    /// Talk plain HTTP to the mirror: loopback hosts only, unless `insecureNonLoopback`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub plain_http: bool,
+    /// Allow `plainHttp` for a mirror that is not on a loopback host (a trusted lab network).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub insecure_non_loopback: bool,
 }
 
 /// Manifest source settings.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ManifestsSpec {
-    /// Fetch manifests from `<mirror>/<name>/<version>/<file>` instead of upstream.
+    /// Fetch manifests from `<mirror>/<name>/<version>/<file>` instead of upstream:
+    /// `https://host[:port]/path`, `http://…` with `plainHttp`, or `file:///path`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mirror: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub mirror: Option<Spanned<String>>,
+    /// The mirror is an `http://` URL: loopback hosts only, unless `insecureNonLoopback`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub plain_http: bool,
+    /// Allow `plainHttp` for a mirror that is not on a loopback host (a trusted lab network).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub insecure_non_loopback: bool,
 }

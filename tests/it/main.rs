@@ -7,6 +7,7 @@ mod harness;
 mod helm;
 mod kube;
 mod malformed;
+mod real_charts;
 mod rendered_values;
 mod sandbox;
 mod smoke;

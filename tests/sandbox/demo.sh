@@ -20,7 +20,7 @@ profile=$CHOREOCTL_SANDBOX_DIR/demo-profile.yaml
 {
   ./target/release/choreoctl profile show --preset shared-observability --edition cilium
   printf '  charts: {mirror: "%s", plainHttp: true}\n' "$CHOREOCTL_SANDBOX_MIRROR"
-  printf '  manifests: {mirror: "%s"}\n' "$CHOREOCTL_SANDBOX_MANIFESTS"
+  printf '  manifests: {mirror: "%s", plainHttp: true}\n' "$CHOREOCTL_SANDBOX_MANIFESTS"
 } > "$profile"
 
 echo
