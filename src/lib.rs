@@ -7,6 +7,7 @@
 pub mod catalog;
 pub mod cli;
 pub mod commands;
+pub mod engine;
 pub mod error;
 pub mod kubeconfig;
 pub mod output;

@@ -1,0 +1,3 @@
+//! The engine: executes a plan against live clusters (DESIGN.md §10).
+
+pub mod lock;
