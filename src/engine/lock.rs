@@ -77,9 +77,15 @@ impl Holder {
             .unwrap_or_else(|| "unknown-host".to_owned());
         Self {
             identity: format!("{user}@{host} pid {}", std::process::id()),
-            since: Timestamp::now(),
+            since: now_in_microseconds(),
         }
     }
+}
+
+/// Now, at the precision a Lease keeps (`MicroTime`), so that what is read back compares equal.
+fn now_in_microseconds() -> Timestamp {
+    let now = Timestamp::now();
+    Timestamp::from_microsecond(now.as_microsecond()).unwrap_or(now)
 }
 
 /// Why the lock could not be taken or kept. [`LockError::Held`] and [`LockError::LostRace`] mean

@@ -5,6 +5,7 @@ mod cli;
 mod fixtures;
 mod malformed;
 mod rendered_values;
+mod run_state;
 mod sandbox;
 mod smoke;
 mod snapshots;
