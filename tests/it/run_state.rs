@@ -4,9 +4,13 @@
 
 use std::time::Duration;
 
+use choreoctl::engine::journal::{self, Digest, Journal, JournalError, JournalStore, RunStatus};
 use choreoctl::engine::lock::{self, LockError, LockOptions, SYSTEM_NAMESPACE};
 use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
+use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::jiff::Timestamp;
 use kube::Api;
+use serde_json::json;
 
 use crate::sandbox::{eventually, sandbox};
 
@@ -149,4 +153,95 @@ async fn sandbox_lock_expired_is_taken_over_and_renewed_is_not() {
         gone(dead_name.clone())
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sandbox_journal_round_trips_and_refuses_a_stale_save() {
+    let sb = sandbox();
+    let client = sb.client("cp").await;
+    let name = installation("journal");
+    let store = JournalStore::new(&client, &name);
+    assert!(
+        store.load().await.unwrap().is_none(),
+        "no journal before the first install"
+    );
+
+    let profile = json!({"metadata": {"name": name}, "spec": {"edition": "cilium",
+        "values": {"thunder": {"adminPassword": "s3cret"}}}});
+    let mut journal = Journal::new(&name, profile.clone(), "ana@box pid 7", Timestamp::now());
+    let cp_uid = journal::cluster_uid(&client)
+        .await
+        .expect("kube-system UID");
+    journal.bind_cluster("control", &cp_uid, Some("cp"), Timestamp::now());
+    journal.record_step(
+        "secure-core/control-plane@control",
+        Digest::of_json(&json!({"replicas": 1})),
+        Some(1),
+        Timestamp::now(),
+    );
+    journal.record_output(
+        "secure-core/agent-ca@control",
+        "-----BEGIN CERTIFICATE-----\n".into(),
+    );
+    let version = store.save(&journal, None).await.expect("first save");
+
+    let loaded = store.load().await.unwrap().expect("saved journal");
+    assert_eq!(loaded.journal, journal);
+    assert_eq!(loaded.resource_version, version);
+    assert_eq!(
+        loaded.journal.profile, profile,
+        "later commands need no file"
+    );
+
+    // Kept as a Secret (the profile may hold secret values), compressed.
+    let secret: Secret = Api::namespaced(client.clone(), SYSTEM_NAMESPACE)
+        .get(&journal::secret_name(&name))
+        .await
+        .unwrap();
+    assert_eq!(secret.type_.as_deref(), Some(journal::JOURNAL_SECRET_TYPE));
+    let stored = &secret.data.unwrap()[journal::JOURNAL_KEY].0;
+    assert!(!String::from_utf8_lossy(stored).contains("s3cret"));
+
+    // Two runs read version V; the first to save wins, the other is refused.
+    let mut first = loaded.clone();
+    let second = loaded;
+    first.journal.finish(RunStatus::Succeeded, Timestamp::now());
+    let newer = store
+        .save(&first.journal, Some(&first.resource_version))
+        .await
+        .expect("save at the version read");
+    assert_ne!(newer, version);
+    match store
+        .save(&second.journal, Some(&second.resource_version))
+        .await
+    {
+        Err(JournalError::Conflict { installation }) => assert_eq!(installation, name),
+        other => panic!("a stale save must be refused, got {other:?}"),
+    }
+    match store.save(&second.journal, None).await {
+        Err(JournalError::Conflict { .. }) => {}
+        other => panic!("creating over an existing journal must be refused, got {other:?}"),
+    }
+    let kept = store.load().await.unwrap().unwrap();
+    assert_eq!(kept.journal.run.status, RunStatus::Succeeded);
+    assert_eq!(kept.resource_version, newer);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sandbox_cluster_identity_tells_clusters_apart() {
+    let sb = sandbox();
+    let cp = journal::cluster_uid(&sb.client("cp").await).await.unwrap();
+    let cp_again = journal::cluster_uid(&sb.client("cp").await).await.unwrap();
+    let dp1 = journal::cluster_uid(&sb.client("dp1").await).await.unwrap();
+    assert!(!cp.is_empty());
+    assert_eq!(cp, cp_again, "stable for one cluster");
+    assert_ne!(cp, dp1, "different clusters, different identities");
+
+    // A plane recorded on cp whose context now reaches dp1 is refused.
+    let mut recorded = Journal::new("moved", json!({}), "ana@box pid 7", Timestamp::now());
+    recorded.bind_cluster("data", &cp, Some("cp"), Timestamp::now());
+    let refused =
+        journal::check_cluster(Some(&recorded), "data", Some("cp"), &dp1, false).unwrap_err();
+    assert_eq!(refused.recorded_uid, cp);
+    assert_eq!(refused.live_uid, dp1);
 }
