@@ -9,10 +9,14 @@
 //!   storage Secrets (one list per cluster).
 //! - [`kube`]: one client per cluster, discovery, server-side apply; [`wait`] and
 //!   [`conditions`]: waits built on watches and the pure readiness checks behind them.
+//! - [`lock`] and [`journal`]: the run lock (a Lease) and the journal of runs (a Secret), with
+//!   the pure decisions made from them (skip a step, resume a run, refuse a re-pointed context).
 //! - [`executor`]: runs the plan's DAG as each step's needs finish, bounded per cluster.
 
 pub mod conditions;
 pub mod executor;
 pub mod helm;
+pub mod journal;
 pub mod kube;
+pub mod lock;
 pub mod wait;

@@ -9,6 +9,7 @@ mod kube;
 mod malformed;
 mod real_charts;
 mod rendered_values;
+mod run_state;
 mod sandbox;
 mod smoke;
 mod snapshots;
