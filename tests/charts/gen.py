@@ -69,7 +69,8 @@ class W:
     cond: str | None = None            # values path that must be true, e.g. "hubble.relay.enabled"
     labels: dict = field(default_factory=dict)  # extra pod labels
     port: int | None = 8080            # ClusterIP Service port (None: no Service)
-    replicas: int = 1
+    replicas: int | str = 1            # a count, or a values path holding it
+    env: str | None = None             # values path of a list of container env entries
 
 
 @dataclass
@@ -191,11 +192,14 @@ def fill(skeleton: str, values: dict) -> str:
 def workload_yaml(w: W) -> str:
     values = {
         "name": w.name,
-        "replicas": w.replicas,
+        "replicas": "{{ " + values_ref(w.replicas) + " }}" if isinstance(w.replicas, str) else w.replicas,
         "service-name": f"{w.name}-headless" if w.port else w.name,
         "port": w.port,
         "pod-labels": dump(w.labels) if w.labels else "",
         "container-ports": dump({"ports": [{"name": "http", "containerPort": w.port}]}) if w.port else "",
+        # The skeletons put the container's fields 8 spaces deep.
+        "container-env": ("{{- with " + values_ref(w.env) + " }}\nenv:\n  {{- toYaml . | nindent 10 }}\n{{- end }}"
+                          if w.env else ""),
     }
     docs = [fill(f"{w.kind.lower()}.yaml", values)]
     if w.port and w.kind in ("Deployment", "StatefulSet"):
@@ -428,8 +432,11 @@ CHARTS = [
                 "`app.kubernetes.io/name=openbao` and `component=server`."),
     Chart("thunder", "0.28.0", "thunder",
           workloads=[W("thunder", port=8090)],
-          values={"setup": {"enabled": True}},
-          notes="A pre-install hook Job `thunder-setup` stands in for the bootstrap job (KWOK completes it)."),
+          values={"setup": {"enabled": True}, "ingress": {"enabled": True},
+                  "httproute": {"enabled": False, "parentRefs": [{"name": "thunder-gateway"}], "hostnames": []}},
+          notes="A pre-install hook Job `thunder-setup` stands in for the bootstrap job (KWOK completes it). "
+                "Ingress `thunder` with `ingress.enabled` (the default), HTTPRoute `thunder` with `httproute.enabled` "
+                "(its `parentRefs` and `hostnames` as given)."),
     Chart("openchoreo-control-plane", "v1.2.3", CP_NS,
           workloads=[W("controller-manager", port=8080), W("openchoreo-api", port=8080),
                      W("backstage", cond="backstage.enabled", port=7007), W("cluster-gateway", port=8443)],
@@ -446,11 +453,14 @@ CHARTS = [
                                                       "authorizationUrl": "", "tokenUrl": ""}},
               "clusterGateway": {"tls": {"dnsNames": ["cluster-gateway.openchoreo-control-plane.svc"],
                                          "issuerRef": {"name": ""}},
-                                 "service": {"type": "ClusterIP"}, "internalMtls": {"enabled": True}},
+                                 "service": {"type": "ClusterIP"}, "internalMtls": {"enabled": True},
+                                 "tlsRoute": {"enabled": False, "hosts": []}},
               "features": {"secretManagement": {"enabled": True}},
           },
           notes="CRDs in `crds/` (helm installs them once, never upgrades them). `templates/validate.yaml` fails the "
                 "render while a hostname still holds `.invalid` or `backstage.secretName` is empty, like the real chart. "
+                "TLSRoute `cluster-gateway` with `clusterGateway.tlsRoute.enabled`, one hostname per `hosts[].host` "
+                "(plain strings fail the render, as in the real chart). "
                 "Certificate `cluster-gateway-ca` and Secret `cluster-gateway-ca` (real generated CA, kept across "
                 "upgrades); ConfigMap `cluster-gateway-ca` is only a placeholder the installer must overwrite."),
     Chart("openchoreo-data-plane", "v1.2.3", "openchoreo-data-plane",
@@ -491,25 +501,52 @@ CHARTS = [
                   "rca": {"enabled": False}, "finOpsAgent": {"enabled": False}},
           notes="The render rejects `.invalid` in `observer.controlPlaneApiUrl` and an unknown `global.installationMode`."),
     Chart("observability-logs-opensearch", "0.5.3", "openchoreo-observability-plane",
-          workloads=[W("opensearch-master", kind="StatefulSet", cond="openSearch.enabled", port=9200),
+          workloads=[W("opensearch-master", kind="StatefulSet", cond="openSearch.enabled", port=9200,
+                       env="openSearch.extraEnvs"),
+                     W("logs-adapter", cond="adapter.enabled", port=9097),
                      W("fluent-bit", kind="DaemonSet", cond="fluent-bit.enabled", port=None)],
-          values={"openSearch": {"enabled": True}, "fluent-bit": {"enabled": False}},
-          notes="`opensearch-master` has no PVC here. DaemonSet `fluent-bit` only with `fluent-bit.enabled=true`."),
+          values={"openSearch": {"enabled": True,
+                                 "extraEnvs": [{"name": "OPENSEARCH_INITIAL_ADMIN_PASSWORD", "value": "sandbox-only"}]},
+                  "openSearchCluster": {"enabled": False},
+                  "openSearchSetup": {"enabled": True, "openSearchSecretName": "",
+                                      "dataRetentionTime": {"containerLogs": "30d", "k8sEvents": "30d"}},
+                  "adapter": {"enabled": True, "openSearchSecretName": ""},
+                  "fluent-bit": {"enabled": False, "openSearchHost": "opensearch", "openSearchPort": 9200,
+                                 "openSearchVHost": "opensearch"}},
+          notes="`opensearch-master` has no PVC here; its env is `openSearch.extraEnvs`. Like the real chart, the render "
+                "fails when `openSearchSetup.enabled` and `openSearchSetup.openSearchSecretName` is empty; the "
+                "post-install Job `opensearch-setup` reads that Secret and `dataRetentionTime`. Deployment "
+                "`logs-adapter` with `adapter.enabled`. DaemonSet `fluent-bit` and its ConfigMap (output host, port, "
+                "vhost from `fluent-bit.openSearch*`) only with `fluent-bit.enabled=true`. `openSearchCluster` "
+                "(the operator-managed cluster) is declared off and not simulated."),
     Chart("observability-metrics-prometheus", "0.7.0", "openchoreo-observability-plane",
           workloads=[W("prometheus-operator", port=8080)],
           crds=[CRD("monitoring.coreos.com", k, p) for k, p in (
               ("Prometheus", "prometheuses"), ("Alertmanager", "alertmanagers"), ("ServiceMonitor", "servicemonitors"),
               ("PodMonitor", "podmonitors"), ("PrometheusRule", "prometheusrules"))], crd_dir=True,
-          notes="Like the real kube-prometheus-stack, the chart creates `Prometheus` and `Alertmanager` objects named "
+          values={"kube-prometheus-stack": {"prometheus": {"prometheusSpec": {"retention": "10d"},
+                                                           "additionalServiceMonitors": []}}},
+          notes="`Prometheus` takes `kube-prometheus-stack.prometheus.prometheusSpec.retention`; each entry of "
+                "`kube-prometheus-stack.prometheus.additionalServiceMonitors` becomes a ServiceMonitor. "
+                "Like the real kube-prometheus-stack, the chart creates `Prometheus` and `Alertmanager` objects named "
                 "`openchoreo-observability`; the StatefulSets `prometheus-openchoreo-observability` and "
                 "`alertmanager-openchoreo-observability` appear a few seconds AFTER helm returns, created by a KWOK "
                 "Stage that plays prometheus-operator (tests/sandbox/stages/prometheus-operator.yaml)."),
     Chart("observability-tracing-opensearch", "0.5.0", "openchoreo-observability-plane",
           workloads=[W("opentelemetry-collector", port=4317),
                      W("opensearch-master", kind="StatefulSet", cond="openSearch.enabled", port=9200)],
-          values={"openSearch": {"enabled": True}}),
+          values={"openSearch": {"enabled": True},
+                  "openSearchSetup": {"enabled": True, "openSearchSecretName": "",
+                                      "dataRetentionTime": {"traces": "30d"}}},
+          notes="Like the real chart, the render fails when `openSearchSetup.enabled` and "
+                "`openSearchSetup.openSearchSecretName` is empty; the post-install Job `opensearch-setup` reads them."),
     Chart("observability-events-otel-collector", "0.1.1", "openchoreo-observability-plane",
-          workloads=[W("events-collector", port=4317)]),
+          workloads=[W("events-collector", port=4317, replicas="collector.replicaCount", env="collector.extraEnv")],
+          values={"collector": {"replicaCount": 1, "extraEnv": []}, "extraExtensions": {},
+                  "exporters": {"debug": {"verbosity": "detailed"}}, "pipelineExporters": ["debug"]},
+          notes="ConfigMap `events-collector-config` holds the collector configuration built from `extraExtensions`, "
+                "`exporters` and `pipelineExporters` like the real one; the render fails when a pipeline exporter "
+                "is not defined (the real collector would not start)."),
     Chart("cilium", "1.19.1", "kube-system",
           workloads=[W("cilium", kind="DaemonSet", port=None, labels={"k8s-app": "cilium"}),
                      W("cilium-envoy", kind="DaemonSet", cond="envoy.enabled", port=None),

@@ -151,8 +151,10 @@ k patch clusterdataplane default --type merge \
   -p '{"spec":{"observabilityPlaneRef":{"kind":"ClusterObservabilityPlane","name":"default"}}}' >/dev/null
 
 obs=openchoreo-observability-plane
-install observability-logs-opensearch "$obs"
-install observability-tracing-opensearch "$obs" --set openSearch.enabled=false
+install observability-logs-opensearch "$obs" --set openSearchSetup.openSearchSecretName=opensearch-admin-credentials \
+  --set adapter.openSearchSecretName=opensearch-admin-credentials
+install observability-tracing-opensearch "$obs" --set openSearch.enabled=false \
+  --set openSearchSetup.openSearchSecretName=opensearch-admin-credentials
 install observability-metrics-prometheus "$obs"
 for s in prometheus-openchoreo-observability alertmanager-openchoreo-observability; do
   for _ in $(seq 40); do k get statefulset -n "$obs" "$s" >/dev/null 2>&1 && break; sleep 0.5; done
