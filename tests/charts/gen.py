@@ -38,6 +38,7 @@ custom resources.
 from __future__ import annotations
 
 import difflib
+import json
 import glob
 import os
 import re
@@ -98,6 +99,7 @@ class Chart:
     crds: list = field(default_factory=list)
     crd_cond: str | None = None        # values path gating templated CRDs
     crd_dir: bool = False              # CRDs in crds/ (never templated, never upgraded)
+    crd_jobs: str | None = None        # CRDs created at run time: name prefix of one Job per CRD (see crd_jobs_yaml)
     values: dict = field(default_factory=dict)
     shared: tuple = ()                 # files of src/_shared/ copied into templates/
     notes: str = ""
@@ -263,6 +265,33 @@ def crds_yaml(crds: list, part_of: str | None = None) -> str:
     return yaml.safe_dump_all([crd_doc(d, part_of) for d in crds], sort_keys=False, width=1 << 16)
 
 
+# The annotation naming the CRD a Job installs, read by the KWOK Stage
+# tests/sandbox/stages/16-crd-jobs.yaml.
+INSTALLS_CRD = "sandbox.choreoctl.dev/installs-crd"
+
+
+def crd_jobs_yaml(crds: list, prefix: str, part_of: str) -> str:
+    """One Job per CRD, standing in for a chart that creates its CRDs at run time (a Job, an
+    operator). No container runs under KWOK: the Job carries its CRD as JSON in an annotation,
+    and a KWOK Stage creates it a few seconds after the Job, i.e. after helm has returned."""
+    docs = []
+    for d in crds:
+        name = f"{prefix}-{d.plural}"
+        annotation = dump({INSTALLS_CRD: json.dumps(crd_doc(d, part_of), separators=(",", ":"))})
+        docs.append(
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n"
+            f"  name: {name}\n"
+            "  namespace: {{ .Release.Namespace }}\n"
+            "  labels:\n    {{- include \"standin.labels\" . | nindent 4 }}\n"
+            "  annotations:\n" + "".join("    " + line + "\n" for line in annotation.splitlines()) +
+            "spec:\n  backoffLimit: 2\n  template:\n    metadata:\n      labels:\n"
+            f"        app.kubernetes.io/component: {prefix}\n"
+            "    spec:\n      restartPolicy: Never\n      automountServiceAccountToken: false\n"
+            f"      containers:\n      - name: {prefix}\n"
+            f"        image: {{{{ include \"standin.image\" (dict \"ctx\" . \"name\" \"{prefix}\") | quote }}}}\n")
+    return "---\n".join(docs)
+
+
 # --------------------------------------------------------------------------
 # charts
 
@@ -318,7 +347,10 @@ def gen_chart(c: Chart, pin: Pin, out: str) -> None:
     write(os.path.join(root, "templates", "_helpers.tpl"), read(os.path.join(SRC, "_helpers.tpl")))
     for w in c.workloads:
         write(os.path.join(root, "templates", f"{w.kind.lower()}-{w.name}.yaml"), workload_yaml(w))
-    if c.crds and c.crd_dir:
+    if c.crds and c.crd_jobs:
+        write(os.path.join(root, "templates", f"jobs-{c.crd_jobs}.yaml"),
+              gated(c.crd_cond, crd_jobs_yaml(c.crds, c.crd_jobs, c.name)))
+    elif c.crds and c.crd_dir:
         write(os.path.join(root, "crds", "crds.yaml"), crds_yaml(c.crds, c.name))
     elif c.crds:
         write(os.path.join(root, "templates", "crds.yaml"), gated(c.crd_cond, crds_yaml(c.crds, c.name)))
@@ -484,8 +516,15 @@ CHARTS = [
                                            "duration": "2160h", "renewBefore": "360h"}},
                   "argo-workflows": {"fullnameOverride": "argo", "workflowNamespaces": ["argo-build"],
                                      "server": {"enabled": True, "serviceType": "ClusterIP", "servicePort": 2746, "authModes": ["server"]}}},
+          crds=[CRD("argoproj.io", k, p, versions=("v1alpha1",), scope=s) for k, p, s in (
+              ("ClusterWorkflowTemplate", "clusterworkflowtemplates", "Cluster"),
+              ("WorkflowTemplate", "workflowtemplates", "Namespaced"), ("Workflow", "workflows", "Namespaced"),
+              ("CronWorkflow", "cronworkflows", "Namespaced"))],
+          crd_jobs="argo-workflows-crds",
           notes="argo-workflows is bundled in the real chart (`fullnameOverride: argo`), so its Deployments are "
-                "`argo-server` and `argo-workflow-controller`. Argo's CRDs are left out."),
+                "`argo-server` and `argo-workflow-controller`. Like the real chart, Argo's CRDs are created "
+                "asynchronously by Jobs (`argo-workflows-crds-<plural>`): under KWOK a Stage "
+                "(tests/sandbox/stages/16-crd-jobs.yaml) creates each CRD ~5s after its Job, after helm has returned."),
     Chart("openchoreo-observability-plane", "v1.2.3", "openchoreo-observability-plane",
           workloads=[W("controller-manager", port=8080), W("observer", port=8080)],
           shared=("cluster-agent-tls.yaml", "deployment-cluster-agent.yaml"),
@@ -556,11 +595,13 @@ CHARTS = [
               ("CiliumNetworkPolicy", "ciliumnetworkpolicies", "Namespaced"),
               ("CiliumClusterwideNetworkPolicy", "ciliumclusterwidenetworkpolicies", "Cluster"),
               ("CiliumNodeConfig", "ciliumnodeconfigs", "Namespaced"))],
-          crd_cond="operator.enabled",
+          crd_cond="operator.enabled", crd_jobs="cilium-operator-crd",
           values={"operator": {"enabled": True, "replicas": 1}, "envoy": {"enabled": True},
                   "hubble": {"enabled": True, "relay": {"enabled": False}, "metrics": {"enabled": []}},
                   "kubeProxyReplacement": False, "routingMode": "tunnel", "tunnelProtocol": "vxlan"},
-          notes="The real operator registers the cilium.io CRDs at run time; the stand-in templates them "
+          notes="The real operator registers the cilium.io CRDs at run time, after helm returns; the stand-in "
+                "creates one Job per CRD (`cilium-operator-crd-<plural>`, with `operator.enabled`) and a KWOK Stage "
+                "(tests/sandbox/stages/16-crd-jobs.yaml) creates the CRD ~5s later "
                 "(scope fixed: ciliumclusterwidenetworkpolicies is cluster-scoped)."),
     Chart("argo-cd", "v3.3.0", "argocd",
           workloads=[W("argocd-server", port=8080), W("argocd-repo-server", port=8081),
