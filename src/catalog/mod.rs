@@ -1,6 +1,7 @@
 //! The module catalog: modules, their steps and templates, presets, and the versions pinned
 //! per OpenChoreo release. Embedded in the binary; `--catalog DIR` reads another copy.
 
+pub mod crd_waits;
 mod files;
 mod load;
 pub mod model;
@@ -213,6 +214,32 @@ mod tests {
         assert!(text.contains("modules/edge.yaml"), "{text}");
         assert!(
             text.contains("an apply step needs exactly one of `template`, `manifest`"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn an_apply_of_a_custom_resource_without_a_crd_wait_names_the_file_step_and_kind() {
+        let text = error_text(load_edited("build", |text| {
+            text.replace("needs: [workflow-template-crd]", "needs: [workflow-plane]")
+        }));
+        assert!(text.contains("modules/build.yaml"), "{text}");
+        assert!(
+            text.contains("step `workflow-templates` applies `ClusterWorkflowTemplate` (argoproj.io) without waiting for its CRD"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_custom_kind_the_template_creates_must_be_declared() {
+        let text = error_text(load_edited("build", |text| {
+            text.replace("    creates: [ClusterWorkflowTemplate.argoproj.io]\n", "")
+        }));
+        assert!(text.contains("modules/build.yaml"), "{text}");
+        assert!(
+            text.contains(
+                "creates `ClusterWorkflowTemplate.argoproj.io`, which `creates` does not list"
+            ),
             "{text}"
         );
     }

@@ -151,6 +151,11 @@ pub struct StepSpec {
     /// Steps that must finish first: `step` within the module or `module/step`.
     #[serde(default)]
     pub needs: Vec<String>,
+    /// For an apply step: the custom resource kinds it creates, as `Kind.group`
+    /// (`ClusterWorkflowTemplate.argoproj.io`). Each needs a wait for its CRD among the
+    /// step's needs (see [`crd_waits`](super::crd_waits)).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub creates: Vec<String>,
     /// What the step does.
     #[serde(flatten)]
     pub action: Action,

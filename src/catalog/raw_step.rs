@@ -45,6 +45,8 @@ pub struct RawStep {
     when: Option<String>,
     #[serde(default)]
     needs: Vec<String>,
+    #[serde(default)]
+    creates: Vec<String>,
     kind: Kind,
     chart: Option<String>,
     release: Option<String>,
@@ -74,6 +76,7 @@ impl TryFrom<RawStep> for StepSpec {
             run_on: raw.run_on,
             when: raw.when,
             needs: raw.needs,
+            creates: raw.creates,
             action,
         })
     }
@@ -95,13 +98,14 @@ impl RawStep {
             set("resource", self.resource.is_some()),
             set("condition", self.condition.is_some()),
             set("key", self.key.is_some()),
+            set("creates", !self.creates.is_empty()),
         ];
         let (name, allowed): (&str, &[&str]) = match self.kind {
             Kind::Helm => (
                 "helm",
                 &["chart", "release", "namespace", "values", "wait", "timeout"],
             ),
-            Kind::Apply => ("apply", &["template", "manifest"]),
+            Kind::Apply => ("apply", &["template", "manifest", "creates"]),
             Kind::Wait => ("wait", &["resource", "condition", "timeout"]),
             Kind::Read => ("read", &["resource", "key"]),
         };

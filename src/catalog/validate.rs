@@ -26,6 +26,10 @@ pub fn validate(catalog: &Catalog, files: &BTreeMap<String, String>) -> Result<(
     for (name, module) in &catalog.modules {
         validate_module(catalog, module, &files[name])?;
     }
+    for (name, module) in &catalog.modules {
+        super::crd_waits::check(catalog, module)
+            .map_err(|(message, help)| CatalogError::invalid(&files[name], message, help))?;
+    }
     Ok(())
 }
 

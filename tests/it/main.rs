@@ -2,6 +2,7 @@
 //! Each area of the product is a module below.
 
 mod cli;
+mod crd_waits;
 mod fixtures;
 mod harness;
 mod helm;
