@@ -2,7 +2,7 @@
 //!
 //! Layers: [`cli`] (clap types) → [`settings`] (arguments resolved into core inputs) →
 //! [`commands`] (one function per command) → the core: [`profile`], [`catalog`],
-//! [`resolve`], [`plan`], [`render`].
+//! [`resolve`], [`plan`], [`template`].
 
 pub mod catalog;
 pub mod cli;
@@ -13,11 +13,11 @@ pub mod kubeconfig;
 pub mod output;
 pub mod plan;
 pub mod profile;
-pub mod render;
 pub mod resolve;
 pub mod settings;
 pub mod source;
 pub mod suggest;
+pub mod template;
 
 use clap::{CommandFactory, Parser};
 
@@ -92,13 +92,11 @@ fn execute(cli: Cli) -> Result<(), Error> {
             let files = commands::render::write(&plan, &args.out)?;
             eprintln!("wrote {files} files to {}", args.out.display());
         }
-        Command::Module(ModuleCommand::List) => {
-            commands::catalog_info::list(&catalog()?, &printer)?
-        }
+        Command::Module(ModuleCommand::List) => commands::module::list(&catalog()?, &printer)?,
         Command::Module(ModuleCommand::Info { name }) => {
-            commands::catalog_info::info(&catalog()?, name, &printer)?;
+            commands::module::info(&catalog()?, name, &printer)?;
         }
-        Command::Matrix => commands::catalog_info::matrix(&catalog()?, &printer)?,
+        Command::Matrix => commands::module::matrix(&catalog()?, &printer)?,
         Command::Profile(ProfileCommand::Validate(args)) => {
             commands::profile::validate(&catalog()?, &args.into(), kubeconfig, &printer)?;
         }

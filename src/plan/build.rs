@@ -14,8 +14,8 @@ use super::{
 use crate::catalog::Catalog;
 use crate::catalog::model::{self, Each, ResourceRef, RunOn, StepSpec};
 use crate::profile::model::PlaneType;
-use crate::render::{RenderError, Renderer, deep_merge};
 use crate::resolve::{Plane, Resolved, ResolvedModule};
+use crate::template::{Renderer, TemplateError, deep_merge};
 
 /// Why a plan could not be computed.
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -23,7 +23,7 @@ pub enum PlanError {
     /// A template failed.
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Render(#[from] RenderError),
+    Template(#[from] TemplateError),
     /// A step definition could not be evaluated for a plane.
     #[error("modules/{module}.yaml: step `{step}` for plane `{plane}`: {message}")]
     #[diagnostic(help("fix the step in the catalog"))]

@@ -1,4 +1,5 @@
-//! Template rendering (minijinja, strict undefined) and value merging.
+//! The template engine (minijinja, strict undefined) that renders catalog templates, and value
+//! merging.
 
 use std::collections::BTreeMap;
 
@@ -12,7 +13,7 @@ use serde_json::Value;
 #[diagnostic(help(
     "fix the template, or the profile value it reads; `choreoctl render` shows the context"
 ))]
-pub struct RenderError {
+pub struct TemplateError {
     /// Template path below templates/.
     pub template: String,
     /// Line in the template (0 when unknown).
@@ -36,7 +37,7 @@ pub struct Renderer {
 
 impl Renderer {
     /// Compiles every template of the catalog.
-    pub fn new(templates: &BTreeMap<String, String>) -> Result<Self, RenderError> {
+    pub fn new(templates: &BTreeMap<String, String>) -> Result<Self, TemplateError> {
         let mut env = strict_environment();
         for (name, source) in templates {
             env.add_template_owned(name.clone(), source.clone())
@@ -46,7 +47,11 @@ impl Renderer {
     }
 
     /// Renders `template` with `context` into text.
-    pub fn text(&self, template: &str, context: &minijinja::Value) -> Result<String, RenderError> {
+    pub fn text(
+        &self,
+        template: &str,
+        context: &minijinja::Value,
+    ) -> Result<String, TemplateError> {
         self.env
             .get_template(template)
             .and_then(|compiled| compiled.render(context))
@@ -54,7 +59,7 @@ impl Renderer {
     }
 
     /// Renders `template` and parses the result as one YAML document.
-    pub fn yaml(&self, template: &str, context: &minijinja::Value) -> Result<Value, RenderError> {
+    pub fn yaml(&self, template: &str, context: &minijinja::Value) -> Result<Value, TemplateError> {
         let text = self.text(template, context)?;
         if text.trim().is_empty() {
             return Ok(Value::Object(serde_json::Map::new()));
@@ -67,7 +72,7 @@ impl Renderer {
         &self,
         template: &str,
         context: &minijinja::Value,
-    ) -> Result<Vec<Value>, RenderError> {
+    ) -> Result<Vec<Value>, TemplateError> {
         let text = self.text(template, context)?;
         let documents: Vec<Value> = serde_saphyr::from_multiple(&text)
             .map_err(|error| invalid_output(template, &text, &error))?;
@@ -118,7 +123,7 @@ fn strict_environment() -> Environment<'static> {
 }
 
 /// The rendered text is not YAML: quote the offending rendered line.
-fn invalid_output(template: &str, text: &str, error: &serde_saphyr::Error) -> RenderError {
+fn invalid_output(template: &str, text: &str, error: &serde_saphyr::Error) -> TemplateError {
     let error = error.without_snippet();
     let rendered_line = error
         .location()
@@ -127,7 +132,7 @@ fn invalid_output(template: &str, text: &str, error: &serde_saphyr::Error) -> Re
                 .nth((location.line() as usize).saturating_sub(1))
         })
         .unwrap_or("");
-    RenderError {
+    TemplateError {
         template: template.to_string(),
         line: 0,
         message: format!(
@@ -136,7 +141,7 @@ fn invalid_output(template: &str, text: &str, error: &serde_saphyr::Error) -> Re
     }
 }
 
-fn render_error(template: &str, error: &minijinja::Error) -> RenderError {
+fn render_error(template: &str, error: &minijinja::Error) -> TemplateError {
     let mut message = error.detail().map_or_else(
         || error.kind().to_string(),
         |detail| format!("{}: {detail}", error.kind()),
@@ -146,7 +151,7 @@ fn render_error(template: &str, error: &minijinja::Error) -> RenderError {
     {
         message = format!("{message} (in {name})");
     }
-    RenderError {
+    TemplateError {
         template: template.to_string(),
         line: error.line().unwrap_or(0),
         message,
