@@ -1,5 +1,7 @@
-//! One function per command: resolved inputs in, output and a result out.
+//! One function per command: resolved inputs in, output and a result out; [`execute`]
+//! dispatches the parsed command line to them.
 
+pub mod completion;
 pub mod module;
 pub mod plan;
 pub mod profile;
@@ -9,11 +11,62 @@ pub mod version;
 use std::path::Path;
 
 use crate::catalog::Catalog;
+use crate::cli::{Cli, Command, ModuleCommand, ProfileCommand};
 use crate::error::Error;
 use crate::kubeconfig::KnownContexts;
+use crate::output::Printer;
 use crate::plan::Plan;
 use crate::profile::ProfileRequest;
 use crate::resolve::{self, Resolved};
+
+/// Runs the command the command line names.
+pub fn execute(cli: Cli) -> Result<(), Error> {
+    let printer = Printer {
+        format: cli.global.output,
+    };
+    let kubeconfig = cli.global.kubeconfig.as_deref();
+    let catalog = || Catalog::open(cli.global.catalog.as_deref());
+    match &cli.command {
+        Command::Plan(args) => {
+            let plan = compute_plan(
+                &catalog()?,
+                &ProfileRequest::from(&args.profile),
+                kubeconfig,
+            )?;
+            plan::print(&plan, &printer)?;
+        }
+        Command::Render(args) => {
+            let plan = compute_plan(
+                &catalog()?,
+                &ProfileRequest::from(&args.profile),
+                kubeconfig,
+            )?;
+            let files = render::write(&plan, &args.out)?;
+            eprintln!("wrote {files} files to {}", args.out.display());
+        }
+        Command::Module(ModuleCommand::List) => module::list(&catalog()?, &printer)?,
+        Command::Module(ModuleCommand::Info { name }) => {
+            module::info(&catalog()?, name, &printer)?;
+        }
+        Command::Matrix => module::matrix(&catalog()?, &printer)?,
+        Command::Profile(ProfileCommand::Validate(args)) => {
+            profile::validate(&catalog()?, &args.into(), kubeconfig, &printer)?;
+        }
+        Command::Profile(ProfileCommand::Schema) => profile::schema()?,
+        Command::Profile(ProfileCommand::Show(args)) => {
+            profile::show(
+                &catalog()?,
+                &(&args.source).into(),
+                args.resolved,
+                kubeconfig,
+                &printer,
+            )?;
+        }
+        Command::Completion(args) => completion::print(args.shell)?,
+        Command::Version => version::print(&catalog()?, cli.global.helm.as_deref(), &printer)?,
+    }
+    Ok(())
+}
 
 /// Loads the profile, reads the contexts of the kubeconfigs its planes use (`kubeconfig` is the
 /// default one: `--kubeconfig`) and resolves it against the catalog and those contexts.
