@@ -1,6 +1,7 @@
 //! The module catalog: modules, their steps and templates, presets, and the versions pinned
 //! per OpenChoreo release. Embedded in the binary; `--catalog DIR` reads another copy.
 
+mod error;
 mod files;
 mod load;
 pub mod model;
@@ -10,7 +11,7 @@ mod validate;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-pub use load::CatalogError;
+pub use error::CatalogError;
 use model::{Module, Release};
 
 use crate::source::SourceFile;

@@ -5,6 +5,7 @@
 //! (planes, contexts, serves), `modules.rs` (selection and edition support), `order.rs`
 //! (dependency order), `placement.rs` (planes per module) and `options.rs` (module options).
 
+mod error;
 mod modules;
 mod options;
 mod order;
@@ -17,17 +18,18 @@ mod fixtures;
 
 use std::collections::BTreeMap;
 
-use miette::Diagnostic;
 use serde::Serialize;
 use serde_json::Value;
 use serde_saphyr::Location;
+
+pub use error::ResolveError;
 
 use crate::catalog::Catalog;
 use crate::catalog::model::{Release, SupportLevel};
 use crate::kubeconfig::KnownContexts;
 use crate::profile::LoadedProfile;
 use crate::profile::model::{ChartsSpec, Edition, ManifestsSpec, PlaneType};
-use crate::source::{LocatedError, SourceFile};
+use crate::source::SourceFile;
 
 /// Domain used when the profile sets none.
 pub const DEFAULT_DOMAIN: &str = "openchoreo.localhost";
@@ -118,24 +120,6 @@ pub struct PlannedModule {
     pub name: String,
     /// Why it is not installed.
     pub reason: String,
-}
-
-/// A profile that does not fit the catalog or the clusters.
-#[derive(Debug, thiserror::Error, Diagnostic)]
-pub enum ResolveError {
-    /// A problem at a place in the profile.
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    At(Box<LocatedError>),
-    /// A problem with no single place (flags, whole topology).
-    #[error("{message}")]
-    #[diagnostic(help("{help}"))]
-    Input {
-        /// What is wrong.
-        message: String,
-        /// How to fix it.
-        help: String,
-    },
 }
 
 /// Resolution of one profile.

@@ -1,34 +1,14 @@
 //! The template engine (minijinja, strict undefined) that renders catalog templates, and value
 //! merging.
 
+mod error;
+
+pub use error::TemplateError;
+
 use std::collections::BTreeMap;
 
-use miette::Diagnostic;
 use minijinja::{Environment, UndefinedBehavior};
 use serde_json::Value;
-
-/// A template failed to render.
-#[derive(Debug, thiserror::Error, Diagnostic)]
-#[error("templates/{template}{}: {message}", line_suffix(*.line))]
-#[diagnostic(help(
-    "fix the template, or the profile value it reads; `choreoctl render` shows the context"
-))]
-pub struct TemplateError {
-    /// Template path below templates/.
-    pub template: String,
-    /// Line in the template (0 when unknown).
-    pub line: usize,
-    /// What went wrong.
-    pub message: String,
-}
-
-fn line_suffix(line: usize) -> String {
-    if line == 0 {
-        String::new()
-    } else {
-        format!(":{line}")
-    }
-}
 
 /// Renders catalog templates. One environment serves a whole plan.
 pub struct Renderer {
