@@ -39,6 +39,12 @@ pub struct GlobalArgs {
     /// (default: `helm` on PATH).
     #[arg(long, global = true, value_name = "PATH", env = "CHOREOCTL_HELM")]
     pub helm: Option<PathBuf>,
+    /// Print results and errors only: no status or progress lines.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print detail lines on stderr too (`render`: every file written).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
 }
 
 /// Output formats.

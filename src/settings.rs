@@ -1,6 +1,7 @@
 //! Command-line arguments resolved into the core's inputs.
 
-use crate::cli::{EditionArg, ProfileArgs, ProfileFileArgs};
+use crate::cli::{EditionArg, GlobalArgs, ProfileArgs, ProfileFileArgs};
+use crate::output::Verbosity;
 use crate::profile::ProfileRequest;
 use crate::profile::model::Edition;
 
@@ -9,6 +10,16 @@ impl From<EditionArg> for Edition {
         match edition {
             EditionArg::Cilium => Edition::Cilium,
             EditionArg::Generic => Edition::Generic,
+        }
+    }
+}
+
+impl From<&GlobalArgs> for Verbosity {
+    fn from(args: &GlobalArgs) -> Self {
+        match (args.quiet, args.verbose) {
+            (true, _) => Verbosity::Quiet,
+            (false, true) => Verbosity::Verbose,
+            (false, false) => Verbosity::Normal,
         }
     }
 }

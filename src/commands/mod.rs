@@ -21,9 +21,7 @@ use crate::resolve::{self, Resolved};
 
 /// Runs the command the command line names.
 pub fn execute(cli: Cli) -> Result<(), Error> {
-    let printer = Printer {
-        format: cli.global.output,
-    };
+    let printer = Printer::new(cli.global.output, (&cli.global).into());
     let kubeconfig = cli.global.kubeconfig.as_deref();
     let catalog = || Catalog::open(cli.global.catalog.as_deref());
     match &cli.command {
@@ -41,8 +39,7 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
                 &ProfileRequest::from(&args.profile),
                 kubeconfig,
             )?;
-            let files = render::write(&plan, &args.out)?;
-            eprintln!("wrote {files} files to {}", args.out.display());
+            render::write(&plan, &args.out, &printer)?;
         }
         Command::Module(ModuleCommand::List) => module::list(&catalog()?, &printer)?,
         Command::Module(ModuleCommand::Info { name }) => {
