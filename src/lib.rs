@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod init;
 pub mod kubeconfig;
 pub mod output;
 pub mod plan;
