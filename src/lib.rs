@@ -112,6 +112,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
                 &printer,
             )?;
         }
+        Command::Init(args) => commands::init::run(&catalog()?, &args.into(), kubeconfig)?,
         Command::Completion(args) => {
             let mut script = Vec::new();
             clap_complete::generate(args.shell, &mut Cli::command(), "choreoctl", &mut script);
