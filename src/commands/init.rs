@@ -145,7 +145,7 @@ fn ask_edition(asker: &Asker) -> Result<Edition, Error> {
     for choice in EDITIONS {
         explanation.push_str(&format!("  {}: {}\n", choice.edition, choice.details));
     }
-    asker.say(&explanation);
+    asker.say(&wrap(&explanation, asker.width()));
     let items: Vec<String> = EDITIONS
         .iter()
         .map(|choice| format!("{:<8} {}", choice.edition.as_str(), choice.summary))
@@ -181,14 +181,17 @@ fn checked_topology(catalog: &Catalog, name: &str) -> Result<String, ProfileErro
 }
 
 fn ask_topology(asker: &Asker) -> Result<String, Error> {
+    let mut explanation = String::from("Topology (deployment pattern):\n");
+    for topology in TOPOLOGIES {
+        explanation.push_str(&format!(
+            "  {}: {}\n",
+            topology.pattern, topology.description
+        ));
+    }
+    asker.say(&wrap(&explanation, asker.width()));
     let items: Vec<String> = TOPOLOGIES
         .iter()
-        .map(|topology| {
-            format!(
-                "{:<21} {}: {}",
-                topology.preset, topology.pattern, topology.description
-            )
-        })
+        .map(|topology| format!("{:<21} {}", topology.preset, topology.pattern))
         .collect();
     let names = TOPOLOGIES.map(|topology| topology.preset).join("|");
     let index = asker.select(&format!("--preset {names}"), "Topology", &items, 0)?;
@@ -254,10 +257,11 @@ fn bind_contexts(
             Some(contexts) => format!("the contexts of {}", contexts.origin),
             None => "a context name (no kubeconfig is readable; empty: the current context)".into(),
         };
-        asker.say(&format!(
+        let explanation = format!(
             "Planes: {}. Planes on the same context share a cluster. Choose from {source}.\n",
             planes.join(", ")
-        ));
+        );
+        asker.say(&wrap(&explanation, asker.width()));
     }
     // Preset context → the context chosen for it, so co-located planes stay together.
     let mut chosen: Vec<(Option<String>, Option<String>)> = Vec::new();
@@ -343,7 +347,7 @@ fn ask_modules(
     asker: &Asker,
 ) -> Result<Vec<String>, Error> {
     let choices = module_choices(catalog, edition, planes);
-    asker.say(&matrix(&choices, edition));
+    asker.say(&matrix(&choices, edition, asker.width()));
     let selectable: Vec<&ModuleChoice> = choices.iter().filter(|c| c.selectable()).collect();
     let items: Vec<String> = selectable
         .iter()
@@ -374,9 +378,11 @@ fn ask_modules(
 
 /// The edition matrix for the chosen edition and topology; modules that cannot be chosen are
 /// greyed out with the reason.
-fn matrix(choices: &[ModuleChoice], edition: Edition) -> String {
-    let mut text =
-        format!("Modules on the {edition} edition (the Secure Core is always installed):\n");
+fn matrix(choices: &[ModuleChoice], edition: Edition, width: usize) -> String {
+    let mut text = wrap(
+        &format!("Modules on the {edition} edition (the Secure Core is always installed):"),
+        width,
+    );
     for choice in choices {
         let line = format!(
             "  {:<12} stage {}  {:<11} {}",
@@ -386,15 +392,48 @@ fn matrix(choices: &[ModuleChoice], edition: Edition) -> String {
             choice.module.title
         );
         match &choice.unavailable {
-            None => text.push_str(&line),
-            Some(reason) => text.push_str(&format!(
-                "{}",
-                style(format!("{line}: not available, {reason}")).dim()
-            )),
+            None => text.push_str(&wrap(&line, width)),
+            Some(reason) => {
+                for line in wrap(&format!("{line}: not available, {reason}"), width).lines() {
+                    text.push_str(&format!("{}\n", style(line).dim()));
+                }
+            }
         }
-        text.push('\n');
     }
     text
+}
+
+/// Wraps each line of `text` that is wider than `width` columns at spaces; the rest of a line
+/// goes on under its own indentation plus two spaces. Lines that fit keep their spacing.
+fn wrap(text: &str, width: usize) -> String {
+    let mut wrapped = String::new();
+    for line in text.lines() {
+        let hanging = " ".repeat(line.len() - line.trim_start().len() + 2);
+        let mut prefix = "";
+        let mut rest = line;
+        while prefix.len() + rest.chars().count() > width {
+            let room = width.saturating_sub(prefix.len());
+            let end = rest
+                .char_indices()
+                .nth(room)
+                .map_or(rest.len(), |(at, _)| at);
+            let Some(cut) = rest[..end]
+                .rfind(' ')
+                .filter(|&cut| !rest[..cut].trim().is_empty())
+            else {
+                break;
+            };
+            wrapped.push_str(prefix);
+            wrapped.push_str(rest[..cut].trim_end());
+            wrapped.push('\n');
+            rest = rest[cut..].trim_start();
+            prefix = &hanging;
+        }
+        wrapped.push_str(prefix);
+        wrapped.push_str(rest);
+        wrapped.push('\n');
+    }
+    wrapped
 }
 
 /// Loads and resolves the profile text the way `profile validate` does a file.
@@ -500,6 +539,11 @@ impl Asker {
         matches!(self.mode, Mode::Refuse)
     }
 
+    /// Columns of the terminal questions are asked on.
+    fn width(&self) -> usize {
+        usize::from(Term::stderr().size().1).clamp(40, 100)
+    }
+
     /// Explains the next question (on a terminal only).
     fn say(&self, text: &str) {
         if let Mode::Terminal(_) = self.mode {
@@ -597,4 +641,17 @@ impl Asker {
 
 fn prompt_error(error: dialoguer::Error) -> Error {
     Error::Other(anyhow::Error::new(error).context("init was interrupted"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn long_lines_wrap_under_their_indentation_and_short_ones_keep_their_spacing() {
+        assert_eq!(
+            wrap("  cd    stage 2\n  one two three four five", 16),
+            "  cd    stage 2\n  one two three\n    four five\n"
+        );
+    }
 }
