@@ -4,6 +4,7 @@
 mod cli;
 mod fixtures;
 mod harness;
+mod init;
 mod malformed;
 mod rendered_values;
 mod sandbox;
