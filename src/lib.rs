@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod engine;
 pub mod error;
+pub mod init;
 pub mod kubeconfig;
 pub mod output;
 pub mod plan;
@@ -112,6 +113,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
                 &printer,
             )?;
         }
+        Command::Init(args) => commands::init::run(&catalog()?, &args.into(), kubeconfig)?,
         Command::Completion(args) => {
             let mut script = Vec::new();
             clap_complete::generate(args.shell, &mut Cli::command(), "choreoctl", &mut script);

@@ -1,6 +1,7 @@
 //! One function per command: resolved inputs in, output and a result out.
 
 pub mod catalog_info;
+pub mod init;
 pub mod plan;
 pub mod profile;
 pub mod render;
@@ -12,7 +13,7 @@ use crate::catalog::Catalog;
 use crate::error::Error;
 use crate::kubeconfig::KnownContexts;
 use crate::plan::Plan;
-use crate::profile::ProfileRequest;
+use crate::profile::{LoadedProfile, ProfileRequest};
 use crate::resolve::{self, Resolved};
 
 /// Loads the profile, reads the contexts of the kubeconfigs its planes use (`kubeconfig` is the
@@ -22,13 +23,22 @@ pub fn resolve_profile(
     request: &ProfileRequest,
     kubeconfig: Option<&Path>,
 ) -> Result<Resolved, Error> {
-    let loaded = request.load(catalog)?;
+    resolve_loaded(catalog, &request.load(catalog)?, kubeconfig)
+}
+
+/// Resolves a profile already loaded (or built in memory, as `init` does) the way
+/// [`resolve_profile`] resolves one it reads.
+pub fn resolve_loaded(
+    catalog: &Catalog,
+    loaded: &LoadedProfile,
+    kubeconfig: Option<&Path>,
+) -> Result<Resolved, Error> {
     let planes = &loaded.profile.spec.planes;
     let known_contexts = KnownContexts::read(
         kubeconfig,
         planes.iter().map(|plane| plane.kubeconfig.as_deref()),
     );
-    Ok(resolve::resolve(catalog, &loaded, &known_contexts)?)
+    Ok(resolve::resolve(catalog, loaded, &known_contexts)?)
 }
 
 /// Loads, resolves and plans.
