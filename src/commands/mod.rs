@@ -2,6 +2,7 @@
 //! dispatches the parsed command line to them.
 
 pub mod completion;
+pub mod init;
 pub mod module;
 pub mod plan;
 pub mod profile;
@@ -16,7 +17,7 @@ use crate::error::Error;
 use crate::kubeconfig::KnownContexts;
 use crate::output::Printer;
 use crate::plan::Plan;
-use crate::profile::ProfileRequest;
+use crate::profile::{LoadedProfile, ProfileRequest};
 use crate::resolve::{self, Resolved};
 
 /// Runs the command the command line names.
@@ -59,6 +60,7 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
                 &printer,
             )?;
         }
+        Command::Init(args) => init::run(&catalog()?, &args.into(), kubeconfig)?,
         Command::Completion(args) => completion::print(args.shell)?,
         Command::Version => version::print(&catalog()?, cli.global.helm.as_deref(), &printer)?,
     }
@@ -72,13 +74,22 @@ pub fn resolve_profile(
     request: &ProfileRequest,
     kubeconfig: Option<&Path>,
 ) -> Result<Resolved, Error> {
-    let loaded = request.load(catalog)?;
+    resolve_loaded(catalog, &request.load(catalog)?, kubeconfig)
+}
+
+/// Resolves a profile already loaded (or built in memory, as `init` does) the way
+/// [`resolve_profile`] resolves one it reads.
+pub fn resolve_loaded(
+    catalog: &Catalog,
+    loaded: &LoadedProfile,
+    kubeconfig: Option<&Path>,
+) -> Result<Resolved, Error> {
     let planes = &loaded.profile.spec.planes;
     let known_contexts = KnownContexts::read(
         kubeconfig,
         planes.iter().map(|plane| plane.kubeconfig.as_deref()),
     );
-    Ok(resolve::resolve(catalog, &loaded, &known_contexts)?)
+    Ok(resolve::resolve(catalog, loaded, &known_contexts)?)
 }
 
 /// Loads, resolves and plans.

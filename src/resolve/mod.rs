@@ -199,6 +199,14 @@ pub(super) fn line_of_key(text: &str, key: &str) -> Option<usize> {
         .map(|index| index + 1)
 }
 
+/// How a base domain is written, for messages about one that is not.
+pub const DOMAIN_HELP: &str = "give a base domain such as `choreo.example.com`: lower-case labels separated by dots, no scheme, port or path";
+
+/// Whether `domain` is a base domain the resolver accepts: a DNS name of two labels or more.
+pub fn is_dns_name(domain: &str) -> bool {
+    domain.len() <= 253 && domain.contains('.') && domain.split('.').all(is_dns_label)
+}
+
 /// Whether `name` is a DNS label (RFC 1123): plane names and each part of a domain.
 fn is_dns_label(name: &str) -> bool {
     let bytes = name.as_bytes();

@@ -5,6 +5,7 @@ mod cli;
 mod fixtures;
 mod harness;
 mod helm;
+mod init;
 mod kube;
 mod malformed;
 mod real_charts;
