@@ -4,7 +4,7 @@
 //! answer must come from a flag, or `--yes` takes the defaults.
 
 use std::cell::RefCell;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -17,6 +17,7 @@ use crate::error::Error;
 use crate::init::choices::{EDITIONS, ModuleChoice, TOPOLOGIES, module_choices, topology};
 use crate::init::{Answers, TopologyPreset, profile, profile_text, topology_preset, unlocated};
 use crate::kubeconfig::{Contexts, KnownContexts};
+use crate::output::Printer;
 use crate::profile::model::{Edition, PlaneSpec};
 use crate::profile::{LoadedProfile, ProfileError, load};
 use crate::resolve::{DEFAULT_DOMAIN, DOMAIN_HELP, Resolved, is_dns_name};
@@ -64,6 +65,7 @@ pub fn run(
     catalog: &Catalog,
     request: &InitRequest,
     kubeconfig: Option<&Path>,
+    printer: &Printer,
 ) -> Result<(), Error> {
     if let Destination::File(path) = &request.out {
         refuse_overwrite(path, request.force)?;
@@ -81,7 +83,7 @@ pub fn run(
         Destination::Stdout => crate::output::write_stdout(text.as_bytes())?,
         Destination::File(path) => write_file(path, &text, request.force)?,
     }
-    report(&resolved, request);
+    report(&resolved, request, printer).context("writing to stderr")?;
     Ok(())
 }
 
@@ -467,7 +469,8 @@ fn write_file(path: &Path, text: &str, force: bool) -> anyhow::Result<()> {
         .with_context(|| format!("writing {}", path.display()))
 }
 
-fn report(resolved: &Resolved, request: &InitRequest) {
+fn report(resolved: &Resolved, request: &InitRequest, printer: &Printer) -> std::io::Result<()> {
+    let mut stderr = printer.stderr();
     let modules: Vec<&str> = resolved.modules.iter().map(|m| m.name.as_str()).collect();
     let what = format!(
         "profile {}: {} edition, {} planes, modules {}",
@@ -481,19 +484,20 @@ fn report(resolved: &Resolved, request: &InitRequest) {
         }
     );
     let Destination::File(path) = &request.out else {
-        eprintln!("{what}");
-        return;
+        return writeln!(stderr, "{what}");
     };
-    eprintln!("wrote {} ({what})", path.display());
-    eprintln!("next: choreoctl plan --profile {}", path.display());
+    writeln!(stderr, "wrote {} ({what})", path.display())?;
+    writeln!(stderr, "next: choreoctl plan --profile {}", path.display())?;
     let schema = Path::new(&request.schema);
     let beside = path.parent().unwrap_or(Path::new("")).join(schema);
     if !request.schema.contains("://") && schema.is_relative() && !beside.exists() {
-        eprintln!(
+        writeln!(
+            stderr,
             "editors complete and check it once the schema is there: choreoctl profile schema > {}",
             beside.display()
-        );
+        )?;
     }
+    Ok(())
 }
 
 /// How questions without a flag get their answer.

@@ -60,7 +60,7 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
                 &printer,
             )?;
         }
-        Command::Init(args) => init::run(&catalog()?, &args.into(), kubeconfig)?,
+        Command::Init(args) => init::run(&catalog()?, &args.into(), kubeconfig, &printer)?,
         Command::Completion(args) => completion::print(args.shell)?,
         Command::Version => version::print(&catalog()?, cli.global.helm.as_deref(), &printer)?,
     }
