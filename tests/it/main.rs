@@ -11,6 +11,7 @@ mod real_charts;
 mod rendered_values;
 mod run_state;
 mod sandbox;
+mod secret_store;
 mod smoke;
 mod snapshots;
 mod standins;
