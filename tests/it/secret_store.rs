@@ -232,7 +232,7 @@ fn sandbox_default_store_is_wired_to_the_persistent_openbao() {
         helm.args(["upgrade", "--install", release])
             .arg(Sandbox::chart_dir(release))
             .args(["--kube-context", "cp", "--namespace", namespace])
-            .args(["--create-namespace", "--wait", "--timeout", "2m"]);
+            .args(["--create-namespace", "--wait", "--timeout", "5m"]);
         if let Some(values) = values {
             let path = dir.path().join(format!("{release}.values.json"));
             fs::write(&path, values.to_string()).unwrap();
@@ -257,7 +257,7 @@ fn sandbox_default_store_is_wired_to_the_persistent_openbao() {
     run(sb.kubectl("cp").args([
         "wait",
         "--for=condition=Complete",
-        "--timeout=90s",
+        "--timeout=180s",
         "--namespace",
         "openbao",
         "job/openbao-init",
