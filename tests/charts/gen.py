@@ -420,12 +420,22 @@ CHARTS = [
           notes="Needs the Gateway API CRDs (GatewayClass). Creates GatewayClass `kgateway` "
                 "(controllerName kgateway.dev/kgateway); a KWOK Stage accepts it and programs its Gateways."),
     Chart("openbao", "v2.4.4", "openbao",
-          workloads=[W("openbao", kind="StatefulSet", port=8200,
-                       labels={"app.kubernetes.io/name": "openbao", "component": "server"}),
-                     W("openbao-agent-injector", cond="injector.enabled", port=8080)],
-          values={"server": {"dev": {"enabled": True}}, "injector": {"enabled": True}},
-          notes="StatefulSet `openbao` without volumeClaimTemplates; server pods carry "
-                "`app.kubernetes.io/name=openbao` and `component=server`."),
+          # The server's StatefulSet and Services are hand-written (src/openbao/templates/server.yaml).
+          workloads=[W("openbao-agent-injector", cond="injector.enabled", port=8080)],
+          values={"server": {
+                      "image": {"registry": "quay.io", "repository": "openbao/openbao", "tag": ""},
+                      "dev": {"enabled": False, "devRootToken": "root"},
+                      "standalone": {"enabled": "-", "config": ""},
+                      "ha": {"enabled": False, "replicas": 3, "raft": {"enabled": False, "config": ""}},
+                      "dataStorage": {"enabled": True, "size": "10Gi", "mountPath": "/openbao/data"},
+                      "postStart": [], "volumes": None, "volumeMounts": None},
+                  "injector": {"enabled": True}},
+          notes="StatefulSet `openbao` (replicas: `server.ha.replicas` in HA mode, else 1) without "
+                "volumeClaimTemplates (no provisioner in the sandbox); Services `openbao`, `openbao-internal` "
+                "(headless) and, in HA mode, `openbao-active`; server pods carry `app.kubernetes.io/name=openbao` "
+                "and `component=server`, and the values' volumes, volumeMounts and postStart hook. Nothing "
+                "initialises or unseals anything: choreoctl's openbao-init Job completes like every Job (KWOK) "
+                "and the sandbox stage `16-openbao.yaml` writes a placeholder `openbao-unseal` Secret."),
     Chart("thunder", "0.28.0", "thunder",
           workloads=[W("thunder", port=8090)],
           values={"setup": {"enabled": True}},

@@ -12,6 +12,7 @@ mod real_charts;
 mod rendered_values;
 mod run_state;
 mod sandbox;
+mod secret_store;
 mod smoke;
 mod snapshots;
 mod standins;
