@@ -39,6 +39,12 @@ pub struct GlobalArgs {
     /// (default: `helm` on PATH).
     #[arg(long, global = true, value_name = "PATH", env = "CHOREOCTL_HELM")]
     pub helm: Option<PathBuf>,
+    /// Print results and errors only: no status or progress lines.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print detail lines on stderr too (`render`: every file written).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
 }
 
 /// Output formats.
@@ -108,6 +114,12 @@ pub enum Command {
     /// Check, explain and show profiles.
     #[command(subcommand)]
     Profile(ProfileCommand),
+    /// Write a profile: asks for edition, topology, contexts, domain and modules (on a
+    /// terminal), or takes them from flags.
+    #[command(
+        after_help = "Example, without a terminal:\n  choreoctl init --edition generic --preset multi-plane --context lab-cp \\\n    --plane-context dev=lab-dev --plane-context prod=lab-prod \\\n    --domain choreo.example.com --module cd --module build --out lab.yaml"
+    )]
+    Init(InitArgs),
     /// Print a shell completion script.
     Completion(CompletionArgs),
     /// Versions of choreoctl and its catalog.
@@ -135,6 +147,51 @@ pub struct RenderArgs {
     /// Directory to write (created; existing files of the same name are replaced).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+}
+
+/// `init`: every question is also a flag.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Edition: cilium (zero trust, encryption, every module; Cilium becomes the CNI) or
+    /// generic (quick start on the cluster's CNI; default with --yes).
+    #[arg(long, value_enum)]
+    pub edition: Option<EditionArg>,
+    /// Topology: single-plane (default with --yes), multi-plane, shared-observability or
+    /// fully-isolated.
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
+    /// Bind every plane not named by --plane-context to this kubeconfig context.
+    #[arg(long, value_name = "CTX")]
+    pub context: Option<String>,
+    /// Bind one plane to a context (repeatable).
+    #[arg(long = "plane-context", value_name = "PLANE=CTX", value_parser = parse_binding)]
+    pub plane_context: Vec<(String, String)>,
+    /// Base domain of every hostname (default with --yes: openchoreo.localhost).
+    #[arg(long, value_name = "DOMAIN")]
+    pub domain: Option<String>,
+    /// Add a module (repeatable; `choreoctl matrix` shows which fit the edition). Default
+    /// with --yes: the topology's own.
+    #[arg(long = "module", value_name = "NAME")]
+    pub module: Vec<String>,
+    /// Add no module: the Secure Core only.
+    #[arg(long, conflicts_with = "module")]
+    pub no_modules: bool,
+    /// The installation's name (metadata.name).
+    #[arg(long, value_name = "NAME", default_value = "openchoreo")]
+    pub name: String,
+    /// File to write; `-` prints the profile.
+    #[arg(long, value_name = "FILE", default_value = "choreoctl.yaml")]
+    pub out: PathBuf,
+    /// Overwrite the file if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Where the profile's `# yaml-language-server: $schema=` modeline points: a path
+    /// relative to the profile, or a URL.
+    #[arg(long, value_name = "PATH|URL", default_value = "profile.schema.json")]
+    pub schema: String,
+    /// Take the default for every answer not given as a flag, without asking.
+    #[arg(short, long)]
+    pub yes: bool,
 }
 
 /// `module …`.

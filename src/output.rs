@@ -1,26 +1,67 @@
-//! Printing results as text, JSON or YAML.
+//! Where command output goes, modelled on uv's `printer.rs`: results on stdout in the chosen
+//! format; status, progress and detail lines on stderr as far as `-q`/`-v` allow.
 
-use std::io::Write;
+use std::fmt;
+use std::io::{BufWriter, StdoutLock, Write};
 
 use anyhow::Context;
 use serde::Serialize;
 
 use crate::cli::OutputFormat;
 
-/// Writes command results to stdout in the chosen format.
+/// How much choreoctl says besides its results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Verbosity {
+    /// `-q`: results and errors only.
+    Quiet,
+    /// Results, and status and progress lines on stderr.
+    #[default]
+    Normal,
+    /// `-v`: as [`Verbosity::Normal`], plus detail lines on stderr.
+    Verbose,
+}
+
+/// Writes a command's results to stdout and its status lines to stderr.
+#[derive(Debug, Clone, Copy)]
 pub struct Printer {
-    /// The chosen format.
-    pub format: OutputFormat,
+    format: OutputFormat,
+    verbosity: Verbosity,
 }
 
 impl Printer {
+    /// A printer for results in `format`, saying as much besides them as `verbosity` allows.
+    pub fn new(format: OutputFormat, verbosity: Verbosity) -> Self {
+        Self { format, verbosity }
+    }
+
+    /// Where results go: stdout, buffered (flush it). `-q` never silences results.
+    pub fn stdout(&self) -> BufWriter<StdoutLock<'static>> {
+        BufWriter::new(std::io::stdout().lock())
+    }
+
+    /// Where status and progress lines go: stderr, or nowhere under `-q`.
+    pub fn stderr(&self) -> Stderr {
+        match self.verbosity {
+            Verbosity::Quiet => Stderr::Disabled,
+            Verbosity::Normal | Verbosity::Verbose => Stderr::Enabled,
+        }
+    }
+
+    /// Where detail lines go: stderr under `-v`, else nowhere.
+    pub fn verbose(&self) -> Stderr {
+        match self.verbosity {
+            Verbosity::Verbose => Stderr::Enabled,
+            Verbosity::Quiet | Verbosity::Normal => Stderr::Disabled,
+        }
+    }
+
     /// Prints `value` as JSON or YAML, or calls `text` for the human form.
     pub fn emit<T: Serialize>(
         &self,
         value: &T,
         text: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
     ) -> anyhow::Result<()> {
-        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        let mut out = self.stdout();
         match self.format {
             OutputFormat::Text => text(&mut out),
             OutputFormat::Json => {
@@ -31,6 +72,39 @@ impl Printer {
         }
         .and_then(|()| out.flush())
         .context("writing to stdout")
+    }
+}
+
+/// Lines for the user on stderr, or a sink that swallows them (see [`Printer::stderr`]).
+/// Each `write!`/`writeln!` goes out whole, under one lock of stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stderr {
+    /// Written to stderr.
+    Enabled,
+    /// Dropped.
+    Disabled,
+}
+
+impl Write for Stderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Stderr::Enabled => std::io::stderr().write(buf),
+            Stderr::Disabled => Ok(buf.len()),
+        }
+    }
+
+    fn write_fmt(&mut self, args: fmt::Arguments<'_>) -> std::io::Result<()> {
+        match self {
+            Stderr::Enabled => std::io::stderr().lock().write_fmt(args),
+            Stderr::Disabled => Ok(()),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Stderr::Enabled => std::io::stderr().flush(),
+            Stderr::Disabled => Ok(()),
+        }
     }
 }
 

@@ -1,6 +1,8 @@
 //! Command-line arguments resolved into the core's inputs.
 
-use crate::cli::{EditionArg, ProfileArgs, ProfileFileArgs};
+use crate::cli::{EditionArg, GlobalArgs, InitArgs, ProfileArgs, ProfileFileArgs};
+use crate::commands::init::{Destination, InitRequest};
+use crate::output::Verbosity;
 use crate::profile::ProfileRequest;
 use crate::profile::model::Edition;
 
@@ -9,6 +11,16 @@ impl From<EditionArg> for Edition {
         match edition {
             EditionArg::Cilium => Edition::Cilium,
             EditionArg::Generic => Edition::Generic,
+        }
+    }
+}
+
+impl From<&GlobalArgs> for Verbosity {
+    fn from(args: &GlobalArgs) -> Self {
+        match (args.quiet, args.verbose) {
+            (true, _) => Verbosity::Quiet,
+            (false, true) => Verbosity::Verbose,
+            (false, false) => Verbosity::Normal,
         }
     }
 }
@@ -39,5 +51,27 @@ impl From<&ProfileFileArgs> for ProfileRequest {
             request.file = args.file.clone();
         }
         request
+    }
+}
+
+impl From<&InitArgs> for InitRequest {
+    fn from(args: &InitArgs) -> Self {
+        InitRequest {
+            edition: args.edition.map(Edition::from),
+            topology: args.preset.clone(),
+            context: args.context.clone(),
+            plane_contexts: args.plane_context.clone(),
+            domain: args.domain.clone(),
+            modules: (args.no_modules || !args.module.is_empty()).then(|| args.module.clone()),
+            name: args.name.clone(),
+            schema: args.schema.clone(),
+            out: if args.out.as_os_str() == "-" {
+                Destination::Stdout
+            } else {
+                Destination::File(args.out.clone())
+            },
+            force: args.force,
+            yes: args.yes,
+        }
     }
 }

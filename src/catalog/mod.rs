@@ -2,6 +2,7 @@
 //! per OpenChoreo release. Embedded in the binary; `--catalog DIR` reads another copy.
 
 pub mod crd_waits;
+mod error;
 mod files;
 mod load;
 pub mod model;
@@ -11,7 +12,7 @@ mod validate;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-pub use load::CatalogError;
+pub use error::CatalogError;
 use model::{Module, Release};
 
 use crate::source::SourceFile;

@@ -209,7 +209,7 @@ pub enum ApplyAction {
 pub struct WaitAction {
     /// The resource waited on.
     pub resource: ResourceRef,
-    /// `Available`, `Ready`, `Established`, `RolledOut` or `Exists`.
+    /// `Available`, `Ready`, `Established`, `RolledOut`, `Complete` or `Exists`.
     pub condition: WaitCondition,
     /// Seconds before giving up.
     pub timeout: u64,
@@ -226,6 +226,8 @@ pub enum WaitCondition {
     Established,
     /// StatefulSet or DaemonSet fully rolled out.
     RolledOut,
+    /// Job condition Complete=True (it ran to success).
+    Complete,
     /// The resource exists.
     Exists,
 }

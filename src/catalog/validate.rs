@@ -115,7 +115,7 @@ fn validate_module(catalog: &Catalog, module: &Module, file: &str) -> Result<(),
             );
         }
         if let Some(when) = &step.when
-            && let Err(error) = crate::render::check_expression(when)
+            && let Err(error) = crate::template::check_expression(when)
         {
             return fail(
                 format!("step `{}`: `when` does not compile: {error}", step.id),

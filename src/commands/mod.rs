@@ -1,6 +1,9 @@
-//! One function per command: resolved inputs in, output and a result out.
+//! One function per command: resolved inputs in, output and a result out; [`execute`]
+//! dispatches the parsed command line to them.
 
-pub mod catalog_info;
+pub mod completion;
+pub mod init;
+pub mod module;
 pub mod plan;
 pub mod profile;
 pub mod render;
@@ -9,11 +12,60 @@ pub mod version;
 use std::path::Path;
 
 use crate::catalog::Catalog;
+use crate::cli::{Cli, Command, ModuleCommand, ProfileCommand};
 use crate::error::Error;
 use crate::kubeconfig::KnownContexts;
+use crate::output::Printer;
 use crate::plan::Plan;
-use crate::profile::ProfileRequest;
+use crate::profile::{LoadedProfile, ProfileRequest};
 use crate::resolve::{self, Resolved};
+
+/// Runs the command the command line names.
+pub fn execute(cli: Cli) -> Result<(), Error> {
+    let printer = Printer::new(cli.global.output, (&cli.global).into());
+    let kubeconfig = cli.global.kubeconfig.as_deref();
+    let catalog = || Catalog::open(cli.global.catalog.as_deref());
+    match &cli.command {
+        Command::Plan(args) => {
+            let plan = compute_plan(
+                &catalog()?,
+                &ProfileRequest::from(&args.profile),
+                kubeconfig,
+            )?;
+            plan::print(&plan, &printer)?;
+        }
+        Command::Render(args) => {
+            let plan = compute_plan(
+                &catalog()?,
+                &ProfileRequest::from(&args.profile),
+                kubeconfig,
+            )?;
+            render::write(&plan, &args.out, &printer)?;
+        }
+        Command::Module(ModuleCommand::List) => module::list(&catalog()?, &printer)?,
+        Command::Module(ModuleCommand::Info { name }) => {
+            module::info(&catalog()?, name, &printer)?;
+        }
+        Command::Matrix => module::matrix(&catalog()?, &printer)?,
+        Command::Profile(ProfileCommand::Validate(args)) => {
+            profile::validate(&catalog()?, &args.into(), kubeconfig, &printer)?;
+        }
+        Command::Profile(ProfileCommand::Schema) => profile::schema()?,
+        Command::Profile(ProfileCommand::Show(args)) => {
+            profile::show(
+                &catalog()?,
+                &(&args.source).into(),
+                args.resolved,
+                kubeconfig,
+                &printer,
+            )?;
+        }
+        Command::Init(args) => init::run(&catalog()?, &args.into(), kubeconfig, &printer)?,
+        Command::Completion(args) => completion::print(args.shell)?,
+        Command::Version => version::print(&catalog()?, cli.global.helm.as_deref(), &printer)?,
+    }
+    Ok(())
+}
 
 /// Loads the profile, reads the contexts of the kubeconfigs its planes use (`kubeconfig` is the
 /// default one: `--kubeconfig`) and resolves it against the catalog and those contexts.
@@ -22,13 +74,22 @@ pub fn resolve_profile(
     request: &ProfileRequest,
     kubeconfig: Option<&Path>,
 ) -> Result<Resolved, Error> {
-    let loaded = request.load(catalog)?;
+    resolve_loaded(catalog, &request.load(catalog)?, kubeconfig)
+}
+
+/// Resolves a profile already loaded (or built in memory, as `init` does) the way
+/// [`resolve_profile`] resolves one it reads.
+pub fn resolve_loaded(
+    catalog: &Catalog,
+    loaded: &LoadedProfile,
+    kubeconfig: Option<&Path>,
+) -> Result<Resolved, Error> {
     let planes = &loaded.profile.spec.planes;
     let known_contexts = KnownContexts::read(
         kubeconfig,
         planes.iter().map(|plane| plane.kubeconfig.as_deref()),
     );
-    Ok(resolve::resolve(catalog, &loaded, &known_contexts)?)
+    Ok(resolve::resolve(catalog, loaded, &known_contexts)?)
 }
 
 /// Loads, resolves and plans.

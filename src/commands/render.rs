@@ -1,11 +1,12 @@
 //! `choreoctl render --out DIR`: values per release, one manifest per apply step, an index.
 
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
 use serde::Serialize;
 
-use crate::output::to_yaml;
+use crate::output::{Printer, to_yaml};
 use crate::plan::{Action, ApplyAction, Plan};
 
 /// One entry of `index.yaml`.
@@ -30,8 +31,9 @@ struct IndexEntry<'a> {
     needs: &'a [String],
 }
 
-/// Writes the plan's values and manifests below `dir`; returns the number of files written.
-pub fn write(plan: &Plan, dir: &Path) -> anyhow::Result<usize> {
+/// Writes the plan's values and manifests below `dir` and says how many files it wrote (under
+/// `-v`, also which).
+pub fn write(plan: &Plan, dir: &Path, printer: &Printer) -> anyhow::Result<()> {
     let mut entries = Vec::new();
     let mut written = 0;
     for (index, step) in plan.steps.iter().enumerate() {
@@ -87,6 +89,7 @@ pub fn write(plan: &Plan, dir: &Path) -> anyhow::Result<usize> {
             std::fs::create_dir_all(path.parent().expect("file has a plane directory"))
                 .with_context(|| format!("creating {}", dir.display()))?;
             std::fs::write(&path, body).with_context(|| format!("writing {}", path.display()))?;
+            wrote(printer, &path)?;
             written += 1;
         }
         entries.push(entry);
@@ -103,5 +106,17 @@ pub fn write(plan: &Plan, dir: &Path) -> anyhow::Result<usize> {
     let path = dir.join("index.yaml");
     std::fs::write(&path, to_yaml(&index)?)
         .with_context(|| format!("writing {}", path.display()))?;
-    Ok(written + 1)
+    wrote(printer, &path)?;
+    writeln!(
+        printer.stderr(),
+        "wrote {} files to {}",
+        written + 1,
+        dir.display()
+    )
+    .context("writing to stderr")
+}
+
+/// Names a file just written, under `-v`.
+fn wrote(printer: &Printer, path: &Path) -> anyhow::Result<()> {
+    writeln!(printer.verbose(), "wrote {}", path.display()).context("writing to stderr")
 }

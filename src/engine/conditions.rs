@@ -49,6 +49,7 @@ pub fn readiness(condition: WaitCondition, kind: &str, object: Option<&Value>) -
         }
         (WaitCondition::Available, _) => condition_true(object, "Available"),
         (WaitCondition::Ready, _) => condition_true(object, "Ready"),
+        (WaitCondition::Complete, _) => job_complete(object),
         (WaitCondition::Established, _) => crd_established(object),
         (WaitCondition::RolledOut, "StatefulSet") => statefulset_rolled_out(object),
         (WaitCondition::RolledOut, "DaemonSet") => daemonset_rolled_out(object),
@@ -185,6 +186,16 @@ pub fn condition_true(object: &Value, type_: &str) -> Readiness {
     }
 }
 
+/// A Job that ran to success (`Complete=True`); a `Failed=True` Job says why it failed.
+pub fn job_complete(object: &Value) -> Readiness {
+    if let Some(failed) = find_condition(object, "Failed")
+        && failed.status == Some("True")
+    {
+        return Readiness::not_ready(format!("the Job failed: {}", failed.describe()));
+    }
+    condition_true(object, "Complete")
+}
+
 /// Why a pod is not ready (phase, then a container's waiting or failed state, or why it is not
 /// scheduled); `None` when it is ready.
 pub fn pod_problem(pod: &Value) -> Option<String> {
@@ -306,6 +317,21 @@ mod tests {
             Readiness::NotReady(reason) => reason,
             Readiness::Ready => panic!("expected not ready"),
         }
+    }
+
+    #[test]
+    fn a_job_is_complete_only_once_it_succeeded_and_says_why_it_failed() {
+        let running = yaml("status: {active: 1}");
+        let done = yaml("status: {conditions: [{type: Complete, status: 'True'}]}");
+        let failed = yaml(
+            "status: {conditions: [{type: Failed, status: 'True', reason: BackoffLimitExceeded}]}",
+        );
+        assert_eq!(reason(job_complete(&running)), "no Complete condition yet");
+        assert!(job_complete(&done).is_ready());
+        assert_eq!(
+            reason(job_complete(&failed)),
+            "the Job failed: Failed=True (BackoffLimitExceeded)"
+        );
     }
 
     const DEPLOYMENT_READY: &str = "

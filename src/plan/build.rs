@@ -3,9 +3,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use miette::Diagnostic;
 use serde_json::Value;
 
+use super::PlanError;
 use super::context::{OutputLookup, PlanContext};
 use super::{
     Action, ApplyAction, ChartRef, HelmAction, HelmSettings, PLAN_API_VERSION, Plan, ReadAction,
@@ -14,30 +14,8 @@ use super::{
 use crate::catalog::Catalog;
 use crate::catalog::model::{self, Each, ResourceRef, RunOn, StepSpec};
 use crate::profile::model::PlaneType;
-use crate::render::{RenderError, Renderer, deep_merge};
 use crate::resolve::{Plane, Resolved, ResolvedModule};
-
-/// Why a plan could not be computed.
-#[derive(Debug, thiserror::Error, Diagnostic)]
-pub enum PlanError {
-    /// A template failed.
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Render(#[from] RenderError),
-    /// A step definition could not be evaluated for a plane.
-    #[error("modules/{module}.yaml: step `{step}` for plane `{plane}`: {message}")]
-    #[diagnostic(help("fix the step in the catalog"))]
-    Step {
-        /// Module file.
-        module: String,
-        /// Step id.
-        step: String,
-        /// Plane it was expanded for.
-        plane: String,
-        /// What failed.
-        message: String,
-    },
-}
+use crate::template::{Renderer, deep_merge};
 
 /// Computes the plan for a resolved installation.
 pub fn build(catalog: &Catalog, resolved: &Resolved) -> Result<Plan, PlanError> {

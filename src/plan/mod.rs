@@ -4,9 +4,11 @@
 
 mod build;
 mod context;
+mod error;
 mod serialize;
 
-pub use build::{PlanError, build};
+pub use build::build;
+pub use error::PlanError;
 use serde::Serialize;
 use serde_json::Value;
 

@@ -1,17 +1,19 @@
 //! Profiles: the format (DESIGN.md §4), strict loading, presets and command-line overrides.
 
+mod error;
 pub mod load;
 pub mod mirror;
 pub mod model;
 pub mod schema;
 
+pub use error::ProfileError;
+
 use std::path::PathBuf;
 
-use miette::Diagnostic;
 use serde_saphyr::{Location, Spanned};
 
 use crate::catalog::Catalog;
-use crate::source::{LocatedError, SourceFile};
+use crate::source::SourceFile;
 use crate::suggest::hint;
 use model::{Edition, Profile};
 
@@ -40,39 +42,6 @@ pub struct LoadedProfile {
     pub profile: Profile,
     /// Its source, for located errors.
     pub source: SourceFile,
-}
-
-/// Why no profile could be loaded.
-#[derive(Debug, thiserror::Error, Diagnostic)]
-pub enum ProfileError {
-    /// The file could not be read.
-    #[error("cannot read profile {path}: {error}")]
-    #[diagnostic(help("check the path given to --profile"))]
-    Read {
-        /// Path as given.
-        path: String,
-        /// The I/O error.
-        error: std::io::Error,
-    },
-    /// The file is not a valid profile.
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Invalid(Box<LocatedError>),
-    /// A command-line choice does not fit.
-    #[error("{message}")]
-    #[diagnostic(help("{help}"))]
-    Flag {
-        /// What is wrong.
-        message: String,
-        /// How to fix it.
-        help: String,
-    },
-}
-
-impl From<Box<LocatedError>> for ProfileError {
-    fn from(error: Box<LocatedError>) -> Self {
-        Self::Invalid(error)
-    }
 }
 
 impl ProfileRequest {

@@ -5,6 +5,7 @@
 //! (planes, contexts, serves), `modules.rs` (selection and edition support), `order.rs`
 //! (dependency order), `placement.rs` (planes per module) and `options.rs` (module options).
 
+mod error;
 mod modules;
 mod options;
 mod order;
@@ -17,17 +18,18 @@ mod fixtures;
 
 use std::collections::BTreeMap;
 
-use miette::Diagnostic;
 use serde::Serialize;
 use serde_json::Value;
 use serde_saphyr::Location;
+
+pub use error::ResolveError;
 
 use crate::catalog::Catalog;
 use crate::catalog::model::{Release, SupportLevel};
 use crate::kubeconfig::KnownContexts;
 use crate::profile::LoadedProfile;
 use crate::profile::model::{ChartsSpec, Edition, ManifestsSpec, PlaneType};
-use crate::source::{LocatedError, SourceFile};
+use crate::source::SourceFile;
 
 /// Domain used when the profile sets none.
 pub const DEFAULT_DOMAIN: &str = "openchoreo.localhost";
@@ -120,24 +122,6 @@ pub struct PlannedModule {
     pub reason: String,
 }
 
-/// A profile that does not fit the catalog or the clusters.
-#[derive(Debug, thiserror::Error, Diagnostic)]
-pub enum ResolveError {
-    /// A problem at a place in the profile.
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    At(Box<LocatedError>),
-    /// A problem with no single place (flags, whole topology).
-    #[error("{message}")]
-    #[diagnostic(help("{help}"))]
-    Input {
-        /// What is wrong.
-        message: String,
-        /// How to fix it.
-        help: String,
-    },
-}
-
 /// Resolution of one profile.
 struct Resolver<'a> {
     catalog: &'a Catalog,
@@ -213,6 +197,14 @@ pub(super) fn line_of_key(text: &str, key: &str) -> Option<usize> {
             trimmed.starts_with(key) && trimmed[key.len()..].trim_start().starts_with(':')
         })
         .map(|index| index + 1)
+}
+
+/// How a base domain is written, for messages about one that is not.
+pub const DOMAIN_HELP: &str = "give a base domain such as `choreo.example.com`: lower-case labels separated by dots, no scheme, port or path";
+
+/// Whether `domain` is a base domain the resolver accepts: a DNS name of two labels or more.
+pub fn is_dns_name(domain: &str) -> bool {
+    domain.len() <= 253 && domain.contains('.') && domain.split('.').all(is_dns_label)
 }
 
 /// Whether `name` is a DNS label (RFC 1123): plane names and each part of a domain.

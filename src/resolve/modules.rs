@@ -20,6 +20,7 @@ impl Resolver<'_> {
     ) -> Result<(Vec<ResolvedModule>, Vec<PlannedModule>), ResolveError> {
         let mut asked: BTreeMap<String, &ModuleSpec> = BTreeMap::new();
         let mut planned = Vec::new();
+        let mut core: Option<&ModuleSpec> = None;
         for spec in specs {
             let name = &spec.name;
             let Some(module) = self.catalog.module(&name.value) else {
@@ -40,11 +41,23 @@ impl Resolver<'_> {
                 );
             };
             if module.name == SECURE_CORE {
-                return self.fail(
-                    name.referenced,
-                    "the Secure Core is always installed; it is not listed as a module".into(),
-                    "remove this entry".into(),
-                );
+                // Always installed everywhere: an entry may only set its options.
+                if spec.plane.is_some() || spec.planes.is_some() {
+                    return self.fail(
+                        name.referenced,
+                        "the Secure Core runs on every plane; it cannot be placed".into(),
+                        "remove `plane`/`planes`; list `secure-core` only to set its options"
+                            .into(),
+                    );
+                }
+                if core.replace(spec).is_some() {
+                    return self.fail(
+                        name.referenced,
+                        "module `secure-core` is listed twice".into(),
+                        "list it once".into(),
+                    );
+                }
+                continue;
             }
             if asked.insert(name.value.clone(), spec).is_some() {
                 return self.fail(
@@ -85,7 +98,11 @@ impl Resolver<'_> {
             if support.level == SupportLevel::Planned {
                 continue;
             }
-            let spec = asked.get(&name).copied();
+            let spec = if name == SECURE_CORE {
+                core
+            } else {
+                asked.get(&name).copied()
+            };
             let required_by: Vec<String> = if spec.is_some() || name == SECURE_CORE {
                 Vec::new()
             } else {
@@ -149,6 +166,24 @@ mod tests {
         );
         assert_eq!(module(&generic, "observe").level, SupportLevel::Common);
         assert_eq!(module(&generic, "observe").features, ["logs", "metrics"]);
+    }
+
+    #[test]
+    fn the_secure_core_is_listed_only_for_its_options() {
+        let dev = "    - {name: secure-core, options: {secretStore: dev}}\n";
+        let resolved = resolve_yaml(&profile("generic", TOPOLOGY, dev)).unwrap();
+        assert_eq!(
+            module(&resolved, "secure-core").options["secretStore"],
+            "dev"
+        );
+        let default = resolve_yaml(&profile("generic", TOPOLOGY, "    - name: cd\n")).unwrap();
+        assert_eq!(
+            module(&default, "secure-core").options["secretStore"],
+            "persistent"
+        );
+        let placed = "    - {name: secure-core, plane: control}\n";
+        let text = message(resolve_yaml(&profile("generic", TOPOLOGY, placed)).unwrap_err());
+        assert!(text.contains("cannot be placed"), "{text}");
     }
 
     #[test]

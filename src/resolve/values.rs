@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
-use super::{ResolveError, ResolvedModule, Resolver, is_dns_label, line_of_key};
+use super::{DOMAIN_HELP, ResolveError, ResolvedModule, Resolver, is_dns_name, line_of_key};
 use crate::catalog::model::{Action, Release};
 use crate::profile::model::Edition;
 use crate::suggest::hint;
@@ -38,14 +38,13 @@ impl Resolver<'_> {
     /// The base domain; it must be a DNS name.
     pub(super) fn domain(&self, domain: &Spanned<String>) -> Result<String, ResolveError> {
         let value = &domain.value;
-        let valid = value.len() <= 253 && value.contains('.') && value.split('.').all(is_dns_label);
-        if valid {
+        if is_dns_name(value) {
             Ok(value.clone())
         } else {
             self.fail(
                 domain.referenced,
                 format!("domain `{value}` is not a DNS name"),
-                "give a base domain such as `choreo.example.com`: lower-case labels separated by dots, no scheme, port or path".into(),
+                DOMAIN_HELP.into(),
             )
         }
     }

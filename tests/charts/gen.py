@@ -266,7 +266,7 @@ def crds_yaml(crds: list, part_of: str | None = None) -> str:
 
 
 # The annotation naming the CRD a Job installs, read by the KWOK Stage
-# tests/sandbox/stages/16-crd-jobs.yaml.
+# tests/sandbox/stages/17-crd-jobs.yaml.
 INSTALLS_CRD = "sandbox.choreoctl.dev/installs-crd"
 
 
@@ -456,12 +456,22 @@ CHARTS = [
           notes="Needs the Gateway API CRDs (GatewayClass). Creates GatewayClass `kgateway` "
                 "(controllerName kgateway.dev/kgateway); a KWOK Stage accepts it and programs its Gateways."),
     Chart("openbao", "v2.4.4", "openbao",
-          workloads=[W("openbao", kind="StatefulSet", port=8200,
-                       labels={"app.kubernetes.io/name": "openbao", "component": "server"}),
-                     W("openbao-agent-injector", cond="injector.enabled", port=8080)],
-          values={"server": {"dev": {"enabled": True}}, "injector": {"enabled": True}},
-          notes="StatefulSet `openbao` without volumeClaimTemplates; server pods carry "
-                "`app.kubernetes.io/name=openbao` and `component=server`."),
+          # The server's StatefulSet and Services are hand-written (src/openbao/templates/server.yaml).
+          workloads=[W("openbao-agent-injector", cond="injector.enabled", port=8080)],
+          values={"server": {
+                      "image": {"registry": "quay.io", "repository": "openbao/openbao", "tag": ""},
+                      "dev": {"enabled": False, "devRootToken": "root"},
+                      "standalone": {"enabled": "-", "config": ""},
+                      "ha": {"enabled": False, "replicas": 3, "raft": {"enabled": False, "config": ""}},
+                      "dataStorage": {"enabled": True, "size": "10Gi", "mountPath": "/openbao/data"},
+                      "postStart": [], "volumes": None, "volumeMounts": None},
+                  "injector": {"enabled": True}},
+          notes="StatefulSet `openbao` (replicas: `server.ha.replicas` in HA mode, else 1) without "
+                "volumeClaimTemplates (no provisioner in the sandbox); Services `openbao`, `openbao-internal` "
+                "(headless) and, in HA mode, `openbao-active`; server pods carry `app.kubernetes.io/name=openbao` "
+                "and `component=server`, and the values' volumes, volumeMounts and postStart hook. Nothing "
+                "initialises or unseals anything: choreoctl's openbao-init Job completes like every Job (KWOK) "
+                "and the sandbox stage `16-openbao.yaml` writes a placeholder `openbao-unseal` Secret."),
     Chart("thunder", "0.28.0", "thunder",
           workloads=[W("thunder", port=8090)],
           values={"setup": {"enabled": True}, "ingress": {"enabled": True},
@@ -524,7 +534,7 @@ CHARTS = [
           notes="argo-workflows is bundled in the real chart (`fullnameOverride: argo`), so its Deployments are "
                 "`argo-server` and `argo-workflow-controller`. Like the real chart, Argo's CRDs are created "
                 "asynchronously by Jobs (`argo-workflows-crds-<plural>`): under KWOK a Stage "
-                "(tests/sandbox/stages/16-crd-jobs.yaml) creates each CRD ~5s after its Job, after helm has returned."),
+                "(tests/sandbox/stages/17-crd-jobs.yaml) creates each CRD ~5s after its Job, after helm has returned."),
     Chart("openchoreo-observability-plane", "v1.2.3", "openchoreo-observability-plane",
           workloads=[W("controller-manager", port=8080), W("observer", port=8080)],
           shared=("cluster-agent-tls.yaml", "deployment-cluster-agent.yaml"),
@@ -601,7 +611,7 @@ CHARTS = [
                   "kubeProxyReplacement": False, "routingMode": "tunnel", "tunnelProtocol": "vxlan"},
           notes="The real operator registers the cilium.io CRDs at run time, after helm returns; the stand-in "
                 "creates one Job per CRD (`cilium-operator-crd-<plural>`, with `operator.enabled`) and a KWOK Stage "
-                "(tests/sandbox/stages/16-crd-jobs.yaml) creates the CRD ~5s later "
+                "(tests/sandbox/stages/17-crd-jobs.yaml) creates the CRD ~5s later "
                 "(scope fixed: ciliumclusterwidenetworkpolicies is cluster-scoped)."),
     Chart("argo-cd", "v3.3.0", "argocd",
           workloads=[W("argocd-server", port=8080), W("argocd-repo-server", port=8081),

@@ -357,6 +357,49 @@ fn render_writes_an_index_and_one_values_file_per_helm_step() {
     }
 }
 
+#[test]
+fn quiet_render_writes_the_same_files_without_the_status_line() {
+    let args = ["render", "--edition", "cilium", "--out", "rendered"];
+    let normal = Test::new().args(args).run();
+    let written = relative_files_under(&normal.path("rendered"));
+    assert_eq!(
+        normal.stderr,
+        format!("wrote {} files to rendered\n", written.len())
+    );
+
+    let quiet = Test::new().args(args).arg("-q").run();
+    assert_eq!(quiet.stderr, "", "-q prints no status line");
+    assert_eq!(relative_files_under(&quiet.path("rendered")), written);
+}
+
+#[test]
+fn verbose_render_names_every_file_it_writes() {
+    let verbose = Test::new()
+        .args(["render", "--edition", "generic", "--out", "rendered", "-v"])
+        .run();
+    let written = files_under(&verbose.path("rendered"));
+    for file in &written {
+        let relative = file.strip_prefix(verbose.path("")).unwrap();
+        assert_contains(&verbose.stderr, &format!("wrote {}\n", relative.display()));
+    }
+    assert_contains(
+        &verbose.stderr,
+        &format!("wrote {} files to rendered\n", written.len()),
+    );
+    fails(
+        2,
+        &["render", "--edition", "generic", "--out", "x", "-q", "-v"],
+    );
+}
+
+/// The files below `dir`, relative to it.
+fn relative_files_under(dir: &Path) -> Vec<PathBuf> {
+    files_under(dir)
+        .into_iter()
+        .map(|file| file.strip_prefix(dir).unwrap().to_path_buf())
+        .collect()
+}
+
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).expect("read dir") {

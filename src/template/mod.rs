@@ -1,33 +1,14 @@
-//! Template rendering (minijinja, strict undefined) and value merging.
+//! The template engine (minijinja, strict undefined) that renders catalog templates, and value
+//! merging.
+
+mod error;
+
+pub use error::TemplateError;
 
 use std::collections::BTreeMap;
 
-use miette::Diagnostic;
 use minijinja::{Environment, UndefinedBehavior};
 use serde_json::Value;
-
-/// A template failed to render.
-#[derive(Debug, thiserror::Error, Diagnostic)]
-#[error("templates/{template}{}: {message}", line_suffix(*.line))]
-#[diagnostic(help(
-    "fix the template, or the profile value it reads; `choreoctl render` shows the context"
-))]
-pub struct RenderError {
-    /// Template path below templates/.
-    pub template: String,
-    /// Line in the template (0 when unknown).
-    pub line: usize,
-    /// What went wrong.
-    pub message: String,
-}
-
-fn line_suffix(line: usize) -> String {
-    if line == 0 {
-        String::new()
-    } else {
-        format!(":{line}")
-    }
-}
 
 /// Renders catalog templates. One environment serves a whole plan.
 pub struct Renderer {
@@ -36,7 +17,7 @@ pub struct Renderer {
 
 impl Renderer {
     /// Compiles every template of the catalog.
-    pub fn new(templates: &BTreeMap<String, String>) -> Result<Self, RenderError> {
+    pub fn new(templates: &BTreeMap<String, String>) -> Result<Self, TemplateError> {
         let mut env = strict_environment();
         for (name, source) in templates {
             env.add_template_owned(name.clone(), source.clone())
@@ -46,7 +27,11 @@ impl Renderer {
     }
 
     /// Renders `template` with `context` into text.
-    pub fn text(&self, template: &str, context: &minijinja::Value) -> Result<String, RenderError> {
+    pub fn text(
+        &self,
+        template: &str,
+        context: &minijinja::Value,
+    ) -> Result<String, TemplateError> {
         self.env
             .get_template(template)
             .and_then(|compiled| compiled.render(context))
@@ -54,7 +39,7 @@ impl Renderer {
     }
 
     /// Renders `template` and parses the result as one YAML document.
-    pub fn yaml(&self, template: &str, context: &minijinja::Value) -> Result<Value, RenderError> {
+    pub fn yaml(&self, template: &str, context: &minijinja::Value) -> Result<Value, TemplateError> {
         let text = self.text(template, context)?;
         if text.trim().is_empty() {
             return Ok(Value::Object(serde_json::Map::new()));
@@ -67,7 +52,7 @@ impl Renderer {
         &self,
         template: &str,
         context: &minijinja::Value,
-    ) -> Result<Vec<Value>, RenderError> {
+    ) -> Result<Vec<Value>, TemplateError> {
         let text = self.text(template, context)?;
         let documents: Vec<Value> = serde_saphyr::from_multiple(&text)
             .map_err(|error| invalid_output(template, &text, &error))?;
@@ -118,7 +103,7 @@ fn strict_environment() -> Environment<'static> {
 }
 
 /// The rendered text is not YAML: quote the offending rendered line.
-fn invalid_output(template: &str, text: &str, error: &serde_saphyr::Error) -> RenderError {
+fn invalid_output(template: &str, text: &str, error: &serde_saphyr::Error) -> TemplateError {
     let error = error.without_snippet();
     let rendered_line = error
         .location()
@@ -127,7 +112,7 @@ fn invalid_output(template: &str, text: &str, error: &serde_saphyr::Error) -> Re
                 .nth((location.line() as usize).saturating_sub(1))
         })
         .unwrap_or("");
-    RenderError {
+    TemplateError {
         template: template.to_string(),
         line: 0,
         message: format!(
@@ -136,7 +121,7 @@ fn invalid_output(template: &str, text: &str, error: &serde_saphyr::Error) -> Re
     }
 }
 
-fn render_error(template: &str, error: &minijinja::Error) -> RenderError {
+fn render_error(template: &str, error: &minijinja::Error) -> TemplateError {
     let mut message = error.detail().map_or_else(
         || error.kind().to_string(),
         |detail| format!("{}: {detail}", error.kind()),
@@ -146,7 +131,7 @@ fn render_error(template: &str, error: &minijinja::Error) -> RenderError {
     {
         message = format!("{message} (in {name})");
     }
-    RenderError {
+    TemplateError {
         template: template.to_string(),
         line: error.line().unwrap_or(0),
         message,

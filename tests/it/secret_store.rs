@@ -1,0 +1,307 @@
+//! The Secure Core's secret store (docs/catalog.md "The secret store"): OpenBao keeps its secrets
+//! (storage on a volume, no dev mode, no well-known token) unless a profile asks for dev mode, and
+//! the ClusterSecretStore `default` reaches it with Kubernetes auth. Checked on the offline plan of
+//! every preset × edition, and on the sandbox with the stand-in charts.
+
+use std::fs;
+
+use serde_json::{Value, json};
+
+use crate::fixtures::{presets, uses_guard};
+use crate::harness::Test;
+use crate::sandbox::{Sandbox, run, sandbox};
+
+/// The offline plan (`plan -o json`) of a preset on an edition.
+fn plan(preset: &str, edition: &str) -> Value {
+    Test::new()
+        .args([
+            "plan",
+            "--preset",
+            preset,
+            "--edition",
+            edition,
+            "-o",
+            "json",
+        ])
+        .run()
+        .json()
+}
+
+/// The plan of a single-plane profile whose module list is `modules` (YAML list items).
+fn plan_of_profile(modules: &str) -> Value {
+    let profile = format!(
+        "apiVersion: choreoctl.openchoreo.dev/v1alpha1\nkind: Profile\nmetadata: {{name: t}}\n\
+         spec:\n  edition: generic\n  planes:\n    - {{name: control, type: control}}\n    \
+         - {{name: local, type: data}}\n  modules:\n{modules}"
+    );
+    Test::new()
+        .file("profile.yaml", &profile)
+        .args(["plan", "--profile", "profile.yaml", "-o", "json"])
+        .run()
+        .json()
+}
+
+fn steps(plan: &Value) -> &Vec<Value> {
+    plan["steps"].as_array().expect("a plan has steps")
+}
+
+/// The step whose id starts with `prefix` (`secure-core/openbao@`), if the plan has one.
+fn step<'a>(plan: &'a Value, prefix: &str) -> Option<&'a Value> {
+    steps(plan)
+        .iter()
+        .find(|step| step["id"].as_str().unwrap().starts_with(prefix))
+}
+
+/// The objects of an apply step.
+fn objects(step: &Value) -> &Vec<Value> {
+    step["manifest"]["objects"]
+        .as_array()
+        .expect("apply objects")
+}
+
+fn object<'a>(step: &'a Value, kind: &str, name: &str) -> &'a Value {
+    objects(step)
+        .iter()
+        .find(|object| object["kind"] == kind && object["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("{kind} {name} in {}", step["id"]))
+}
+
+/// What a persistent store must look like in `plan` (named `what` in messages).
+fn assert_persistent(plan: &Value, what: &str) {
+    let openbao = step(plan, "secure-core/openbao@").expect("an openbao release");
+    let server = &openbao["values"]["server"];
+    assert_eq!(server["dev"]["enabled"], false, "{what}: dev mode is off");
+    assert!(
+        server["dev"].get("devRootToken").is_none(),
+        "{what}: no dev root token"
+    );
+    assert_eq!(server["dataStorage"]["enabled"], true, "{what}: a volume");
+    let config = if server["ha"]["enabled"] == true {
+        assert_eq!(server["ha"]["raft"]["enabled"], true, "{what}: HA on Raft");
+        &server["ha"]["raft"]["config"]
+    } else {
+        assert_eq!(server["standalone"]["enabled"], true, "{what}: standalone");
+        &server["standalone"]["config"]
+    };
+    let config = config.as_str().expect("a server config");
+    assert!(
+        config.contains("storage \"raft\"") && config.contains("path = \"/openbao/data\""),
+        "{what}: storage on the data volume:\n{config}"
+    );
+    // Initialised in the cluster: the plan holds the Job, never a key.
+    let init = step(plan, "secure-core/openbao-init@").expect("the init step");
+    let job = object(init, "Job", "openbao-init");
+    let image = job["spec"]["template"]["spec"]["containers"][0]["image"]
+        .as_str()
+        .unwrap();
+    let pinned = format!(
+        "{}/{}:{}",
+        server["image"]["registry"].as_str().unwrap(),
+        server["image"]["repository"].as_str().unwrap(),
+        server["image"]["tag"].as_str().unwrap()
+    );
+    assert_eq!(image, pinned, "{what}: the Job runs the server's image");
+    let role = object(init, "Role", "openbao-init");
+    assert_eq!(
+        role["rules"],
+        json!([{"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]}]),
+        "{what}: the Job may only create a Secret"
+    );
+    assert!(
+        step(plan, "secure-core/openbao-initialised@").is_some(),
+        "{what}: the plan waits for the Job"
+    );
+}
+
+/// No fixed or well-known credential anywhere in `plan`.
+fn assert_no_fixed_token(plan: &Value, what: &str) {
+    let text = plan.to_string();
+    for needle in [
+        "devRootToken",
+        "BAO_TOKEN=root",
+        "VAULT_TOKEN",
+        "tokenSecretRef",
+        "token=root",
+    ] {
+        assert!(!text.contains(needle), "{what}: `{needle}` in the plan");
+    }
+}
+
+/// The ClusterSecretStore `default` of `plan` authenticates to `server` with Kubernetes auth.
+fn assert_kubernetes_auth(plan: &Value, server: &str, what: &str) {
+    let store = step(plan, "secure-core/secret-store@").expect("the secret-store step");
+    let vault = &object(store, "ClusterSecretStore", "default")["spec"]["provider"]["vault"];
+    assert_eq!(vault["server"], server, "{what}");
+    let auth = vault["auth"].as_object().expect("auth");
+    assert_eq!(
+        auth.keys().collect::<Vec<_>>(),
+        ["kubernetes"],
+        "{what}: Kubernetes auth only"
+    );
+    assert_eq!(
+        vault["auth"]["kubernetes"]["serviceAccountRef"],
+        json!({"name": "external-secrets-openbao", "namespace": "openbao"}),
+        "{what}"
+    );
+    object(store, "ServiceAccount", "external-secrets-openbao");
+}
+
+#[test]
+fn every_preset_and_edition_keeps_its_secrets_without_a_well_known_token() {
+    for preset in presets() {
+        for edition in ["cilium", "generic"] {
+            if uses_guard(preset) && edition == "generic" {
+                continue; // refused (exit 2): nothing is installed
+            }
+            let what = format!("{preset} on {edition}");
+            let plan = plan(preset, edition);
+            assert_persistent(&plan, &what);
+            assert_no_fixed_token(&plan, &what);
+            let ha = plan["modules"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|module| module == "vault");
+            let server = if ha {
+                "http://openbao-active.openbao.svc:8200"
+            } else {
+                "http://openbao.openbao.svc:8200"
+            };
+            assert_kubernetes_auth(&plan, server, &what);
+        }
+    }
+}
+
+#[test]
+fn dev_mode_only_when_the_profile_asks_for_it() {
+    let dev = plan_of_profile("    - {name: secure-core, options: {secretStore: dev}}\n");
+    let server = &step(&dev, "secure-core/openbao@").unwrap()["values"]["server"];
+    assert_eq!(server["dev"]["enabled"], true);
+    assert!(step(&dev, "secure-core/openbao-init@").is_none());
+    assert_kubernetes_auth(&dev, "http://openbao.openbao.svc:8200", "dev");
+
+    let explicit =
+        plan_of_profile("    - {name: secure-core, options: {secretStore: persistent}}\n");
+    assert_persistent(&explicit, "secretStore: persistent");
+
+    // The Vault module's HA cluster is persistent whatever the option says.
+    let vault = plan_of_profile(
+        "    - {name: secure-core, options: {secretStore: dev}}\n    - name: vault\n",
+    );
+    assert_persistent(&vault, "vault");
+    assert_eq!(
+        step(&vault, "secure-core/openbao@").unwrap()["values"]["server"]["ha"]["replicas"],
+        3
+    );
+}
+
+fn kubectl_apply(sb: &Sandbox, dir: &std::path::Path, name: &str, objects: &[Value]) {
+    let path = dir.join(name);
+    fs::write(
+        &path,
+        json!({"apiVersion": "v1", "kind": "List", "items": objects}).to_string(),
+    )
+    .unwrap();
+    run(sb
+        .kubectl("cp")
+        .args([
+            "apply",
+            "--server-side",
+            "--field-manager",
+            "choreoctl",
+            "-f",
+        ])
+        .arg(&path));
+}
+
+fn get(sb: &Sandbox, args: &[&str]) -> Value {
+    serde_json::from_str(&run(sb
+        .kubectl("cp")
+        .args(["get", "-o", "json"])
+        .args(args)))
+    .expect("kubectl get prints JSON")
+}
+
+#[test]
+fn sandbox_default_store_is_wired_to_the_persistent_openbao() {
+    let sb = sandbox();
+    let plan = plan("single-plane", "generic");
+    let dir = tempfile::tempdir().unwrap();
+    let helm_install = |release: &str, namespace: &str, values: Option<&Value>| {
+        let mut helm = sb.helm();
+        helm.args(["upgrade", "--install", release])
+            .arg(Sandbox::chart_dir(release))
+            .args(["--kube-context", "cp", "--namespace", namespace])
+            .args(["--create-namespace", "--wait", "--timeout", "5m"]);
+        if let Some(values) = values {
+            let path = dir.path().join(format!("{release}.values.json"));
+            fs::write(&path, values.to_string()).unwrap();
+            helm.arg("--values").arg(path);
+        }
+        run(&mut helm);
+    };
+    // External Secrets' CRDs, then OpenBao with the values the plan renders.
+    helm_install("external-secrets", "external-secrets", None);
+    run(sb.kubectl("cp").args([
+        "wait",
+        "--for=condition=Established",
+        "--timeout=60s",
+        "crd/clustersecretstores.external-secrets.io",
+    ]));
+    let openbao = step(&plan, "secure-core/openbao@").unwrap();
+    helm_install("openbao", "openbao", Some(&openbao["values"]));
+
+    // The init Job (simulated: KWOK completes it and a stage writes the unseal Secret).
+    let init = step(&plan, "secure-core/openbao-init@").unwrap();
+    kubectl_apply(sb, dir.path(), "init.json", objects(init));
+    run(sb.kubectl("cp").args([
+        "wait",
+        "--for=condition=Complete",
+        "--timeout=180s",
+        "--namespace",
+        "openbao",
+        "job/openbao-init",
+    ]));
+    let statefulset = get(sb, &["--namespace", "openbao", "statefulset", "openbao"]);
+    let volumes = &statefulset["spec"]["template"]["spec"]["volumes"];
+    assert_eq!(
+        volumes[0]["secret"]["secretName"], "openbao-unseal",
+        "{volumes}"
+    );
+
+    // The store, as the secret-store step applies it.
+    let store_step = step(&plan, "secure-core/secret-store@").unwrap();
+    kubectl_apply(sb, dir.path(), "store.json", objects(store_step));
+    let store = get(sb, &["clustersecretstore", "default"]);
+    let vault = &store["spec"]["provider"]["vault"];
+    assert_eq!(vault["server"], "http://openbao.openbao.svc:8200");
+    assert_eq!(
+        vault["auth"]["kubernetes"]["role"],
+        "openchoreo-secret-writer-role"
+    );
+    assert_eq!(
+        vault["auth"]["kubernetes"]["serviceAccountRef"]["name"],
+        "external-secrets-openbao"
+    );
+    // What it points at exists: the OpenBao Service on 8200 and the ServiceAccount it logs in as.
+    let service = get(sb, &["--namespace", "openbao", "service", "openbao"]);
+    assert_eq!(service["spec"]["ports"][0]["port"], 8200);
+    get(
+        sb,
+        &[
+            "--namespace",
+            "openbao",
+            "serviceaccount",
+            "external-secrets-openbao",
+        ],
+    );
+    run(sb.kubectl("cp").args([
+        "wait",
+        "--for=condition=Ready",
+        "--timeout=60s",
+        "clustersecretstore/default",
+    ]));
+    // The stage's placeholder stands where the real Job keeps the keys.
+    let unseal = get(sb, &["--namespace", "openbao", "secret", "openbao-unseal"]);
+    assert!(unseal["data"]["unseal-key"].is_string(), "{unseal}");
+}
