@@ -48,6 +48,10 @@ wait_for() { # what kubectl-wait-args...
   local what=$1; shift
   k wait "$@" --timeout=60s >/dev/null || fail "$what"
 }
+crd_established() { # crd-name: created later by a Stage-driven Job (17-crd-jobs.yaml), as the real chart does
+  for _ in $(seq 60); do k get crd "$1" >/dev/null 2>&1 && break; sleep 0.5; done
+  wait_for "CRD $1 Established" --for=condition=Established "crd/$1"
+}
 
 gateway_api=$(pin gateway-api) || exit 1
 k apply --server-side -f "$CHOREOCTL_SANDBOX_MANIFESTS/gateway-api/$gateway_api/standard-install.yaml" >/dev/null
@@ -142,6 +146,7 @@ PY
   k apply -f "$CHOREOCTL_SANDBOX_DIR/plane.json" >/dev/null
   wait_for "$kind default agent connected" --for=jsonpath='{.status.agentConnection.connected}'=true "$(tr '[:upper:]' '[:lower:]' <<< "$kind")/default"
 done
+crd_established clusterworkflowtemplates.argoproj.io
 wait_for "data-plane gateway-default programmed" -n openchoreo-data-plane --for=condition=Programmed gateway/gateway-default
 # CEL: cluster-scoped planes may only reference a ClusterObservabilityPlane.
 if k patch clusterdataplane default --type merge -p '{"spec":{"observabilityPlaneRef":{"kind":"ObservabilityPlane","name":"x"}}}' >/dev/null 2>&1; then
@@ -165,6 +170,7 @@ k rollout status -n "$obs" daemonset/fluent-bit --timeout=60s >/dev/null || fail
 install observability-events-otel-collector "$obs"
 
 install cilium kube-system --set hubble.relay.enabled=true
+crd_established ciliumclusterwidenetworkpolicies.cilium.io
 install argo-cd argocd
 install flux2 flux-system --set helmController.create=false --set notificationController.create=false \
   --set imageAutomationController.create=false --set imageReflectionController.create=false
