@@ -75,6 +75,9 @@ fn execute(cli: Cli) -> Result<(), Error> {
     let kubeconfig = cli.global.kubeconfig.as_deref();
     let catalog = || catalog::Catalog::open(cli.global.catalog.as_deref());
     match &cli.command {
+        Command::Install(args) => {
+            commands::install::install(&catalog()?, args, kubeconfig, cli.global.helm.as_deref())?
+        }
         Command::Plan(args) => {
             let plan = commands::compute_plan(
                 &catalog()?,

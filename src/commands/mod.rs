@@ -1,6 +1,7 @@
 //! One function per command: resolved inputs in, output and a result out.
 
 pub mod catalog_info;
+pub mod install;
 pub mod plan;
 pub mod profile;
 pub mod render;

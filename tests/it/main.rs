@@ -5,6 +5,7 @@ mod cli;
 mod fixtures;
 mod harness;
 mod helm;
+mod install;
 mod kube;
 mod malformed;
 mod real_charts;
