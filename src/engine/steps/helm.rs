@@ -6,7 +6,7 @@
 //!   uninstalled, and the step says so.
 //! - **Run.** Values go through files (the helm layer); helm waits itself only when the plan says
 //!   so (the control plane runs without `--wait`, then explicit wait steps).
-//! - **Undo on failure.** A failed upgrade is rolled back to the previous revision; a release
+//! - **Undo on failure.** A failed upgrade is rolled back to the revision deployed before; a release
 //!   that did not exist before is uninstalled. helm's own `--atomic` is not used, so the undo is
 //!   reported like any other step.
 
@@ -36,12 +36,16 @@ pub async fn run(
         name: action.release.clone(),
     };
     let mut notes = Vec::new();
-    let mut existed = live.is_some_and(has_deployed_history);
+    // The revision to return to if the upgrade fails; `None`: uninstall instead.
+    let mut before = live
+        .filter(|live| has_deployed_history(live))
+        .map(|live| live.revision);
     if let Some(live) = live.filter(|live| live.status.is_pending()) {
         let note = recover(env.helm, &release, live)
             .await
             .map_err(|error| StepError::Recover { error })?;
-        existed = note.rolled_back;
+        // A rollback is stored as a new revision.
+        before = note.rolled_back.then_some(live.revision + 1);
         notes.push(note.message);
     }
     let request = UpgradeRequest {
@@ -68,7 +72,7 @@ pub async fn run(
             })
         }
         Err(error) => {
-            let undo = undo(env.helm, &release, existed).await;
+            let undo = undo(env.helm, &release, before).await;
             Err(StepError::Helm { error, undo })
         }
     }
@@ -125,18 +129,28 @@ async fn recover(
     }
 }
 
-async fn undo(helm: &impl Helm, release: &ReleaseRef, existed: bool) -> Undo {
-    let result = if existed {
-        helm.rollback(&RollbackRequest {
-            release: release.clone(),
-            revision: None,
-            wait: false,
-            timeout: UNDO_TIMEOUT,
-        })
-        .await
-        .map(|()| Undo::RolledBack)
-    } else {
-        uninstall(helm, release).await.map(|()| Undo::Uninstalled)
+/// Undoes a failed upgrade: back to revision `before`, or uninstalled if there was none. An
+/// upgrade that failed before storing a revision (a chart that does not render) changed
+/// nothing and is left alone: rolling back then would go one revision too far.
+async fn undo(helm: &impl Helm, release: &ReleaseRef, before: Option<u32>) -> Undo {
+    let latest = match helm.history(release).await {
+        Ok(history) => history.last().map(|revision| revision.revision),
+        Err(error) if error.is_release_not_found() => None,
+        Err(error) => return Undo::Failed(error.to_string()),
+    };
+    let result = match (before, latest) {
+        (_, None) => Ok(Undo::Untouched),
+        (Some(before), Some(latest)) if latest <= before => Ok(Undo::Untouched),
+        (Some(before), Some(_)) => helm
+            .rollback(&RollbackRequest {
+                release: release.clone(),
+                revision: Some(before),
+                wait: false,
+                timeout: UNDO_TIMEOUT,
+            })
+            .await
+            .map(|()| Undo::RolledBack),
+        (None, Some(_)) => uninstall(helm, release).await.map(|()| Undo::Uninstalled),
     };
     result.unwrap_or_else(|error| Undo::Failed(error.to_string()))
 }

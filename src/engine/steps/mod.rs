@@ -63,6 +63,8 @@ pub enum Undo {
     RolledBack,
     /// The release was new: uninstalled.
     Uninstalled,
+    /// The failed operation stored no revision: the release is as it was.
+    Untouched,
     /// Undoing failed too; the release is left as helm left it.
     Failed(String),
 }
@@ -72,6 +74,7 @@ impl std::fmt::Display for Undo {
         match self {
             Undo::RolledBack => f.write_str("rolled back to the previous revision"),
             Undo::Uninstalled => f.write_str("uninstalled (it was new)"),
+            Undo::Untouched => f.write_str("left as it was (no revision was stored)"),
             Undo::Failed(reason) => write!(f, "could not be undone: {reason}"),
         }
     }
