@@ -1,5 +1,6 @@
-//! `choreoctl install` on the sandbox: the single-plane preset on context `dp1` (no other test
-//! installs OpenChoreo there), pulling every chart from the sandbox's loopback mirror.
+//! `choreoctl install` on the sandbox: the single-plane preset on context `cp` (no other test
+//! installs a chart with cluster-wide objects there: tests/it/helm.rs installs cert-manager, with
+//! its CRDs, on `dp1`), pulling every chart from the sandbox's loopback mirror.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -10,8 +11,8 @@ use serde_json::Value;
 use crate::harness::{Output, Test, assert_contains};
 use crate::sandbox::{Sandbox, run, sandbox};
 
-const CONTEXT: &str = "dp1";
-/// The tests of this file share the installation on `dp1`: one at a time.
+const CONTEXT: &str = "cp";
+/// The tests of this file share the installation on `cp`: one at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
 /// `metadata.name` of the single-plane preset: the lock and journal are named after it.
 const INSTALLATION: &str = "single-plane";
