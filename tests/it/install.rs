@@ -146,3 +146,45 @@ fn sandbox_install_refuses_while_another_run_holds_the_lock() {
     let _ = std::fs::remove_file(&manifest);
     assert_contains(&refused.stderr, "someone@elsewhere pid 1");
 }
+
+/// A chart that refuses its values fails its step: the release is left as it was (nothing was
+/// stored), every step after it is skipped, the independent ones finish, and the run exits 3.
+#[test]
+fn sandbox_install_with_a_failing_release_exits_3_and_skips_its_dependents() {
+    let sb = sandbox();
+    let profile = "apiVersion: choreoctl.openchoreo.dev/v1alpha1\nkind: Profile\n\
+                   metadata: {name: it-broken}\nspec:\n  edition: generic\n  planes:\n\
+                   \x20   - {name: control, type: control}\n    - {name: default, type: data}\n\
+                   \x20 values:\n    openchoreo-control-plane: {backstage: {secretName: ''}}\n";
+    let failed = Test::new()
+        .file("broken.yaml", profile)
+        .env("KUBECONFIG", &sb.kubeconfig)
+        .args([
+            "install",
+            "--profile",
+            "broken.yaml",
+            "--context",
+            "obs",
+            "--yes",
+        ])
+        .arg("--helm")
+        .arg(&sb.helm)
+        .args(["--chart-mirror", &sb.mirror])
+        .args(["--manifest-mirror", &sb.manifests, "--plain-http"])
+        .status(3)
+        .run();
+    assert_contains(&failed.stderr, "FAILED secure-core/control-plane@control");
+    assert_contains(&failed.stderr, "left as it was (no revision was stored)");
+    assert_contains(&failed.stderr, "skip   secure-core/register@default");
+    assert_contains(&failed.stderr, "done   secure-core/thunder@control");
+    let out = run(sb
+        .helm()
+        .args(["list", "-A", "-a", "-o", "json", "--kube-context", "obs"]));
+    let list: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert!(
+        !list
+            .iter()
+            .any(|release| release["name"] == "openchoreo-control-plane"),
+        "{out}"
+    );
+}
