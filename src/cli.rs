@@ -102,6 +102,8 @@ fn parse_binding(text: &str) -> Result<(String, String), String> {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Install (or bring up to date) OpenChoreo as the profile says, across its contexts.
+    Install(InstallArgs),
     /// Show what an install would do: every step, its plane, context and chart.
     Plan(PlanArgs),
     /// Write the values of every release and every manifest to a directory (GitOps export).
@@ -136,6 +138,49 @@ pub struct PlanArgs {
     /// only documents intent in scripts).
     #[arg(long)]
     pub offline: bool,
+}
+
+/// `install`.
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// The profile.
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    /// Do not ask for confirmation (required when stdin is not a terminal).
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Steps running at once against one cluster.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: u16,
+    /// Timeout in seconds of every helm and wait step, replacing each step's own.
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: Option<u64>,
+    /// Take the run lock over even while another run holds it (only when that run is dead).
+    #[arg(long)]
+    pub force_unlock: bool,
+    /// Finish an interrupted run, with the profile it started with.
+    #[arg(long, conflicts_with = "discard")]
+    pub resume: bool,
+    /// Drop an interrupted run and install the current profile.
+    #[arg(long)]
+    pub discard: bool,
+    /// Accept that a plane's context now reaches another cluster, and record the new one.
+    #[arg(long)]
+    pub rebind: bool,
+    /// Take over fields another field manager owns when applying objects.
+    #[arg(long)]
+    pub force_conflicts: bool,
+    /// Pull every chart from this OCI mirror (`oci://host[:port]/path`), overriding the
+    /// profile's `spec.charts.mirror`.
+    #[arg(long, value_name = "URL", env = "CHOREOCTL_CHART_MIRROR")]
+    pub chart_mirror: Option<String>,
+    /// Fetch manifests from this mirror (`https://…`, `http://…` with --plain-http, or
+    /// `file:///…`), overriding the profile's `spec.manifests.mirror`.
+    #[arg(long, value_name = "URL", env = "CHOREOCTL_MANIFEST_MIRROR")]
+    pub manifest_mirror: Option<String>,
+    /// The mirrors given by flag or environment speak plain HTTP (loopback hosts only).
+    #[arg(long)]
+    pub plain_http: bool,
 }
 
 /// `render`.

@@ -3,6 +3,8 @@
 use miette::Diagnostic;
 
 use crate::catalog::CatalogError;
+use crate::engine::EngineError;
+use crate::engine::lock::LockError;
 use crate::plan::PlanError;
 use crate::profile::ProfileError;
 use crate::resolve::ResolveError;
@@ -16,6 +18,14 @@ pub enum ExitCode {
     Unexpected = 1,
     /// Invalid input: usage, profile, catalog, incompatible edition, unknown module or context.
     InvalidInput = 2,
+    /// Some steps failed (failed helm releases rolled back); the others finished.
+    PartialFailure = 3,
+    /// A preflight check failed: a cluster unreachable or not the recorded one, helm missing.
+    Preflight = 4,
+    /// Another run holds the lock (or took it over during this run).
+    Locked = 5,
+    /// An interrupted run must be resumed or discarded.
+    Interrupted = 6,
 }
 
 /// Anything a command can fail with.
@@ -37,9 +47,28 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Plan(#[from] PlanError),
+    /// A command-line choice that does not fit (e.g. `install` without `--yes` off a TTY).
+    #[error("{message}")]
+    #[diagnostic(help("{help}"))]
+    Usage {
+        /// What is wrong.
+        message: String,
+        /// How to fix it.
+        help: String,
+    },
+    /// The install engine could not start, stopped, or did not fully succeed.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Engine(Box<EngineError>),
     /// Anything else (I/O, serialization).
     #[error("{0}")]
     Other(#[from] anyhow::Error),
+}
+
+impl From<EngineError> for Error {
+    fn from(error: EngineError) -> Self {
+        Error::Engine(Box::new(error))
+    }
 }
 
 impl Error {
@@ -58,7 +87,25 @@ impl Error {
             Error::Profile(_) | Error::Catalog(_) | Error::Resolve(_) | Error::Plan(_) => {
                 ExitCode::InvalidInput
             }
+            Error::Usage { .. } => ExitCode::InvalidInput,
+            Error::Engine(error) => engine_exit_code(error),
             Error::Other(_) => ExitCode::Unexpected,
         }
+    }
+}
+
+fn engine_exit_code(error: &EngineError) -> ExitCode {
+    match error {
+        EngineError::PartialFailure { .. } => ExitCode::PartialFailure,
+        EngineError::Helm(_) | EngineError::Cluster(_) | EngineError::ClusterChanged(_) => {
+            ExitCode::Preflight
+        }
+        EngineError::Lock(LockError::Held { .. } | LockError::LostRace { .. })
+        | EngineError::LockLost(_) => ExitCode::Locked,
+        EngineError::Interrupted(_) | EngineError::ResumeWithOldProfile { .. } => {
+            ExitCode::Interrupted
+        }
+        EngineError::NoControlPlane | EngineError::HelmTarget { .. } => ExitCode::InvalidInput,
+        EngineError::Lock(LockError::Kube { .. }) | EngineError::Journal(_) => ExitCode::Unexpected,
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod completion;
 pub mod init;
+pub mod install;
 pub mod module;
 pub mod plan;
 pub mod profile;
@@ -26,6 +27,13 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
     let kubeconfig = cli.global.kubeconfig.as_deref();
     let catalog = || Catalog::open(cli.global.catalog.as_deref());
     match &cli.command {
+        Command::Install(args) => install::install(
+            &catalog()?,
+            args,
+            kubeconfig,
+            cli.global.helm.as_deref(),
+            &printer,
+        )?,
         Command::Plan(args) => {
             let plan = compute_plan(
                 &catalog()?,

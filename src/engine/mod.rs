@@ -12,6 +12,10 @@
 //! - [`lock`] and [`journal`]: the run lock (a Lease) and the journal of runs (a Secret), with
 //!   the pure decisions made from them (skip a step, resume a run, refuse a re-pointed context).
 //! - [`executor`]: runs the plan's DAG as each step's needs finish, bounded per cluster.
+//! - [`steps`]: how each step kind runs (and a failed helm release is undone); [`outputs`]:
+//!   read values substituted into later steps.
+//! - [`run`]: one run of a plan, from connecting to releasing the lock; the [`Reporter`] it
+//!   tells as it goes is implemented by the command layer.
 
 pub mod conditions;
 pub mod executor;
@@ -19,4 +23,9 @@ pub mod helm;
 pub mod journal;
 pub mod kube;
 pub mod lock;
+pub mod outputs;
+mod run;
+pub mod steps;
 pub mod wait;
+
+pub use run::{EngineError, Options, Outcome, PlaneSummary, Reporter, Summary, run};

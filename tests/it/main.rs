@@ -7,6 +7,7 @@ mod fixtures;
 mod harness;
 mod helm;
 mod init;
+mod install;
 mod kube;
 mod malformed;
 mod real_charts;

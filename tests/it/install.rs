@@ -1,0 +1,190 @@
+//! `choreoctl install` on the sandbox: the single-plane preset on context `cp` (no other test
+//! installs a chart with cluster-wide objects there: tests/it/helm.rs installs cert-manager, with
+//! its CRDs, on `dp1`), pulling every chart from the sandbox's loopback mirror.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use base64::Engine as _;
+use serde_json::Value;
+
+use crate::harness::{Output, Test, assert_contains};
+use crate::sandbox::{Sandbox, run, sandbox};
+
+const CONTEXT: &str = "cp";
+/// The tests of this file share the installation on `cp`: one at a time.
+static SERIAL: Mutex<()> = Mutex::new(());
+/// `metadata.name` of the single-plane preset: the lock and journal are named after it.
+const INSTALLATION: &str = "single-plane";
+
+fn install(sb: &Sandbox) -> Test {
+    Test::new()
+        .env("KUBECONFIG", &sb.kubeconfig)
+        .args([
+            "install",
+            "--preset",
+            "single-plane",
+            "--edition",
+            "generic",
+        ])
+        .args(["--context", CONTEXT, "--yes", "--helm"])
+        .arg(&sb.helm)
+        .args(["--chart-mirror", &sb.mirror])
+        .args(["--manifest-mirror", &sb.manifests, "--plain-http"])
+}
+
+/// Every helm release on the context: name → (status, revision).
+fn releases(sb: &Sandbox) -> BTreeMap<String, (String, u64)> {
+    let out = run(sb
+        .helm()
+        .args(["list", "-A", "-a", "-o", "json", "--kube-context", CONTEXT]));
+    let list: Vec<Value> = serde_json::from_str(&out).unwrap();
+    list.iter()
+        .map(|release| {
+            let name = release["name"].as_str().unwrap().to_owned();
+            let status = release["status"].as_str().unwrap().to_owned();
+            let revision = match &release["revision"] {
+                Value::String(text) => text.parse().unwrap(),
+                number => number.as_u64().unwrap(),
+            };
+            (name, (status, revision))
+        })
+        .collect()
+}
+
+fn kubectl_json(sb: &Sandbox, args: &[&str]) -> Value {
+    let out = run(sb.kubectl(CONTEXT).args(args).args(["-o", "json"]));
+    serde_json::from_str(&out).unwrap()
+}
+
+fn expect_installed(output: &Output, sb: &Sandbox) -> BTreeMap<String, (String, u64)> {
+    let releases = releases(sb);
+    for release in [
+        "cert-manager",
+        "external-secrets",
+        "kgateway-crds",
+        "kgateway",
+        "openbao",
+        "thunder",
+        "openchoreo-control-plane",
+        "openchoreo-data-plane",
+    ] {
+        let status = releases.get(release).map(|(status, _)| status.as_str());
+        assert_eq!(
+            status,
+            Some("deployed"),
+            "release {release}: {releases:?}\n{}",
+            output.stderr
+        );
+    }
+    releases
+}
+
+#[test]
+fn sandbox_install_single_plane_then_rerun_changes_nothing() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let sb = sandbox();
+    let first = install(sb).run();
+    let installed = expect_installed(&first, sb);
+
+    // The data plane is registered with exactly its own agent CA.
+    let plane = kubectl_json(sb, &["get", "clusterdataplane", "default"]);
+    let secret = kubectl_json(
+        sb,
+        &[
+            "-n",
+            "openchoreo-data-plane",
+            "get",
+            "secret",
+            "cluster-agent-tls",
+        ],
+    );
+    let ca = base64::engine::general_purpose::STANDARD
+        .decode(secret["data"]["ca.crt"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(
+        plane["spec"]["clusterAgent"]["clientCA"]["value"].as_str(),
+        Some(String::from_utf8(ca).unwrap().as_str()),
+    );
+
+    // Nothing changed: no helm upgrade, same revisions.
+    let again = install(sb).run();
+    assert_eq!(releases(sb), installed, "{}", again.stderr);
+    assert_contains(&again.stderr, "0 helm upgrade(s)");
+}
+
+#[test]
+fn sandbox_install_refuses_while_another_run_holds_the_lock() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let sb = sandbox();
+    let now = run(std::process::Command::new("date").args(["-u", "+%Y-%m-%dT%H:%M:%S.000000Z"]));
+    let now = now.trim();
+    let lease = format!(
+        r#"{{"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+            "metadata": {{"name": "choreoctl-{INSTALLATION}", "namespace": "choreoctl-system"}},
+            "spec": {{"holderIdentity": "someone@elsewhere pid 1", "leaseDurationSeconds": 3600,
+                      "acquireTime": "{now}", "renewTime": "{now}"}}}}"#
+    );
+    let manifest = std::env::temp_dir().join(format!("lease-{}.json", std::process::id()));
+    std::fs::write(&manifest, lease).unwrap();
+    let _ = sb
+        .kubectl(CONTEXT)
+        .args(["create", "namespace", "choreoctl-system"])
+        .output();
+    run(sb
+        .kubectl(CONTEXT)
+        .args(["apply", "--server-side", "-f"])
+        .arg(&manifest));
+    let refused = install(sb).status(5).run();
+    run(sb.kubectl(CONTEXT).args([
+        "-n",
+        "choreoctl-system",
+        "delete",
+        "lease",
+        &format!("choreoctl-{INSTALLATION}"),
+    ]));
+    let _ = std::fs::remove_file(&manifest);
+    assert_contains(&refused.stderr, "someone@elsewhere pid 1");
+}
+
+/// A chart that refuses its values fails its step: the release is left as it was (nothing was
+/// stored), every step after it is skipped, the independent ones finish, and the run exits 3.
+#[test]
+fn sandbox_install_with_a_failing_release_exits_3_and_skips_its_dependents() {
+    let sb = sandbox();
+    let profile = "apiVersion: choreoctl.openchoreo.dev/v1alpha1\nkind: Profile\n\
+                   metadata: {name: it-broken}\nspec:\n  edition: generic\n  planes:\n\
+                   \x20   - {name: control, type: control}\n    - {name: default, type: data}\n\
+                   \x20 values:\n    openchoreo-control-plane: {backstage: {secretName: ''}}\n";
+    let failed = Test::new()
+        .file("broken.yaml", profile)
+        .env("KUBECONFIG", &sb.kubeconfig)
+        .args([
+            "install",
+            "--profile",
+            "broken.yaml",
+            "--context",
+            "obs",
+            "--yes",
+        ])
+        .arg("--helm")
+        .arg(&sb.helm)
+        .args(["--chart-mirror", &sb.mirror])
+        .args(["--manifest-mirror", &sb.manifests, "--plain-http"])
+        .status(3)
+        .run();
+    assert_contains(&failed.stderr, "FAILED secure-core/control-plane@control");
+    assert_contains(&failed.stderr, "left as it was (no revision was stored)");
+    assert_contains(&failed.stderr, "skip   secure-core/register@default");
+    assert_contains(&failed.stderr, "done   secure-core/thunder@control");
+    let out = run(sb
+        .helm()
+        .args(["list", "-A", "-a", "-o", "json", "--kube-context", "obs"]));
+    let list: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert!(
+        !list
+            .iter()
+            .any(|release| release["name"] == "openchoreo-control-plane"),
+        "{out}"
+    );
+}
