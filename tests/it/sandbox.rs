@@ -316,6 +316,34 @@ where
     }
 }
 
+/// Like [`eventually`], but on timeout the panic message also holds `explain()`'s answer: what
+/// the cluster looked like instead (objects' status, events), so a failure can be diagnosed from
+/// the test output alone.
+pub async fn eventually_explained<T, F, Fut, E, EFut>(
+    timeout: Duration,
+    what: &str,
+    mut f: F,
+    explain: E,
+) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+    E: FnOnce() -> EFut,
+    EFut: std::future::Future<Output = String>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            let state = explain().await;
+            panic!("timed out after {timeout:?} waiting for {what}; state:\n{state}");
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
 /// True if `path` exists and is executable (used by tests that check the built tools).
 pub fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
