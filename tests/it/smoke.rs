@@ -6,6 +6,7 @@
 //! tests of this binary share one sandbox and run in parallel.
 
 use std::collections::BTreeMap;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment};
@@ -15,7 +16,10 @@ use kube::Client;
 use kube::api::{Api, DeleteParams, EvictParams, ListParams, Patch, PatchParams, PostParams};
 use serde_json::json;
 
-use crate::sandbox::{CONTEXTS, NODES, eventually, eventually_explained, run, sandbox};
+use crate::sandbox::{
+    CONTEXTS, NODES, eventually, eventually_explained, repo_root, run, sandbox, script_command,
+    tear_down_at_exit, up_command,
+};
 
 const WAIT: Duration = Duration::from_secs(90);
 
@@ -554,5 +558,83 @@ async fn smoke_drain_with_pdb_through_eviction_api() {
     let _ = nsapi.delete(ns, &DeleteParams::default()).await;
     for n in node_names {
         let _ = nodes.delete(n, &DeleteParams::default()).await;
+    }
+}
+
+/// Two sandboxes started at the same moment both come up, each with its own API server, and are
+/// both torn down. (kwokctl picks a new cluster's ports by counting down from 32767, so two
+/// clusters created at once used to pick the same ones and one failed with "bind: address already
+/// in use".) Runs beside the shared sandbox's own `up`, so three `up`s overlap.
+#[test]
+fn smoke_two_sandboxes_started_at_once_both_come_up() {
+    // Build (or find) the binaries first, so that both `up`s start their clusters together.
+    let bin = run(&mut Command::new(
+        repo_root().join("tests/sandbox/build.sh"),
+    ));
+    let kubectl = std::path::Path::new(bin.trim()).join("kubectl");
+    let names = ["a", "b"].map(|s| format!("it-{}-pair-{s}", std::process::id()));
+    for name in &names {
+        tear_down_at_exit(name);
+    }
+    let ups: Vec<_> = names
+        .iter()
+        .map(|name| {
+            up_command(name, &["solo"], 1)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn sandbox up")
+        })
+        .collect();
+    for (name, up) in names.iter().zip(ups) {
+        let out = up.wait_with_output().expect("wait for sandbox up");
+        assert!(
+            out.status.success(),
+            "sandbox up --name {name} failed ({}):\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    let mut servers = Vec::new();
+    for name in &names {
+        let status = run(&mut script_command(&["status", "--name", name]));
+        assert!(
+            status.contains("cluster solo: up, 1 Ready node(s)"),
+            "sandbox {name}:\n{status}"
+        );
+        let env = run(&mut script_command(&["env", "--name", name]));
+        let kubeconfig = env
+            .lines()
+            .find_map(|l| l.strip_prefix("export KUBECONFIG='")?.strip_suffix('\''))
+            .unwrap_or_else(|| panic!("sandbox env --name {name} has no KUBECONFIG:\n{env}"));
+        servers.push(run(Command::new(&kubectl).args([
+            "--kubeconfig",
+            kubeconfig,
+            "config",
+            "view",
+            "-o",
+            "jsonpath={.clusters[0].cluster.server}",
+        ])));
+    }
+    assert_ne!(servers[0], servers[1], "two sandboxes, one API server");
+
+    for name in &names {
+        let down = script_command(&["down", "--name", name])
+            .output()
+            .expect("sandbox down");
+        let said = String::from_utf8_lossy(&down.stderr);
+        assert!(
+            down.status.success() && !said.contains("leftover process"),
+            "sandbox down --name {name} ({}):\n{said}",
+            down.status
+        );
+        let out = script_command(&["status", "--name", name])
+            .output()
+            .expect("sandbox status");
+        assert!(
+            !out.status.success() && String::from_utf8_lossy(&out.stdout).contains("down"),
+            "sandbox {name} still there after down"
+        );
     }
 }
