@@ -103,21 +103,13 @@ fn start() -> Sandbox {
 
     if owned {
         // Register the teardown before `up`, so even a failed or interrupted `up` is cleaned.
-        spawn_watchdog(&name);
-        let clusters = CONTEXTS.join(",");
-        eprintln!("sandbox: bringing up '{name}' ({clusters}, {NODES} nodes each)");
+        tear_down_at_exit(&name);
+        eprintln!(
+            "sandbox: bringing up '{name}' ({}, {NODES} nodes each)",
+            CONTEXTS.join(",")
+        );
         run_checked(
-            Command::new(script("sandbox"))
-                .args([
-                    "up",
-                    "--name",
-                    &name,
-                    "--clusters",
-                    &clusters,
-                    "--nodes",
-                    &NODES.to_string(),
-                ])
-                .stdout(Stdio::inherit()),
+            up_command(&name, &CONTEXTS, NODES).stdout(Stdio::inherit()),
             "tests/sandbox/sandbox up",
         );
     }
@@ -173,6 +165,26 @@ fn start() -> Sandbox {
     }
 }
 
+/// `tests/sandbox/sandbox <args>`.
+pub fn script_command(args: &[&str]) -> Command {
+    let mut cmd = Command::new(script("sandbox"));
+    cmd.args(args);
+    cmd
+}
+
+/// `tests/sandbox/sandbox up --name <name> --clusters <clusters> --nodes <nodes>`.
+pub fn up_command(name: &str, clusters: &[&str], nodes: usize) -> Command {
+    script_command(&[
+        "up",
+        "--name",
+        name,
+        "--clusters",
+        &clusters.join(","),
+        "--nodes",
+        &nodes.to_string(),
+    ])
+}
+
 /// Parses `export K='V' [K2='V2' ...]` lines as printed by `sandbox env`.
 fn parse_exports(text: &str) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
@@ -201,9 +213,11 @@ fn parse_exports(text: &str) -> BTreeMap<String, String> {
     out
 }
 
+/// Makes sure sandbox `name` is torn down (`sandbox down`) when this test process exits, however
+/// it exits: a watchdog process waits for this one to go away. Call it before `up`.
 // The watchdog must outlive this process, so it is deliberately never waited for.
 #[allow(clippy::zombie_processes)]
-fn spawn_watchdog(name: &str) {
+pub fn tear_down_at_exit(name: &str) {
     let parent = std::process::id();
     let sandbox = script("sandbox");
     let log = std::env::temp_dir().join(format!("choreoctl-sandbox-{name}-down.log"));
@@ -312,6 +326,34 @@ where
             tokio::time::Instant::now() < deadline,
             "timed out after {timeout:?} waiting for {what}"
         );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// Like [`eventually`], but on timeout the panic message also holds `explain()`'s answer: what
+/// the cluster looked like instead (objects' status, events), so a failure can be diagnosed from
+/// the test output alone.
+pub async fn eventually_explained<T, F, Fut, E, EFut>(
+    timeout: Duration,
+    what: &str,
+    mut f: F,
+    explain: E,
+) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+    E: FnOnce() -> EFut,
+    EFut: std::future::Future<Output = String>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            let state = explain().await;
+            panic!("timed out after {timeout:?} waiting for {what}; state:\n{state}");
+        }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }

@@ -6,16 +6,20 @@
 //! tests of this binary share one sandbox and run in parallel.
 
 use std::collections::BTreeMap;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment};
-use k8s_openapi::api::core::v1::{Namespace, Node, Pod};
+use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::Client;
 use kube::api::{Api, DeleteParams, EvictParams, ListParams, Patch, PatchParams, PostParams};
 use serde_json::json;
 
-use crate::sandbox::{CONTEXTS, NODES, eventually, run, sandbox};
+use crate::sandbox::{
+    CONTEXTS, NODES, eventually, eventually_explained, repo_root, run, sandbox, script_command,
+    tear_down_at_exit, up_command,
+};
 
 const WAIT: Duration = Duration::from_secs(90);
 
@@ -40,6 +44,22 @@ async fn ensure_namespace(client: &Client, name: &str) {
         Err(kube::Error::Api(s)) if s.is_already_exists() => {}
         Err(e) => panic!("creating namespace {name}: {e}"),
     }
+}
+
+/// Deletes object `name` (if it exists) and waits until it is gone.
+async fn delete_and_wait<K>(api: &Api<K>, name: &str)
+where
+    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    match api.delete(name, &DeleteParams::default()).await {
+        Ok(_) => {}
+        Err(kube::Error::Api(s)) if s.code == 404 => return,
+        Err(e) => panic!("deleting {name}: {e}"),
+    }
+    eventually(WAIT, &format!("{name} deleted"), || async move {
+        matches!(api.get_opt(name).await, Ok(None)).then_some(())
+    })
+    .await;
 }
 
 fn node_ready(n: &Node) -> bool {
@@ -252,6 +272,93 @@ async fn smoke_daemonset_runs_on_every_node() {
         .expect("delete daemonset");
 }
 
+/// What the drain test's objects look like: its nodes (readiness, taints, cordon), the web pods
+/// (node, phase, readiness), the PDB's status and the recent events of its namespace and nodes.
+/// Printed when a wait of the drain test times out.
+async fn drain_state(client: &Client, ns: &str) -> String {
+    let mut out = String::new();
+    let nodes: Api<Node> = Api::all(client.clone());
+    match nodes.list(&ListParams::default()).await {
+        Ok(list) => {
+            for n in list.items {
+                let spec = n.spec.clone().unwrap_or_default();
+                let taints: Vec<String> = spec
+                    .taints
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|t| format!("{}:{}", t.key, t.effect))
+                    .collect();
+                out += &format!(
+                    "node {} ready={} unschedulable={} taints={taints:?}\n",
+                    n.metadata.name.as_deref().unwrap_or("?"),
+                    node_ready(&n),
+                    spec.unschedulable.unwrap_or(false)
+                );
+            }
+        }
+        Err(e) => out += &format!("nodes: {e}\n"),
+    }
+    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+    match pods.list(&ListParams::default()).await {
+        Ok(list) => {
+            for p in list.items {
+                let status = p.status.unwrap_or_default();
+                let ready = status
+                    .conditions
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|c| c.type_ == "Ready" && c.status == "True");
+                out += &format!(
+                    "pod {} node={:?} phase={:?} ready={ready} deleting={}\n",
+                    p.metadata.name.as_deref().unwrap_or("?"),
+                    p.spec.and_then(|s| s.node_name),
+                    status.phase,
+                    p.metadata.deletion_timestamp.is_some()
+                );
+            }
+        }
+        Err(e) => out += &format!("pods: {e}\n"),
+    }
+    let pdbs: Api<PodDisruptionBudget> = Api::namespaced(client.clone(), ns);
+    match pdbs.get_opt("web").await {
+        Ok(Some(pdb)) => {
+            out += &format!(
+                "pdb web generation={:?} status={}\n",
+                pdb.metadata.generation,
+                serde_json::to_string(&pdb.status).unwrap_or_default()
+            )
+        }
+        Ok(None) => out += "pdb web: absent\n",
+        Err(e) => out += &format!("pdb: {e}\n"),
+    }
+    for (scope, api) in [
+        (ns.to_owned(), Api::<Event>::namespaced(client.clone(), ns)),
+        ("nodes".to_owned(), Api::<Event>::all(client.clone())),
+    ] {
+        let params = if scope == "nodes" {
+            ListParams::default().fields("involvedObject.kind=Node")
+        } else {
+            ListParams::default()
+        };
+        match api.list(&params).await {
+            Ok(list) => {
+                for e in list.items {
+                    out += &format!(
+                        "event [{scope}] {} {}/{}: {} (x{})\n",
+                        e.reason.as_deref().unwrap_or("?"),
+                        e.involved_object.kind.as_deref().unwrap_or("?"),
+                        e.involved_object.name.as_deref().unwrap_or("?"),
+                        e.message.as_deref().unwrap_or(""),
+                        e.count.unwrap_or(1)
+                    );
+                }
+            }
+            Err(e) => out += &format!("events [{scope}]: {e}\n"),
+        }
+    }
+    out
+}
+
 /// Drain one node through the Eviction API while a PodDisruptionBudget first blocks (429) and,
 /// after scaling up, allows the eviction. Uses two extra, tainted nodes of its own so it does not
 /// disturb other tests sharing the cluster.
@@ -263,9 +370,15 @@ async fn smoke_drain_with_pdb_through_eviction_api() {
     config.default_retry = false;
     let client = Client::try_from(config).expect("client");
     let ns = "smoke-drain";
-    ensure_namespace(&client, ns).await;
     let nodes: Api<Node> = Api::all(client.clone());
     let node_names = ["smoke-drain-a", "smoke-drain-b"];
+    // A run that failed half-way against the same sandbox (CHOREOCTL_TEST_SANDBOX) leaves its
+    // deployment and nodes behind: start from none of them.
+    delete_and_wait(&Api::<Namespace>::all(client.clone()), ns).await;
+    for n in node_names {
+        delete_and_wait(&nodes, n).await;
+    }
+    ensure_namespace(&client, ns).await;
     for n in node_names {
         let node: Node = serde_json::from_value(json!({
             "metadata": {"name": n, "labels": {"smoke-drain": "true", "kubernetes.io/hostname": n},
@@ -282,11 +395,21 @@ async fn smoke_drain_with_pdb_through_eviction_api() {
             .await
             .expect("create node");
     }
+    // Ready is not enough: the API server creates every node with the taint
+    // node.kubernetes.io/not-ready:NoSchedule, and the node controller lifts it only after the node
+    // turns Ready. A web pod scheduled in between sees that node as a domain the spread constraint
+    // ignores (nodeTaintsPolicy: Honor), and both pods land on the other node.
     let nodes_r = &nodes;
     for n in node_names {
-        eventually(WAIT, &format!("node {n} Ready"), || async move {
-            nodes_r.get(n).await.ok().filter(node_ready).map(|_| ())
-        })
+        eventually(
+            WAIT,
+            &format!("node {n} Ready and tainted with smoke-drain only"),
+            || async move {
+                let node = nodes_r.get(n).await.ok()?;
+                let taints = node.spec.as_ref()?.taints.as_deref().unwrap_or_default();
+                (node_ready(&node) && taints.iter().all(|t| t.key == "smoke-drain")).then_some(())
+            },
+        )
         .await;
     }
 
@@ -357,7 +480,7 @@ async fn smoke_drain_with_pdb_through_eviction_api() {
         }
     };
     let (ready_on, pdbs_r) = (&ready_on, &pdbs);
-    let victim = eventually(
+    let victim = eventually_explained(
         WAIT,
         "a web pod on each drain node and the PDB at 0 allowed disruptions",
         || async move {
@@ -368,6 +491,7 @@ async fn smoke_drain_with_pdb_through_eviction_api() {
             (a.len() == 1 && b.len() == 1 && st.current_healthy == 2 && st.disruptions_allowed == 0)
                 .then(|| a[0].clone())
         },
+        || drain_state(&client, ns),
     )
     .await;
 
@@ -434,5 +558,83 @@ async fn smoke_drain_with_pdb_through_eviction_api() {
     let _ = nsapi.delete(ns, &DeleteParams::default()).await;
     for n in node_names {
         let _ = nodes.delete(n, &DeleteParams::default()).await;
+    }
+}
+
+/// Two sandboxes started at the same moment both come up, each with its own API server, and are
+/// both torn down. (kwokctl picks a new cluster's ports by counting down from 32767, so two
+/// clusters created at once used to pick the same ones and one failed with "bind: address already
+/// in use".) Runs beside the shared sandbox's own `up`, so three `up`s overlap.
+#[test]
+fn smoke_two_sandboxes_started_at_once_both_come_up() {
+    // Build (or find) the binaries first, so that both `up`s start their clusters together.
+    let bin = run(&mut Command::new(
+        repo_root().join("tests/sandbox/build.sh"),
+    ));
+    let kubectl = std::path::Path::new(bin.trim()).join("kubectl");
+    let names = ["a", "b"].map(|s| format!("it-{}-pair-{s}", std::process::id()));
+    for name in &names {
+        tear_down_at_exit(name);
+    }
+    let ups: Vec<_> = names
+        .iter()
+        .map(|name| {
+            up_command(name, &["solo"], 1)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn sandbox up")
+        })
+        .collect();
+    for (name, up) in names.iter().zip(ups) {
+        let out = up.wait_with_output().expect("wait for sandbox up");
+        assert!(
+            out.status.success(),
+            "sandbox up --name {name} failed ({}):\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    let mut servers = Vec::new();
+    for name in &names {
+        let status = run(&mut script_command(&["status", "--name", name]));
+        assert!(
+            status.contains("cluster solo: up, 1 Ready node(s)"),
+            "sandbox {name}:\n{status}"
+        );
+        let env = run(&mut script_command(&["env", "--name", name]));
+        let kubeconfig = env
+            .lines()
+            .find_map(|l| l.strip_prefix("export KUBECONFIG='")?.strip_suffix('\''))
+            .unwrap_or_else(|| panic!("sandbox env --name {name} has no KUBECONFIG:\n{env}"));
+        servers.push(run(Command::new(&kubectl).args([
+            "--kubeconfig",
+            kubeconfig,
+            "config",
+            "view",
+            "-o",
+            "jsonpath={.clusters[0].cluster.server}",
+        ])));
+    }
+    assert_ne!(servers[0], servers[1], "two sandboxes, one API server");
+
+    for name in &names {
+        let down = script_command(&["down", "--name", name])
+            .output()
+            .expect("sandbox down");
+        let said = String::from_utf8_lossy(&down.stderr);
+        assert!(
+            down.status.success() && !said.contains("leftover process"),
+            "sandbox down --name {name} ({}):\n{said}",
+            down.status
+        );
+        let out = script_command(&["status", "--name", name])
+            .output()
+            .expect("sandbox status");
+        assert!(
+            !out.status.success() && String::from_utf8_lossy(&out.stdout).contains("down"),
+            "sandbox {name} still there after down"
+        );
     }
 }
