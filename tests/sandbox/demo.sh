@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's first command (`make demo`): build choreoctl and the sandbox, bring up three
-# real Kubernetes control planes (contexts cp, dp1, obs) with the loopback chart mirror, and
-# show choreoctl's plan for the shared-observability topology bound to them.
+# real Kubernetes control planes (contexts cp, dp1, obs) with the loopback chart mirror, show
+# choreoctl's plan for the shared-observability topology bound to them, install it (stand-in
+# charts, docs/sandbox.md), and install it again to show that a re-run changes nothing.
 #
 # The sandbox keeps running afterwards (`make sandbox-down` stops it); rerunning is cheap.
 set -euo pipefail
@@ -28,6 +29,15 @@ echo "== profile $profile (contexts checked against $KUBECONFIG)"
 ./target/release/choreoctl profile validate "$profile"
 echo
 ./target/release/choreoctl plan --profile "$profile"
+echo
+echo "== install (helm from the sandbox, on PATH)"
+./target/release/choreoctl install --profile "$profile" --yes
+echo
+echo "== install again: nothing changed, so no helm upgrade runs"
+./target/release/choreoctl install --profile "$profile" --yes 2>&1 | tail -1
+echo
+echo "== planes registered with the control plane (context cp)"
+kubectl --context cp get clusterdataplanes,clusterworkflowplanes,clusterobservabilityplanes
 echo
 echo "The clusters are running: kubectl --context cp get nodes (after: eval \"\$(tests/sandbox/sandbox env --name $name)\")"
 echo "Stop them with: make sandbox-down"
