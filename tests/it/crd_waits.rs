@@ -7,41 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use choreoctl::catalog::crd_waits::{is_built_in, is_crd_of};
 use serde_json::Value;
 
-use crate::fixtures::presets;
-use crate::harness::Test;
-
-/// `plan -o json` of every preset on both editions (but those the edition refuses) and of the
-/// all-modules profile.
-fn plans() -> Vec<(String, Value)> {
-    let mut runs: Vec<(String, Vec<&str>)> = Vec::new();
-    for preset in presets() {
-        for edition in ["cilium", "generic"] {
-            runs.push((
-                format!("{preset}/{edition}"),
-                vec!["--preset", preset, "--edition", edition],
-            ));
-        }
-    }
-    runs.push((
-        "benches/fully-isolated-all-modules.yaml".into(),
-        vec!["--profile", "benches/fully-isolated-all-modules.yaml"],
-    ));
-    runs.into_iter()
-        .filter_map(|(name, args)| {
-            let output = Test::new()
-                .args(["plan", "-o", "json"])
-                .args(&args)
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
-                .output();
-            match output.code {
-                Some(0) => Some((name, output.json())),
-                // The edition does not support the preset (Guard on generic).
-                Some(2) => None,
-                _ => panic!("{name}: {}", output.stderr),
-            }
-        })
-        .collect()
-}
+use crate::fixtures::every_plan;
 
 /// Steps reachable from `id` through `needs`, `id` excluded.
 fn transitive_needs<'a>(steps: &BTreeMap<&'a str, &'a Value>, id: &str) -> Vec<&'a Value> {
@@ -79,7 +45,7 @@ fn crd_waited_for(step: &Value) -> Option<&str> {
 fn every_apply_of_a_custom_resource_needs_a_wait_for_its_crd_on_the_same_cluster() {
     let mut problems = Vec::new();
     let mut checked = 0;
-    for (case, plan) in plans() {
+    for (case, plan) in every_plan() {
         let steps: BTreeMap<&str, &Value> = plan["steps"]
             .as_array()
             .unwrap()

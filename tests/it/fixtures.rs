@@ -5,6 +5,9 @@
 use std::sync::LazyLock;
 
 use choreoctl::catalog::Catalog;
+use serde_json::Value;
+
+use crate::harness::Test;
 
 /// A kubeconfig with contexts `alpha` and `beta` (current: `alpha`); no cluster is ever
 /// contacted.
@@ -56,4 +59,37 @@ pub fn uses_guard(preset: &str) -> bool {
         .modules
         .iter()
         .any(|module| module.name.value == "guard")
+}
+
+/// `plan -o json` of every preset on both editions (but those the edition refuses, e.g. Guard on
+/// generic) and of the all-modules profile, by name (`preset/edition` or the profile's path).
+pub fn every_plan() -> Vec<(String, Value)> {
+    let mut runs: Vec<(String, Vec<&str>)> = Vec::new();
+    for preset in presets() {
+        for edition in ["cilium", "generic"] {
+            runs.push((
+                format!("{preset}/{edition}"),
+                vec!["--preset", preset, "--edition", edition],
+            ));
+        }
+    }
+    runs.push((
+        "benches/fully-isolated-all-modules.yaml".into(),
+        vec!["--profile", "benches/fully-isolated-all-modules.yaml"],
+    ));
+    runs.into_iter()
+        .filter_map(|(name, args)| {
+            let output = Test::new()
+                .args(["plan", "-o", "json"])
+                .args(&args)
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .output();
+            match output.code {
+                Some(0) => Some((name, output.json())),
+                // The edition does not support the preset (Guard on generic).
+                Some(2) => None,
+                _ => panic!("{name}: {}", output.stderr),
+            }
+        })
+        .collect()
 }

@@ -20,8 +20,7 @@ use std::process::Stdio;
 
 use serde_json::{Map, Value};
 
-use crate::fixtures::presets;
-use crate::harness::Test;
+use crate::fixtures::every_plan;
 
 /// Keys choreoctl sets that the chart reads but its `values.yaml` does not declare.
 /// Each entry: chart, key path (a prefix: everything below is allowed too), why.
@@ -102,48 +101,6 @@ fn real_charts(test: &str) -> Option<PathBuf> {
         );
         None
     }
-}
-
-/// A plan of one preset × edition, or of the all-modules profile.
-struct Case {
-    name: String,
-    plan: Value,
-}
-
-/// Every preset on both editions (but not those the edition refuses), and the all-modules
-/// profile.
-fn cases() -> Vec<Case> {
-    let mut runs: Vec<(String, Vec<&str>)> = Vec::new();
-    for preset in presets() {
-        for edition in ["cilium", "generic"] {
-            runs.push((
-                format!("{preset}/{edition}"),
-                vec!["--preset", preset, "--edition", edition],
-            ));
-        }
-    }
-    runs.push((
-        "benches/fully-isolated-all-modules.yaml".into(),
-        vec!["--profile", "benches/fully-isolated-all-modules.yaml"],
-    ));
-    runs.into_iter()
-        .filter_map(|(name, args)| {
-            let output = Test::new()
-                .args(["plan", "-o", "json"])
-                .args(&args)
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
-                .output();
-            match output.code {
-                Some(0) => Some(Case {
-                    name,
-                    plan: output.json(),
-                }),
-                // The edition does not support the preset (Guard on generic): nothing to install.
-                Some(2) => None,
-                _ => panic!("{name}: {}", output.stderr),
-            }
-        })
-        .collect()
 }
 
 /// A real chart: its defaults, its schema and its subcharts by values key.
@@ -363,8 +320,8 @@ fn for_each_release(test: &str, mut check: impl FnMut(&str, &Value, &str, &Chart
     };
     let mut charts: BTreeMap<(String, String), Option<Chart>> = BTreeMap::new();
     let mut checked = BTreeSet::new();
-    for case in cases() {
-        for step in helm_steps(&case.plan) {
+    for (case, plan) in every_plan() {
+        for step in helm_steps(&plan) {
             let name = step["chart"]["name"].as_str().unwrap().to_string();
             let version = step["version"].as_str().unwrap().to_string();
             let chart = charts
@@ -386,7 +343,7 @@ fn for_each_release(test: &str, mut check: impl FnMut(&str, &Value, &str, &Chart
                 version,
                 step["id"].as_str().unwrap()
             );
-            check(&case.name, step, &release, chart, &step["values"]);
+            check(&case, step, &release, chart, &step["values"]);
         }
     }
     let missing: Vec<String> = charts
@@ -540,8 +497,8 @@ fn rendered_manifests_pass_the_real_crds_in_the_sandbox() {
     // Distinct objects of apply steps, with the cases and steps they come from.
     let mut objects: BTreeMap<String, (Value, BTreeSet<String>)> = BTreeMap::new();
     let mut without_crd = BTreeSet::new();
-    for case in cases() {
-        for step in case.plan["steps"].as_array().unwrap() {
+    for (name, plan) in every_plan() {
+        for step in plan["steps"].as_array().unwrap() {
             let Some(list) = step["manifest"]["objects"].as_array() else {
                 continue;
             };
@@ -567,7 +524,7 @@ fn rendered_manifests_pass_the_real_crds_in_the_sandbox() {
                     .entry(object.to_string())
                     .or_insert_with(|| (object, BTreeSet::new()))
                     .1
-                    .insert(format!("{} in {}", step["id"].as_str().unwrap(), case.name));
+                    .insert(format!("{} in {}", step["id"].as_str().unwrap(), name));
             }
         }
     }
