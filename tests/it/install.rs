@@ -88,7 +88,7 @@ fn sandbox_install_single_plane_then_rerun_changes_nothing() {
     let installed = expect_installed(&first, sb);
 
     // The data plane is registered with exactly its own agent CA.
-    let plane = kubectl_json(sb, &["get", "clusterdataplane", "default"]);
+    let plane = kubectl_json(sb, &["get", "clusterdataplanes.openchoreo.dev", "default"]);
     let secret = kubectl_json(
         sb,
         &[

@@ -425,7 +425,9 @@ fn every_key_choreoctl_sets_exists_in_the_real_chart() {
 
 /// Suffix for the groups of the real CRDs in the sandbox, so they cannot clash with the CRDs
 /// of the stand-in charts that other tests install in the same clusters. Validation depends only
-/// on the CRD's schema, which is unchanged.
+/// on the CRD's schema, which is unchanged. The kinds keep their names, so another test that
+/// reads one of them on this context with kubectl must name its group
+/// (`clusterdataplanes.openchoreo.dev`): a bare kind may resolve to these copies.
 const GROUP_SUFFIX: &str = ".real-charts.test";
 /// The namespace every namespaced object is checked in (a dry-run creates nothing).
 const NAMESPACE: &str = "real-charts";

@@ -272,7 +272,7 @@ fn sandbox_default_store_is_wired_to_the_persistent_openbao() {
     // The store, as the secret-store step applies it.
     let store_step = step(&plan, "secure-core/secret-store@").unwrap();
     kubectl_apply(sb, dir.path(), "store.json", objects(store_step));
-    let store = get(sb, &["clustersecretstore", "default"]);
+    let store = get(sb, &["clustersecretstores.external-secrets.io", "default"]);
     let vault = &store["spec"]["provider"]["vault"];
     assert_eq!(vault["server"], "http://openbao.openbao.svc:8200");
     assert_eq!(
