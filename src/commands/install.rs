@@ -15,7 +15,6 @@ use crate::engine::kube::ApplyOptions;
 use crate::engine::steps::{StepDone, StepError};
 use crate::engine::{self, Options, Reporter, Summary};
 use crate::error::Error;
-use crate::kubeconfig::KnownContexts;
 use crate::output::{Printer, Stderr};
 use crate::plan::{Plan, Step};
 use crate::profile::model::{ChartsSpec, ManifestsSpec};
@@ -33,12 +32,7 @@ pub fn install(
     let mut loaded = request.load(catalog)?;
     override_mirrors(&mut loaded.profile, args);
     mirror::check(&loaded.profile, &loaded.source).map_err(ProfileError::Invalid)?;
-    let planes = &loaded.profile.spec.planes;
-    let known_contexts = KnownContexts::read(
-        kubeconfig,
-        planes.iter().map(|plane| plane.kubeconfig.as_deref()),
-    );
-    let resolved = crate::resolve::resolve(catalog, &loaded, &known_contexts)?;
+    let resolved = super::resolve_loaded(catalog, &loaded, kubeconfig)?;
     let plan = crate::plan::build(catalog, &resolved)?;
     confirm(&plan, args.yes, printer)?;
     let options = Options {

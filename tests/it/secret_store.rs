@@ -7,7 +7,7 @@ use std::fs;
 
 use serde_json::{Value, json};
 
-use crate::fixtures::{presets, uses_guard};
+use crate::fixtures::every_plan;
 use crate::harness::Test;
 use crate::sandbox::{Sandbox, run, sandbox};
 
@@ -148,27 +148,20 @@ fn assert_kubernetes_auth(plan: &Value, server: &str, what: &str) {
 
 #[test]
 fn every_preset_and_edition_keeps_its_secrets_without_a_well_known_token() {
-    for preset in presets() {
-        for edition in ["cilium", "generic"] {
-            if uses_guard(preset) && edition == "generic" {
-                continue; // refused (exit 2): nothing is installed
-            }
-            let what = format!("{preset} on {edition}");
-            let plan = plan(preset, edition);
-            assert_persistent(&plan, &what);
-            assert_no_fixed_token(&plan, &what);
-            let ha = plan["modules"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|module| module == "vault");
-            let server = if ha {
-                "http://openbao-active.openbao.svc:8200"
-            } else {
-                "http://openbao.openbao.svc:8200"
-            };
-            assert_kubernetes_auth(&plan, server, &what);
-        }
+    for (what, plan) in every_plan() {
+        assert_persistent(&plan, &what);
+        assert_no_fixed_token(&plan, &what);
+        let ha = plan["modules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|module| module == "vault");
+        let server = if ha {
+            "http://openbao-active.openbao.svc:8200"
+        } else {
+            "http://openbao.openbao.svc:8200"
+        };
+        assert_kubernetes_auth(&plan, server, &what);
     }
 }
 
