@@ -1,19 +1,17 @@
-//! `choreoctl install` on the sandbox: the single-plane preset on context `cp` (no other test
-//! installs a chart with cluster-wide objects there: tests/it/helm.rs installs cert-manager, with
-//! its CRDs, on `dp1`), pulling every chart from the sandbox's loopback mirror.
+//! `choreoctl install` on the sandbox: the single-plane preset on context `cp`, pulling every
+//! chart from the sandbox's loopback mirror. Every test here holds
+//! [`platform_lock`](crate::sandbox::platform_lock) (tests/it/helm.rs installs cert-manager, with
+//! its CRDs, on `dp1` without it).
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 
 use base64::Engine as _;
 use serde_json::Value;
 
 use crate::harness::{Output, Test, assert_contains};
-use crate::sandbox::{Sandbox, run, sandbox};
+use crate::sandbox::{Sandbox, platform_lock, run, sandbox};
 
 const CONTEXT: &str = "cp";
-/// The tests of this file share the installation on `cp`: one at a time.
-static SERIAL: Mutex<()> = Mutex::new(());
 /// `metadata.name` of the single-plane preset: the lock and journal are named after it.
 const INSTALLATION: &str = "single-plane";
 
@@ -82,7 +80,7 @@ fn expect_installed(output: &Output, sb: &Sandbox) -> BTreeMap<String, (String, 
 
 #[test]
 fn sandbox_install_single_plane_then_rerun_changes_nothing() {
-    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _platform = platform_lock();
     let sb = sandbox();
     let first = install(sb).run();
     let installed = expect_installed(&first, sb);
@@ -115,7 +113,7 @@ fn sandbox_install_single_plane_then_rerun_changes_nothing() {
 
 #[test]
 fn sandbox_install_refuses_while_another_run_holds_the_lock() {
-    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _platform = platform_lock();
     let sb = sandbox();
     let now = run(std::process::Command::new("date").args(["-u", "+%Y-%m-%dT%H:%M:%S.000000Z"]));
     let now = now.trim();
@@ -151,6 +149,7 @@ fn sandbox_install_refuses_while_another_run_holds_the_lock() {
 /// stored), every step after it is skipped, the independent ones finish, and the run exits 3.
 #[test]
 fn sandbox_install_with_a_failing_release_exits_3_and_skips_its_dependents() {
+    let _platform = platform_lock();
     let sb = sandbox();
     let profile = "apiVersion: choreoctl.openchoreo.dev/v1alpha1\nkind: Profile\n\
                    metadata: {name: it-broken}\nspec:\n  edition: generic\n  planes:\n\

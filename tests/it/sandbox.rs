@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::LazyLock;
+use std::sync::{LazyLock, Mutex, MutexGuard};
 use std::time::Duration;
 
 /// The contexts (= cluster names) the shared sandbox provides.
@@ -60,6 +60,20 @@ pub struct Sandbox {
 }
 
 static SANDBOX: LazyLock<Sandbox> = LazyLock::new(start);
+
+/// Held by every test that installs OpenChoreo (`choreoctl install`, `module add`, ...) on the
+/// shared sandbox's clusters: those tests share release names and cluster-wide objects, so they
+/// run one at a time. Such a test must not assume a clean cluster: an earlier one may have left
+/// an installation behind.
+static PLATFORM: Mutex<()> = Mutex::new(());
+
+/// Takes the shared sandbox's platform lock ([`PLATFORM`]); a test that panicked while holding
+/// it does not poison it for the others.
+pub fn platform_lock() -> MutexGuard<'static, ()> {
+    PLATFORM
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// The shared sandbox, started on first use.
 pub fn sandbox() -> &'static Sandbox {
