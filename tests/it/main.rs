@@ -4,6 +4,7 @@
 mod cli;
 mod crd_waits;
 mod fixtures;
+mod gateway_address;
 mod harness;
 mod helm;
 mod init;
