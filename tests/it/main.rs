@@ -4,7 +4,6 @@
 mod cli;
 mod crd_waits;
 mod fixtures;
-mod gateway_address;
 mod harness;
 mod helm;
 mod init;
@@ -19,3 +18,4 @@ mod secret_store;
 mod smoke;
 mod snapshots;
 mod standins;
+mod wiring;
