@@ -447,14 +447,30 @@ pub fn load_balancer(needs: &ClusterNeeds, facts: &Facts) -> Option<Check> {
 /// Releases and CRDs already on the cluster that the plan installs: ours (journaled),
 /// someone else's under the same name (install adopts them: helm upgrade with the profile's
 /// values), or in the way (CRDs owned by another release or by none: helm refuses).
-pub fn components(needs: &ClusterNeeds, facts: &Facts, journaled: &Journaled) -> Vec<Check> {
+pub fn components(
+    needs: &ClusterNeeds,
+    facts: &Facts,
+    installation: &str,
+    journaled: &Journaled,
+) -> Vec<Check> {
     const ID: &str = "existing-components";
     let mut checks = Vec::new();
     let releases = match &facts.releases {
         Ok(releases) => releases,
         Err(reason) => return vec![unread(ID, "helm releases", reason)],
     };
-    checks.extend(adopted_releases(needs, releases, journaled));
+    let others: Vec<&str> = facts
+        .installations
+        .as_ref()
+        .map(|names| {
+            names
+                .iter()
+                .map(String::as_str)
+                .filter(|name| *name != installation)
+                .collect()
+        })
+        .unwrap_or_default();
+    checks.extend(adopted_releases(needs, releases, journaled, &others));
     match &facts.crds {
         Ok(crds) => {
             checks.extend(crd_owners(needs, crds));
@@ -469,6 +485,7 @@ fn adopted_releases(
     needs: &ClusterNeeds,
     releases: &ReleaseStates,
     journaled: &Journaled,
+    other_installations: &[&str],
 ) -> Option<Check> {
     const ID: &str = "existing-components";
     let mut ours = 0;
@@ -508,13 +525,21 @@ fn adopted_releases(
         });
     }
     let scripts = *journaled == Journaled::Absent
+        && other_installations.is_empty()
         && needs.control
         && foreign.iter().any(|label| {
             label == &format!("{OPENCHOREO_CONTROL_PLANE}/{OPENCHOREO_CONTROL_PLANE}")
         });
+    let named;
     let who = if scripts {
         "an OpenChoreo installation made without choreoctl (OpenChoreo's install scripts use \
          these release names)"
+    } else if !other_installations.is_empty() {
+        named = format!(
+            "releases of another choreoctl installation on this cluster ({}) or of someone else",
+            other_installations.join(", ")
+        );
+        &named
     } else if *journaled == Journaled::Unknown {
         "releases choreoctl cannot tell it installed (its journal on the control plane could \
          not be read)"
@@ -708,6 +733,7 @@ mod tests {
             crds: Ok(Vec::new()),
             releases: Ok(ReleaseStates::default()),
             namespaces: Ok(Vec::new()),
+            installations: Ok(Vec::new()),
         }
     }
 
@@ -889,7 +915,7 @@ mod tests {
             chart: OPENCHOREO_CONTROL_PLANE.into(),
         });
         let mut facts = facts();
-        assert!(components(&needs, &facts, &Journaled::Absent).is_empty());
+        assert!(components(&needs, &facts, "it", &Journaled::Absent).is_empty());
         facts.releases = Ok(release_states(&[
             ("cert-manager", "cert-manager", "deployed"),
             (
@@ -898,7 +924,7 @@ mod tests {
                 "deployed",
             ),
         ]));
-        let scripts = components(&needs, &facts, &Journaled::Absent);
+        let scripts = components(&needs, &facts, "it", &Journaled::Absent);
         assert_eq!(scripts[0].verdict, Verdict::Warn);
         assert!(scripts[0].message.contains("OpenChoreo's install scripts"));
         let journal = Journaled::Steps(
@@ -909,8 +935,17 @@ mod tests {
             .map(String::from)
             .into(),
         );
-        let ours = components(&needs, &facts, &journal);
+        let ours = components(&needs, &facts, "it", &journal);
         assert_eq!(ours[0].verdict, Verdict::Pass, "{:?}", ours[0]);
+        // Another choreoctl installation's journal on the cluster: not OpenChoreo's scripts.
+        facts.installations = Ok(vec!["it".into(), "lab".into()]);
+        let other = components(&needs, &facts, "it", &Journaled::Absent);
+        assert_eq!(other[0].verdict, Verdict::Warn);
+        assert!(
+            other[0]
+                .message
+                .contains("another choreoctl installation on this cluster (lab)")
+        );
     }
 
     #[test]
@@ -924,9 +959,9 @@ mod tests {
         };
         let mut facts = facts();
         facts.crds = Ok(vec![crd(Some(("cert-manager", "cert-manager")))]);
-        assert!(components(&needs, &facts, &Journaled::Absent).is_empty());
+        assert!(components(&needs, &facts, "it", &Journaled::Absent).is_empty());
         facts.crds = Ok(vec![crd(None)]);
-        let unowned = components(&needs, &facts, &Journaled::Absent);
+        let unowned = components(&needs, &facts, "it", &Journaled::Absent);
         assert_eq!(unowned[0].verdict, Verdict::Fail);
         assert!(
             unowned[0]
@@ -936,7 +971,7 @@ mod tests {
                 .contains("meta.helm.sh/release-name=cert-manager")
         );
         facts.crds = Ok(vec![crd(Some(("platform", "certs")))]);
-        let other = components(&needs, &facts, &Journaled::Absent);
+        let other = components(&needs, &facts, "it", &Journaled::Absent);
         assert_eq!(other[0].verdict, Verdict::Fail);
         assert!(other[0].message.contains("platform/certs"));
     }

@@ -30,6 +30,8 @@ pub struct Facts {
     pub releases: Read<ReleaseStates>,
     /// Namespaces.
     pub namespaces: Read<Vec<NamespaceFact>>,
+    /// Installations whose choreoctl journal is kept on this cluster (its control plane).
+    pub installations: Read<Vec<String>>,
 }
 
 /// A node and its `Ready` condition.

@@ -259,7 +259,7 @@ async fn check_group(
     ];
     checks.extend(decide::storage(&needs, &facts.storage_classes));
     checks.extend(decide::load_balancer(&needs, &facts));
-    checks.extend(decide::components(&needs, &facts, journaled));
+    checks.extend(decide::components(&needs, &facts, &plan.name, journaled));
     checks.extend(decide::namespaces(&needs, &facts));
     ClusterReport {
         context: cluster.context().to_owned(),

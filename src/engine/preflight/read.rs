@@ -7,7 +7,7 @@ use k8s_openapi::api::apps::v1::DaemonSet;
 use k8s_openapi::api::authorization::v1::{
     ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
 };
-use k8s_openapi::api::core::v1::{Namespace, Node, Service};
+use k8s_openapi::api::core::v1::{Namespace, Node, Secret, Service};
 use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::api::{Api, ListParams, PostParams};
@@ -18,8 +18,9 @@ use super::facts::{
 };
 use super::needs::Access;
 use crate::engine::helm::read_release_states;
-use crate::engine::journal::JournalStore;
+use crate::engine::journal::{JOURNAL_SECRET_TYPE, JournalStore};
 use crate::engine::kube::{Cluster, chain};
+use crate::engine::lock::SYSTEM_NAMESPACE;
 
 const DEFAULT_CLASS: &str = "storageclass.kubernetes.io/is-default-class";
 const BETA_DEFAULT_CLASS: &str = "storageclass.beta.kubernetes.io/is-default-class";
@@ -34,7 +35,17 @@ fn reason(error: kube::Error) -> String {
 /// Reads everything the checks judge, asking for `access`.
 pub async fn facts(cluster: &Cluster, access: &[Access]) -> Facts {
     let client = cluster.client();
-    let (access, nodes, daemonsets, storage_classes, load_balancers, crds, releases, namespaces) = tokio::join!(
+    let (
+        access,
+        nodes,
+        daemonsets,
+        storage_classes,
+        load_balancers,
+        crds,
+        releases,
+        namespaces,
+        installations,
+    ) = tokio::join!(
         futures::future::join_all(access.iter().map(|a| ask(client, a))),
         nodes(client),
         daemonsets(client),
@@ -43,6 +54,7 @@ pub async fn facts(cluster: &Cluster, access: &[Access]) -> Facts {
         crds(client),
         async { read_release_states(client).await.map_err(reason) },
         namespaces(client),
+        installations(client),
     );
     Facts {
         version: cluster.version().git_version.clone(),
@@ -54,6 +66,7 @@ pub async fn facts(cluster: &Cluster, access: &[Access]) -> Facts {
         crds,
         releases,
         namespaces,
+        installations,
     }
 }
 
@@ -232,6 +245,21 @@ async fn namespaces(client: &Client) -> Read<Vec<NamespaceFact>> {
                 .labels
                 .and_then(|labels| labels.get("app.kubernetes.io/managed-by").cloned()),
             name: namespace.metadata.name.unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// Installations whose journal Secret is in `choreoctl-system` (named `choreoctl-<installation>`).
+async fn installations(client: &Client) -> Read<Vec<String>> {
+    let api: Api<Secret> = Api::namespaced(client.clone(), SYSTEM_NAMESPACE);
+    let params = ListParams::default().fields(&format!("type={JOURNAL_SECRET_TYPE}"));
+    let list = api.list_metadata(&params).await.map_err(reason)?;
+    Ok(list
+        .items
+        .into_iter()
+        .filter_map(|secret| {
+            let name = secret.metadata.name?;
+            name.strip_prefix("choreoctl-").map(str::to_owned)
         })
         .collect())
 }
