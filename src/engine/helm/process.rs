@@ -297,9 +297,19 @@ mod tests {
             ),
         );
         let request = request(json!({}));
-        let upgrade = helm.upgrade(&request);
-        let cancelled = tokio::time::timeout(Duration::from_secs(1), upgrade).await;
-        assert!(cancelled.is_err(), "the fake helm never ends by itself");
+        let mut upgrade = Box::pin(helm.upgrade(&request));
+        // Cancel only once the stand-in has set its trap: on a loaded machine starting a shell
+        // can take longer than any fixed delay, and a TERM before the trap kills it silently.
+        let trap_set = async {
+            while std::fs::read_to_string(&marker).unwrap_or_default().trim() != "started" {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        };
+        tokio::select! {
+            _ = &mut upgrade => panic!("the fake helm never ends by itself"),
+            () = trap_set => {}
+        }
+        drop(upgrade);
         let mut said = String::new();
         for _ in 0..100 {
             said = std::fs::read_to_string(&marker).unwrap_or_default();
