@@ -4,6 +4,7 @@
 mod cli;
 mod crd_waits;
 mod fixtures;
+mod gitops;
 mod harness;
 mod helm;
 mod init;

@@ -1,0 +1,222 @@
+//! `render --format argocd|flux`: every exported object is accepted by a real kube-apiserver
+//! (server-side dry-run, strict field validation) against the stand-in charts' Argo CD and Flux
+//! CRDs, whose schemas carry the real CRDs' required fields (tests/charts/gen.py).
+
+use std::path::{Path, PathBuf};
+
+use crate::harness::Test;
+use crate::sandbox::{Sandbox, platform_lock, run, sandbox};
+
+/// Context the dry-runs go to (the hub / the cluster Argo CD runs in).
+const CONTEXT: &str = "cp";
+
+/// Applies the CRDs of stand-in chart `chart` as release `release` in `namespace` would own
+/// them (so that a later `helm install` of that release adopts them) and waits until served.
+fn install_crds(sb: &Sandbox, chart: &str, release: &str, namespace: &str) -> Vec<String> {
+    let rendered = run(sb.helm().args([
+        "template",
+        release,
+        Sandbox::chart_dir(chart).to_str().expect("UTF-8 path"),
+        "--namespace",
+        namespace,
+        "--show-only",
+        "templates/crds.yaml",
+    ]));
+    let file = tempfile::NamedTempFile::new().expect("temporary file");
+    std::fs::write(file.path(), &rendered).expect("writing the CRDs");
+    let names = run(sb
+        .kubectl(CONTEXT)
+        .args([
+            "apply",
+            "--server-side",
+            "--force-conflicts",
+            "--field-manager",
+            "choreoctl-gitops-test",
+            "-o",
+            "name",
+            "-f",
+        ])
+        .arg(file.path()));
+    let names: Vec<String> = names.lines().map(str::to_owned).collect();
+    for name in &names {
+        run(sb.kubectl(CONTEXT).args([
+            "label",
+            "--overwrite",
+            name,
+            "app.kubernetes.io/managed-by=Helm",
+        ]));
+        run(sb.kubectl(CONTEXT).args([
+            "annotate",
+            "--overwrite",
+            name,
+            &format!("meta.helm.sh/release-name={release}"),
+            &format!("meta.helm.sh/release-namespace={namespace}"),
+        ]));
+        run(sb.kubectl(CONTEXT).args([
+            "wait",
+            "--for=condition=Established",
+            "--timeout=60s",
+            name,
+        ]));
+    }
+    names
+}
+
+/// `render --preset multi-plane --format FORMAT` into a temporary directory.
+fn export(format: &str) -> (crate::harness::Output, PathBuf) {
+    let test = Test::new();
+    let out = test.path().join("export");
+    let output = test
+        .args([
+            "render",
+            "--preset",
+            "multi-plane",
+            "--edition",
+            "generic",
+            "--format",
+            format,
+        ])
+        .args([
+            "--git-url",
+            "https://git.example/platform.git",
+            "--git-path",
+            "openchoreo",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .run();
+    (output, out)
+}
+
+/// Every `.yaml` file below `dir`.
+fn yaml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("reading the export") {
+        let path = entry.expect("directory entry").path();
+        if path.is_dir() {
+            files.extend(yaml_files(&path));
+        } else if path.extension().is_some_and(|ext| ext == "yaml") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Server-side dry-run of every file, strict field validation; returns how many objects passed.
+fn dry_run(sb: &Sandbox, files: &[PathBuf]) -> usize {
+    let mut objects = 0;
+    for file in files {
+        let out = run(sb
+            .kubectl(CONTEXT)
+            .args([
+                "apply",
+                "--server-side",
+                "--dry-run=server",
+                "--validate=strict",
+                "--field-manager",
+                "choreoctl-gitops-test",
+                "-o",
+                "name",
+                "-f",
+            ])
+            .arg(file));
+        objects += out.lines().count();
+    }
+    objects
+}
+
+fn namespace(sb: &Sandbox, name: &str) {
+    let yaml = format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n");
+    let file = tempfile::NamedTempFile::new().expect("temporary file");
+    std::fs::write(file.path(), yaml).expect("writing the namespace");
+    run(sb
+        .kubectl(CONTEXT)
+        .args([
+            "apply",
+            "--server-side",
+            "--field-manager",
+            "choreoctl-gitops-test",
+            "-f",
+        ])
+        .arg(file.path()));
+}
+
+#[test]
+fn sandbox_argocd_export_is_accepted_by_the_api_server() {
+    let sb = sandbox();
+    let _platform = platform_lock();
+    let crds = install_crds(sb, "argo-cd", "argo-cd", "argocd");
+    assert!(
+        crds.iter()
+            .any(|crd| crd.ends_with("applicationsets.argoproj.io")),
+        "{crds:?}"
+    );
+    namespace(sb, "argocd");
+    let (_output, out) = export("argocd");
+    let files = yaml_files(&out.join("argocd"));
+    let objects = dry_run(sb, &files);
+    assert_eq!(objects, files.len(), "one object per file");
+    assert!(
+        files
+            .iter()
+            .any(|f| f.ends_with("applicationsets/secure-core-data-plane.yaml"))
+    );
+
+    // Strict validation does check: a field the real CRD does not have is refused.
+    let bad = out.join("bad.yaml");
+    let good = std::fs::read_to_string(&files[0]).expect("an Application");
+    std::fs::write(
+        &bad,
+        good.replacen("spec:\n", "spec:\n  destinaton: {}\n", 1),
+    )
+    .expect("writing");
+    let refused = sb
+        .kubectl(CONTEXT)
+        .args([
+            "apply",
+            "--server-side",
+            "--dry-run=server",
+            "--validate=strict",
+            "-f",
+        ])
+        .arg(&bad)
+        .output()
+        .expect("kubectl runs");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("destinaton"));
+}
+
+#[test]
+fn sandbox_flux_export_is_accepted_by_the_api_server() {
+    let sb = sandbox();
+    let _platform = platform_lock();
+    let crds = install_crds(sb, "flux2", "flux2", "flux-system");
+    assert!(
+        crds.iter()
+            .any(|crd| crd.ends_with("helmreleases.helm.toolkit.fluxcd.io")),
+        "{crds:?}"
+    );
+    namespace(sb, "flux-system");
+    let (_output, out) = export("flux");
+    let files = yaml_files(&out.join("flux"));
+    let objects = dry_run(sb, &files);
+    assert!(objects > files.len(), "hub files hold several objects each");
+    assert!(
+        files
+            .iter()
+            .any(|f| f.ends_with("releases/dev-secure-core-data-plane/helmrelease.yaml"))
+    );
+
+    // The CEL rule of the real CRD holds: a HelmRelease with neither chart nor chartRef is refused.
+    let bad = out.join("bad.yaml");
+    std::fs::write(&bad, "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: bad, namespace: flux-system}\nspec: {interval: 1h}\n").expect("writing");
+    let refused = sb
+        .kubectl(CONTEXT)
+        .args(["apply", "--server-side", "--dry-run=server", "-f"])
+        .arg(&bad)
+        .output()
+        .expect("kubectl runs");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("either chart or chartRef"));
+}
