@@ -15,7 +15,7 @@
 #   build.sh --force    rebuild every tool even on a cache hit
 #
 # bin/ holds: k8s (busybox) + symlinks kube-apiserver, kube-controller-manager, kube-scheduler,
-# kubectl, etcd; kwok, kwokctl, helm, registry.
+# kubectl, etcd; kwok, kwokctl, helm, registry, helmfile.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 mode=${1:-build}
@@ -31,7 +31,7 @@ command -v go >/dev/null || die "go is not on PATH (need Go >= 1.26)"
 cache_root=${CHOREOCTL_SANDBOX_CACHE:-$HOME/.cache/choreoctl-sandbox}
 
 # Every tool, in build order (largest first; one binary at a time: 2 cores, linker peak RAM).
-tools=(k8s kwok helm registry)
+tools=(k8s kwok helm registry helmfile)
 
 # How every binary is built; part of every tool's key.
 build_env=(CGO_ENABLED=0 GOFLAGS=-mod=readonly)
@@ -69,6 +69,11 @@ recipe() {
       echo "dir tools/registry"
       echo "version DISTRIBUTION_VERSION=$DISTRIBUTION_VERSION"
       echo "bin registry github.com/distribution/distribution/v3/cmd/registry" ;;
+    helmfile)
+      # Stamped like helmfile's release builds (.goreleaser.yml: the tag without its "v").
+      echo "dir tools/helmfile"
+      echo "version HELMFILE_VERSION=$HELMFILE_VERSION"
+      echo "bin helmfile github.com/helmfile/helmfile -X go.szostok.io/version.version=${HELMFILE_VERSION#v} -X go.szostok.io/version.buildDate=1970-01-01T00:00:00Z -X go.szostok.io/version.dirtyBuild=false" ;;
     *) die "no recipe for tool $1" ;;
   esac
 }
@@ -81,6 +86,8 @@ check() {
       die "kube-apiserver does not report ${K8S_VERSION}" ;;
     helm) "$d/helm" version --template '{{.Version}}' | grep -qx "${HELM_VERSION}" ||
       die "helm does not report ${HELM_VERSION}" ;;
+    helmfile) "$d/helmfile" --version | grep -qw "${HELMFILE_VERSION#v}" ||
+      die "helmfile does not report ${HELMFILE_VERSION#v}" ;;
     kwok|registry) ;;
   esac
 }
