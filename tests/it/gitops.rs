@@ -220,3 +220,103 @@ fn sandbox_flux_export_is_accepted_by_the_api_server() {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("either chart or chartRef"));
 }
+
+/// The Secrets the helmfile export's `.gotmpl` values read (`fetchSecretValue`), as an
+/// installed platform has them: (context, namespace, name). Created when missing.
+const READ_SECRETS: [(&str, &str, &str); 4] = [
+    ("cp", "openchoreo-control-plane", "cluster-gateway-ca"),
+    ("cp", "openchoreo-workflow-plane", "cluster-agent-tls"),
+    ("dp1", "openchoreo-data-plane", "cluster-agent-tls"),
+    ("obs", "openchoreo-data-plane", "cluster-agent-tls"),
+];
+
+#[test]
+fn sandbox_helmfile_export_passes_helmfile_lint_and_template() {
+    let sb = sandbox();
+    let _platform = platform_lock();
+    let test = Test::new();
+    let profile = test.path().join("profile.yaml");
+    std::fs::write(
+        &profile,
+        format!(
+            "apiVersion: choreoctl.openchoreo.dev/v1alpha1\nkind: Profile\nmetadata: {{name: multi-plane}}\n\
+             spec:\n  edition: generic\n  planes:\n\
+             \x20   - {{name: control, type: control, context: cp}}\n\
+             \x20   - {{name: ci, type: workflow, context: cp}}\n\
+             \x20   - {{name: dev, type: data, context: dp1}}\n\
+             \x20   - {{name: prod, type: data, context: obs}}\n\
+             \x20 modules: [{{name: build}}]\n\
+             \x20 charts: {{mirror: \"{}\", plainHttp: true}}\n\
+             \x20 manifests: {{mirror: \"{}\", plainHttp: true}}\n",
+            sb.mirror, sb.manifests
+        ),
+    )
+    .expect("writing the profile");
+    let out = test.path().join("helmfile");
+    let _output = test
+        .args(["render", "--format", "helmfile", "--profile"])
+        .arg(&profile)
+        .arg("--out")
+        .arg(&out)
+        .run();
+
+    let mut created = Vec::new();
+    for (context, namespace, name) in READ_SECRETS {
+        let exists = sb
+            .kubectl(context)
+            .args(["-n", namespace, "get", "secret", name])
+            .output()
+            .expect("kubectl runs");
+        if !exists.status.success() {
+            let yaml = format!(
+                "apiVersion: v1\nkind: Namespace\nmetadata: {{name: {namespace}}}\n---\n\
+                 apiVersion: v1\nkind: Secret\nmetadata: {{name: {name}, namespace: {namespace}}}\n\
+                 stringData: {{ca.crt: \"-----BEGIN CERTIFICATE-----\\nsandbox\\n-----END CERTIFICATE-----\\n\"}}\n"
+            );
+            let file = tempfile::NamedTempFile::new().expect("temporary file");
+            std::fs::write(file.path(), yaml).expect("writing the Secret");
+            run(sb
+                .kubectl(context)
+                .args([
+                    "apply",
+                    "--server-side",
+                    "--field-manager",
+                    "choreoctl-gitops-test",
+                    "-f",
+                ])
+                .arg(file.path()));
+            created.push((context, namespace, name));
+        }
+    }
+    let helmfile = |args: &[&str]| {
+        let mut cmd = sb.command(&sb.helmfile);
+        cmd.current_dir(&out).args(args);
+        run(&mut cmd)
+    };
+    let lint = helmfile(&["lint"]);
+    let template = helmfile(&["template", "--skip-deps"]);
+    for (context, namespace, name) in created {
+        run(sb
+            .kubectl(context)
+            .args(["-n", namespace, "delete", "secret", name]));
+    }
+
+    assert!(lint.contains("0 chart(s) failed"), "{lint}");
+    // The releases render, the apply steps' objects included, the CAs read from the clusters.
+    assert!(
+        template.contains("kind: ClusterDataPlane"),
+        "no registration rendered"
+    );
+    assert!(
+        template.contains("-----BEGIN CERTIFICATE-----"),
+        "the CAs were not read from the clusters"
+    );
+    assert!(
+        template.contains("# Source: openchoreo-data-plane/"),
+        "the data plane's chart did not render"
+    );
+    assert!(
+        !template.contains("<from plane"),
+        "a placeholder was rendered"
+    );
+}
