@@ -260,34 +260,7 @@ fn sandbox_helmfile_export_passes_helmfile_lint_and_template() {
         .arg(&out)
         .run();
 
-    let mut created = Vec::new();
-    for (context, namespace, name) in READ_SECRETS {
-        let exists = sb
-            .kubectl(context)
-            .args(["-n", namespace, "get", "secret", name])
-            .output()
-            .expect("kubectl runs");
-        if !exists.status.success() {
-            let yaml = format!(
-                "apiVersion: v1\nkind: Namespace\nmetadata: {{name: {namespace}}}\n---\n\
-                 apiVersion: v1\nkind: Secret\nmetadata: {{name: {name}, namespace: {namespace}}}\n\
-                 stringData: {{ca.crt: \"-----BEGIN CERTIFICATE-----\\nsandbox\\n-----END CERTIFICATE-----\\n\"}}\n"
-            );
-            let file = tempfile::NamedTempFile::new().expect("temporary file");
-            std::fs::write(file.path(), yaml).expect("writing the Secret");
-            run(sb
-                .kubectl(context)
-                .args([
-                    "apply",
-                    "--server-side",
-                    "--field-manager",
-                    "choreoctl-gitops-test",
-                    "-f",
-                ])
-                .arg(file.path()));
-            created.push((context, namespace, name));
-        }
-    }
+    let created = ensure_read_secrets(sb);
     let helmfile = |args: &[&str]| {
         let mut cmd = sb.command(&sb.helmfile);
         cmd.current_dir(&out).args(args);
@@ -319,4 +292,223 @@ fn sandbox_helmfile_export_passes_helmfile_lint_and_template() {
         !template.contains("<from plane"),
         "a placeholder was rendered"
     );
+}
+
+/// Creates the [`READ_SECRETS`] that do not exist yet (namespace included); returns them.
+fn ensure_read_secrets(sb: &Sandbox) -> Vec<(&'static str, &'static str, &'static str)> {
+    let mut created = Vec::new();
+    for (context, namespace, name) in READ_SECRETS {
+        if !exists(sb, context, "secret", namespace, name) {
+            let yaml = format!(
+                "apiVersion: v1\nkind: Namespace\nmetadata: {{name: {namespace}}}\n---\n\
+                 apiVersion: v1\nkind: Secret\nmetadata: {{name: {name}, namespace: {namespace}}}\n\
+                 stringData: {{ca.crt: \"-----BEGIN CERTIFICATE-----\\n{context}-{name}\\n-----END CERTIFICATE-----\\n\"}}\n"
+            );
+            let file = tempfile::NamedTempFile::new().expect("temporary file");
+            std::fs::write(file.path(), yaml).expect("writing the Secret");
+            run(sb
+                .kubectl(context)
+                .args([
+                    "apply",
+                    "--server-side",
+                    "--field-manager",
+                    "choreoctl-gitops-test",
+                    "-f",
+                ])
+                .arg(file.path()));
+            created.push((context, namespace, name));
+        }
+    }
+    created
+}
+
+fn exists(sb: &Sandbox, context: &str, kind: &str, namespace: &str, name: &str) -> bool {
+    let out = sb
+        .kubectl(context)
+        .args(["-n", namespace, "get", kind, name])
+        .output()
+        .expect("kubectl runs");
+    out.status.success()
+}
+
+fn delete_secrets(sb: &Sandbox, secrets: &[(&str, &str, &str)]) {
+    for (context, namespace, name) in secrets {
+        run(sb
+            .kubectl(context)
+            .args(["-n", namespace, "delete", "secret", name]));
+    }
+}
+
+/// copy-cas.sh, run for real: every CA lands where the export's objects expect it, under the
+/// script's own field manager, and is the source's value.
+#[test]
+fn sandbox_copy_cas_script_copies_every_ca() {
+    let sb = sandbox();
+    let _platform = platform_lock();
+    let test = Test::new();
+    let out = test.path().join("export");
+    let _output = test
+        .args([
+            "render",
+            "--preset",
+            "multi-plane",
+            "--edition",
+            "generic",
+            "--format",
+            "argocd",
+        ])
+        .args([
+            "--plane-context",
+            "prod=obs",
+            "--git-url",
+            "https://git.example/platform.git",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .run();
+    // What the script writes: (context, kind, namespace, name).
+    let copies = [
+        (
+            "cp",
+            "configmap",
+            "openchoreo-control-plane",
+            "cluster-gateway-ca",
+        ),
+        (
+            "dp1",
+            "configmap",
+            "openchoreo-data-plane",
+            "cluster-gateway-ca",
+        ),
+        (
+            "obs",
+            "configmap",
+            "openchoreo-data-plane",
+            "cluster-gateway-ca",
+        ),
+        (
+            "cp",
+            "configmap",
+            "openchoreo-workflow-plane",
+            "cluster-gateway-ca",
+        ),
+        ("cp", "secret", "openchoreo-control-plane", "dev-agent-ca"),
+        ("cp", "secret", "openchoreo-control-plane", "prod-agent-ca"),
+        ("cp", "secret", "openchoreo-control-plane", "ci-agent-ca"),
+    ];
+    let new: Vec<_> = copies
+        .iter()
+        .filter(|(c, k, n, m)| !exists(sb, c, k, n, m))
+        .copied()
+        .collect();
+    let created = ensure_read_secrets(sb);
+    let mut script = sb.command("sh");
+    script
+        .arg(out.join("copy-cas.sh"))
+        .env("CHOREOCTL_CA_WAIT", "0");
+    let printed = sb_output(&mut script);
+
+    let read = |context: &str, kind: &str, namespace: &str, name: &str, jsonpath: &str| {
+        run(sb.kubectl(context).args([
+            "-n",
+            namespace,
+            "get",
+            kind,
+            name,
+            "-o",
+            &format!("jsonpath={jsonpath}"),
+        ]))
+    };
+    let agent = read(
+        "obs",
+        "secret",
+        "openchoreo-data-plane",
+        "cluster-agent-tls",
+        "{.data.ca\\.crt}",
+    );
+    let copied = read(
+        "cp",
+        "secret",
+        "openchoreo-control-plane",
+        "prod-agent-ca",
+        "{.data.ca\\.crt}",
+    );
+    let gateway = read(
+        "cp",
+        "secret",
+        "openchoreo-control-plane",
+        "cluster-gateway-ca",
+        "{.data.ca\\.crt}",
+    );
+    let on_plane = read(
+        "dp1",
+        "configmap",
+        "openchoreo-data-plane",
+        "cluster-gateway-ca",
+        "{.data.ca\\.crt}",
+    );
+    let managers = read(
+        "cp",
+        "secret",
+        "openchoreo-control-plane",
+        "dev-agent-ca",
+        "{.metadata.managedFields[*].manager}",
+    );
+    for (context, kind, namespace, name) in &new {
+        run(sb
+            .kubectl(context)
+            .args(["-n", namespace, "delete", kind, name]));
+    }
+    delete_secrets(sb, &created);
+
+    assert_eq!(copied, agent, "prod's agent CA copied to the control plane");
+    let decoded = String::from_utf8(decode_base64(&gateway)).expect("PEM");
+    assert_eq!(
+        on_plane, decoded,
+        "the gateway CA copied to dev's ConfigMap"
+    );
+    assert_eq!(managers, "choreoctl-ca-copy");
+    assert!(
+        !printed.contains("BEGIN CERTIFICATE"),
+        "the script printed a certificate"
+    );
+}
+
+/// Runs a command, panics unless it succeeds; returns stdout and stderr.
+fn sb_output(cmd: &mut std::process::Command) -> String {
+    let out = cmd.output().expect("runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{cmd:?} failed:\n{text}");
+    text
+}
+
+/// Standard base64 (what kubectl prints for Secret data).
+fn decode_base64(text: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        _ => 63,
+    };
+    let digits: Vec<u8> = text
+        .bytes()
+        .filter(|&c| c != b'=' && !c.is_ascii_whitespace())
+        .map(value)
+        .collect();
+    digits
+        .chunks(4)
+        .flat_map(|chunk| {
+            let n = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |n, (i, &d)| n | (u32::from(d) << (18 - 6 * i)));
+            let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+            bytes[..chunk.len() - 1].to_vec()
+        })
+        .collect()
 }
