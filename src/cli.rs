@@ -113,7 +113,14 @@ pub enum Command {
         after_help = "Example:\n  choreoctl check --preset shared-observability --edition generic\n  choreoctl check --profile lab.yaml -o json | jq '.clusters[].checks[] | select(.verdict != \"pass\")'\n\nEvery check and its JSON form: docs/check.md."
     )]
     Check(CheckArgs),
-    /// Write the values of every release and every manifest to a directory (GitOps export).
+    /// Write the values of every release and every manifest to a directory, or export them
+    /// for Argo CD, Flux or helmfile.
+    #[command(
+        after_help = "Examples:\n  choreoctl render --preset multi-plane --edition generic --out rendered\n  \
+choreoctl render --preset multi-plane --edition generic --format argocd \\\n    \
+--git-url https://git.example/platform.git --git-path openchoreo --out openchoreo\n  \
+choreoctl render -p prod.yaml --format helmfile --out helmfile && helmfile -f helmfile/helmfile.yaml sync"
+    )]
     Render(RenderArgs),
     /// The module catalog.
     #[command(subcommand)]
@@ -212,6 +219,33 @@ pub struct RenderArgs {
     /// Directory to write (created; existing files of the same name are replaced).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// What to write: plain values and manifests, or an export for a GitOps engine
+    /// (docs/gitops.md; the export's README.md says what runs when).
+    #[arg(long, value_enum, default_value_t = RenderFormat::Plain)]
+    pub format: RenderFormat,
+    /// Git repository the export is committed to, as Argo CD and Flux fetch it (required by
+    /// argocd and flux).
+    #[arg(long, value_name = "URL", required_if_eq_any = [("format", "argocd"), ("format", "flux")])]
+    pub git_url: Option<String>,
+    /// Branch the engine follows.
+    #[arg(long, value_name = "REV", default_value = "main")]
+    pub git_revision: String,
+    /// Directory of the export inside that repository.
+    #[arg(long, value_name = "PATH", default_value = ".")]
+    pub git_path: String,
+}
+
+/// `render --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RenderFormat {
+    /// Values per release, one manifest per apply step, index.yaml.
+    Plain,
+    /// Argo CD Applications (and ApplicationSets) with sync waves.
+    Argocd,
+    /// Flux HelmReleases and Kustomizations with dependsOn.
+    Flux,
+    /// A helmfile.yaml with needs across kube contexts.
+    Helmfile,
 }
 
 /// `init`: every question is also a flag.

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod engine;
 pub mod error;
+pub mod export;
 pub mod init;
 pub mod kubeconfig;
 pub mod output;

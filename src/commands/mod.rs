@@ -50,7 +50,7 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
                 &ProfileRequest::from(&args.profile),
                 kubeconfig,
             )?;
-            render::write(&plan, &args.out, &printer)?;
+            render::render(&plan, args, &printer)?;
         }
         Command::Module(ModuleCommand::List) => module::list(&catalog()?, &printer)?,
         Command::Module(ModuleCommand::Info { name }) => {

@@ -1,4 +1,5 @@
-//! `choreoctl render --out DIR`: values per release, one manifest per apply step, an index.
+//! `choreoctl render --out DIR`: values per release, one manifest per apply step, an index;
+//! with `--format argocd|flux|helmfile`, an export for that engine ([`crate::export`]).
 
 use std::io::Write;
 use std::path::Path;
@@ -6,8 +7,38 @@ use std::path::Path;
 use anyhow::Context;
 use serde::Serialize;
 
+use crate::cli::{RenderArgs, RenderFormat};
+use crate::export::{self, Format, GitSource};
 use crate::output::{Printer, to_yaml};
 use crate::plan::{Action, ApplyAction, Plan};
+
+/// Writes what `--format` asks for below `--out`.
+pub fn render(plan: &Plan, args: &RenderArgs, printer: &Printer) -> anyhow::Result<()> {
+    let format = match args.format {
+        RenderFormat::Plain => return write(plan, &args.out, printer),
+        RenderFormat::Argocd => Format::Argocd,
+        RenderFormat::Flux => Format::Flux,
+        RenderFormat::Helmfile => Format::Helmfile,
+    };
+    let git = args.git_url.as_ref().map(|url| GitSource {
+        url: url.clone(),
+        revision: args.git_revision.clone(),
+        path: args.git_path.clone(),
+    });
+    let files = export::export(plan, format, git.as_ref())?;
+    let written = export::write(&args.out, &files)?;
+    for path in &written {
+        wrote(printer, path)?;
+    }
+    writeln!(
+        printer.stderr(),
+        "wrote {} files to {} (read {} first)",
+        written.len(),
+        args.out.display(),
+        args.out.join("README.md").display()
+    )
+    .context("writing to stderr")
+}
 
 /// One entry of `index.yaml`.
 #[derive(Debug, Serialize)]

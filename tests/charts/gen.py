@@ -87,6 +87,8 @@ class CRD:
     spec_required: tuple = ()
     validations: tuple = ()            # x-kubernetes-validations on spec
     annotations: dict = field(default_factory=dict)
+    closed: bool = False               # spec holds only spec_schema's fields (strict validation rejects others)
+    root_required: tuple = ()          # required top-level fields (e.g. "spec")
 
 
 @dataclass
@@ -225,7 +227,7 @@ CONDITIONS = {
 
 
 def crd_doc(d: CRD, part_of: str | None = None) -> dict:
-    spec = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+    spec = {"type": "object"} if d.closed else {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
     if d.spec_schema:
         spec["properties"] = d.spec_schema
     if d.spec_required:
@@ -237,6 +239,8 @@ def crd_doc(d: CRD, part_of: str | None = None) -> dict:
     schema = {"openAPIV3Schema": {"type": "object", "properties": {
         "apiVersion": {"type": "string"}, "kind": {"type": "string"}, "metadata": {"type": "object"},
         "spec": spec, "status": status}}}
+    if d.root_required:
+        schema["openAPIV3Schema"]["required"] = list(d.root_required)
     versions = []
     for i, v in enumerate(d.versions):
         versions.append({
@@ -383,6 +387,127 @@ AGENT_CONNECTION = {"agentConnection": obj({
 }, **{"x-kubernetes-preserve-unknown-fields": True})}
 ONLY_CLUSTER_OBS = ({"rule": "!has(self.observabilityPlaneRef) || self.observabilityPlaneRef.kind == 'ClusterObservabilityPlane'",
                      "message": "cluster-scoped planes may only reference a ClusterObservabilityPlane"},)
+
+
+# --------------------------------------------------------------------------
+# GitOps engines' CRDs (Argo CD, Flux): closed schemas with the real CRDs' required fields and
+# every field `choreoctl render --format argocd|flux` writes, so that a server-side dry-run with
+# strict field validation checks an export as the real CRDs would (docs/gitops.md). Written from
+# argoproj/argo-cd v3 manifests/crds and fluxcd/*-controller config/crd/bases (not vendored).
+
+INT = {"type": "integer"}
+BOOL = {"type": "boolean"}
+ANY = {"x-kubernetes-preserve-unknown-fields": True}
+STRS = {"type": "array", "items": {"type": "string"}}
+LABELS = {"type": "object", "additionalProperties": {"type": "string"}}
+
+
+def arr(item: dict) -> dict:
+    return {"type": "array", "items": item}
+
+
+ARGO_SOURCE = obj({
+    "repoURL": STR, "targetRevision": STR, "path": STR, "chart": STR, "ref": STR, "name": STR,
+    "helm": obj({"releaseName": STR, "valueFiles": STRS, "values": STR, "valuesObject": {"type": "object", **ANY},
+                 "parameters": arr({"type": "object", **ANY}), "skipCrds": BOOL, "version": STR}),
+    "directory": obj({"recurse": BOOL, "include": STR, "exclude": STR}),
+    "kustomize": {"type": "object", **ANY},
+}, required=["repoURL"])
+ARGO_SPEC = {
+    "project": STR,
+    "destination": obj({"name": STR, "namespace": STR, "server": STR}),
+    "source": ARGO_SOURCE,
+    "sources": arr(ARGO_SOURCE),
+    "syncPolicy": obj({
+        "automated": obj({"prune": BOOL, "selfHeal": BOOL, "allowEmpty": BOOL, "enabled": BOOL}),
+        "syncOptions": STRS,
+        "retry": obj({"limit": INT, "backoff": obj({"duration": STR, "factor": INT, "maxDuration": STR})}),
+        "managedNamespaceMetadata": {"type": "object", **ANY},
+    }),
+    "ignoreDifferences": arr({"type": "object", **ANY}),
+    "info": arr({"type": "object", **ANY}),
+    "revisionHistoryLimit": INT,
+}
+ARGO_REQUIRED = ("destination", "project")
+APPSET_SPEC = {
+    "goTemplate": BOOL,
+    "goTemplateOptions": STRS,
+    "generators": arr(obj({"clusters": obj({"selector": obj({"matchLabels": LABELS, "matchExpressions": arr({"type": "object", **ANY})}),
+                                             "values": LABELS, "template": {"type": "object", **ANY}}),
+                           "list": {"type": "object", **ANY}, "git": {"type": "object", **ANY},
+                           "matrix": {"type": "object", **ANY}})),
+    "template": obj({
+        "metadata": obj({"name": STR, "namespace": STR, "labels": LABELS, "annotations": LABELS, "finalizers": STRS}),
+        "spec": obj(ARGO_SPEC, required=list(ARGO_REQUIRED)),
+    }, required=["metadata", "spec"]),
+    "syncPolicy": {"type": "object", **ANY},
+    "strategy": {"type": "object", **ANY},
+}
+
+
+def argo_cd_crds() -> list:
+    g, v = "argoproj.io", ("v1alpha1",)
+    return [CRD(g, "Application", "applications", versions=v, short=("app", "apps"), closed=True,
+                spec_schema=ARGO_SPEC, spec_required=ARGO_REQUIRED, root_required=("metadata", "spec")),
+            CRD(g, "AppProject", "appprojects", versions=v, short=("appproj",)),
+            CRD(g, "ApplicationSet", "applicationsets", versions=v, short=("appset",), closed=True,
+                spec_schema=APPSET_SPEC, spec_required=("generators", "template"), root_required=("metadata", "spec"))]
+
+
+NAME_REF = obj({"name": STR, "namespace": STR}, required=["name"])
+KUBECONFIG = obj({"secretRef": obj({"name": STR, "key": STR}, required=["name"]),
+                  "configMapRef": obj({"name": STR}, required=["name"])})
+KIND_REF = obj({"apiVersion": STR, "kind": STR, "name": STR, "namespace": STR}, required=["kind", "name"])
+FLUX_SOURCE = {"interval": STR, "timeout": STR, "suspend": BOOL, "insecure": BOOL,
+               "secretRef": obj({"name": STR}, required=["name"]), "provider": STR}
+
+
+def flux_crds() -> list:
+    src, hc, kc = "source.toolkit.fluxcd.io", "helm.toolkit.fluxcd.io", "kustomize.toolkit.fluxcd.io"
+    release_spec = {
+        "interval": STR, "timeout": STR, "suspend": BOOL, "releaseName": STR, "targetNamespace": STR,
+        "storageNamespace": STR, "serviceAccountName": STR, "maxHistory": INT,
+        "chart": obj({"spec": obj({"chart": STR, "version": STR, "interval": STR,
+                                   "sourceRef": KIND_REF, "reconcileStrategy": STR}, required=["chart", "sourceRef"])},
+                     required=["spec"]),
+        "chartRef": obj({"apiVersion": STR, "kind": {"type": "string", "enum": ["OCIRepository", "HelmChart", "ExternalArtifact"]},
+                         "name": STR, "namespace": STR}, required=["kind", "name"]),
+        "kubeConfig": KUBECONFIG,
+        "dependsOn": arr(obj({"name": STR, "namespace": STR, "readyExpr": STR}, required=["name"])),
+        "install": obj({"createNamespace": BOOL, "crds": {"type": "string", "enum": ["Skip", "Create", "CreateReplace"]},
+                        "disableWait": BOOL, "disableWaitForJobs": BOOL, "timeout": STR,
+                        "remediation": obj({"retries": INT, "ignoreTestFailures": BOOL, "remediateLastFailure": BOOL})}),
+        "upgrade": obj({"crds": {"type": "string", "enum": ["Skip", "Create", "CreateReplace"]}, "disableWait": BOOL,
+                        "disableWaitForJobs": BOOL, "timeout": STR,
+                        "remediation": obj({"retries": INT, "strategy": STR, "remediateLastFailure": BOOL})}),
+        "values": {"type": "object", **ANY},
+        "valuesFrom": arr(obj({"kind": STR, "name": STR, "valuesKey": STR, "targetPath": STR, "optional": BOOL},
+                              required=["kind", "name"])),
+        "healthCheckExprs": arr({"type": "object", **ANY}),
+    }
+    return [
+        CRD(src, "GitRepository", "gitrepositories", closed=True, spec_required=("interval", "url"),
+            spec_schema={**FLUX_SOURCE, "url": STR, "ref": obj({"branch": STR, "tag": STR, "semver": STR, "name": STR, "commit": STR}),
+                         "ignore": STR}),
+        CRD(src, "HelmRepository", "helmrepositories", closed=True, spec_required=("url",),
+            spec_schema={**FLUX_SOURCE, "url": STR, "type": {"type": "string", "enum": ["default", "oci"]},
+                         "passCredentials": BOOL}),
+        CRD(src, "OCIRepository", "ocirepositories", closed=True, spec_required=("interval", "url"),
+            spec_schema={**FLUX_SOURCE, "url": STR, "ref": obj({"tag": STR, "semver": STR, "digest": STR}),
+                         "layerSelector": obj({"mediaType": STR, "operation": {"type": "string", "enum": ["extract", "copy"]}})}),
+        CRD(hc, "HelmRelease", "helmreleases", versions=("v2",), short=("hr",), closed=True,
+            spec_schema=release_spec, spec_required=("interval",),
+            validations=({"rule": "(has(self.chart) && !has(self.chartRef)) || (!has(self.chart) && has(self.chartRef))",
+                          "message": "either chart or chartRef must be set"},)),
+        CRD(kc, "Kustomization", "kustomizations", short=("ks",), closed=True,
+            spec_required=("interval", "prune", "sourceRef"),
+            spec_schema={"interval": STR, "retryInterval": STR, "timeout": STR, "suspend": BOOL, "path": STR,
+                         "prune": BOOL, "wait": BOOL, "force": BOOL, "targetNamespace": STR,
+                         "sourceRef": KIND_REF, "kubeConfig": KUBECONFIG,
+                         "dependsOn": arr(obj({"name": STR, "namespace": STR, "readyExpr": STR}, required=["name"])),
+                         "healthChecks": arr(KIND_REF), "healthCheckExprs": arr({"type": "object", **ANY}),
+                         "postBuild": {"type": "object", **ANY}, "patches": arr({"type": "object", **ANY})}),
+    ]
 
 
 def plane_crds() -> list:
@@ -622,23 +747,23 @@ CHARTS = [
     Chart("argo-cd", "v3.3.0", "argocd",
           workloads=[W("argocd-server", port=8080), W("argocd-repo-server", port=8081),
                      W("argocd-application-controller", kind="StatefulSet", port=8082), W("argocd-redis", port=6379)],
-          crds=[CRD("argoproj.io", k, p, versions=("v1alpha1",)) for k, p in (
-              ("Application", "applications"), ("AppProject", "appprojects"), ("ApplicationSet", "applicationsets"))],
-          crd_cond="crds.install", values={"crds": {"install": True, "keep": True}}),
+          crds=argo_cd_crds(),
+          crd_cond="crds.install", values={"crds": {"install": True, "keep": True}},
+          notes="Application and ApplicationSet CRDs carry closed schemas: the real CRDs' required fields and "
+                "every field choreoctl's Argo CD export writes (server-side dry-run with strict validation)."),
     Chart("flux2", "2.7.0", "flux-system",
           workloads=[W("source-controller", port=9090), W("kustomize-controller", port=None),
                      W("helm-controller", cond="helmController.create", port=None),
                      W("notification-controller", cond="notificationController.create", port=9090),
                      W("image-automation-controller", cond="imageAutomationController.create", port=None),
                      W("image-reflector-controller", cond="imageReflectionController.create", port=None)],
-          crds=[CRD("source.toolkit.fluxcd.io", "GitRepository", "gitrepositories"),
-                CRD("source.toolkit.fluxcd.io", "HelmRepository", "helmrepositories"),
-                CRD("source.toolkit.fluxcd.io", "OCIRepository", "ocirepositories"),
-                CRD("kustomize.toolkit.fluxcd.io", "Kustomization", "kustomizations")],
+          crds=flux_crds(),
           crd_cond="installCRDs",
           values={"installCRDs": True, "helmController": {"create": True}, "notificationController": {"create": True},
                   "imageAutomationController": {"create": True}, "imageReflectionController": {"create": True}},
-          notes="OpenChoreo installs it with only the source and kustomize controllers (the other `*.create=false`)."),
+          notes="OpenChoreo installs it with only the source and kustomize controllers (the other `*.create=false`). "
+                "The CRDs (HelmRelease included) carry closed schemas: the real CRDs' required fields and every field "
+                "choreoctl's Flux export writes (server-side dry-run with strict validation)."),
     Chart("argo-events", "v1.9.10", "argo-events",
           workloads=[W("argo-events-controller-manager", port=None)],
           crds=[CRD("argoproj.io", k, p, versions=("v1alpha1",)) for k, p in (

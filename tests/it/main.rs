@@ -5,6 +5,7 @@ mod check;
 mod cli;
 mod crd_waits;
 mod fixtures;
+mod gitops;
 mod harness;
 mod helm;
 mod init;

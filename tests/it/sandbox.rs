@@ -54,6 +54,8 @@ pub struct Sandbox {
     pub helm: PathBuf,
     /// kubectl from the same Kubernetes release as the clusters.
     pub kubectl: PathBuf,
+    /// helmfile built from github.com/helmfile/helmfile (benchmarks compare against `helmfile sync`).
+    pub helmfile: PathBuf,
     /// Everything `sandbox env` exports (KUBECONFIG, PATH, CHOREOCTL_SANDBOX_*, HELM_*).
     pub env: BTreeMap<String, String>,
     owned: bool,
@@ -172,6 +174,9 @@ fn start() -> Sandbox {
         manifests: get("CHOREOCTL_SANDBOX_MANIFESTS"),
         helm: sb_bin.join("helm"),
         kubectl: sb_bin.join("kubectl"),
+        // A client only, so taken from the current build: a kept sandbox started from an older
+        // build's bin dir may lack it.
+        helmfile: bin_dir.join("helmfile"),
         bin_dir: sb_bin,
         env: full_env,
         name,

@@ -5,8 +5,12 @@
 #    replaces EVERY staging module that k8s.io/kubernetes's own go.mod
 #    requires at v0.0.0 with k8s.io/<mod>@v0.<minor>.<patch>. The list is
 #    read from that go.mod, never copied by hand (it changes per release).
-#  - tools/{kwok,helm,registry}/go.mod: one module per tool (own dependency
-#    graph, so none of them shifts another's versions), with `tool` lines.
+#  - tools/{kwok,helm,registry,helmfile}/go.mod: one module per tool
+#    (own dependency graph, so none of them shifts another's versions), with
+#    `tool` lines. helmfile's own go.mod pins k8s.io/{api,apimachinery,
+#    client-go} with replace directives; a replace only applies in the main
+#    module, so tools/helmfile/go.mod carries the same lines, read from that
+#    go.mod (never copied by hand).
 #
 # Run after editing versions.env, then commit the go.mod/go.sum files.
 set -euo pipefail
@@ -48,7 +52,30 @@ if [ "$got" != "$ETCD_VERSION" ]; then
   exit 1
 fi
 
-gen_tool() { # dir module version pkg...
+# replace_block MODULE VERSION: the replace directives of MODULE@VERSION's go.mod, as one block.
+replace_block() {
+  local gomod scratch
+  gomod=$(go mod download -json "$1@$2" |
+    python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("GoMod") or sys.exit(d.get("Error")))')
+  scratch=$(mktemp -d)
+  (cd "$scratch" && cp "$gomod" go.mod && go mod edit -json) | python3 -c '
+import json, sys
+reps = json.load(sys.stdin).get("Replace") or []
+if reps:
+    print("replace (")
+    for r in reps:
+        old, new = r["Old"], r["New"]
+        lhs = old["Path"] + (" " + old["Version"] if old.get("Version") else "")
+        rhs = new["Path"] + (" " + new["Version"] if new.get("Version") else "")
+        if not new.get("Version"):
+            sys.exit("gen-gomod: %s replaces %s with a directory; cannot reuse" % (sys.argv[1], old["Path"]))
+        print("\t%s => %s" % (lhs, rhs))
+    print(")")
+' "$1@$2"
+  rm -rf "$scratch"
+}
+
+gen_tool() { # dir module version pkg... (REPLACES: extra go.mod text)
   local dir=$1 mod=$2 ver=$3; shift 3
   mkdir -p "tools/$dir"
   {
@@ -59,6 +86,7 @@ gen_tool() { # dir module version pkg...
     echo
     echo "require $mod $ver"
     echo
+    [ -n "${REPLACES:-}" ] && echo "$REPLACES" && echo
     for p in "$@"; do echo "tool $p"; done
   } > "tools/$dir/go.mod"
   rm -f "tools/$dir/go.sum"
@@ -66,5 +94,7 @@ gen_tool() { # dir module version pkg...
 }
 gen_tool kwok sigs.k8s.io/kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl
 gen_tool helm helm.sh/helm/v3 "$HELM_VERSION" helm.sh/helm/v3/cmd/helm
+REPLACES=$(replace_block github.com/helmfile/helmfile "$HELMFILE_VERSION") \
+  gen_tool helmfile github.com/helmfile/helmfile "$HELMFILE_VERSION" github.com/helmfile/helmfile
 gen_tool registry github.com/distribution/distribution/v3 "$DISTRIBUTION_VERSION" github.com/distribution/distribution/v3/cmd/registry
 echo "gen-gomod: done"

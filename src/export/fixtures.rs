@@ -1,0 +1,40 @@
+//! Plans of catalog presets for the exports' unit tests.
+
+use crate::catalog::Catalog;
+use crate::commands::compute_plan;
+use crate::plan::Plan;
+use crate::profile::ProfileRequest;
+
+/// The plan of preset `name` against the embedded catalog, no kubeconfig read; on the generic
+/// edition unless the preset names its own.
+pub fn preset_plan(name: &str) -> Plan {
+    let catalog = Catalog::embedded().expect("embedded catalog loads");
+    let request = ProfileRequest {
+        preset: Some(name.into()),
+        edition: (name != "fintech").then_some(crate::profile::model::Edition::Generic),
+        ..ProfileRequest::default()
+    };
+    compute_plan(
+        &catalog,
+        &request,
+        Some(std::path::Path::new("/nonexistent/kubeconfig")),
+    )
+    .unwrap_or_else(|error| panic!("plan of {name}: {error}"))
+}
+
+/// The Git source the tests export for.
+pub fn git() -> super::GitSource {
+    super::GitSource {
+        url: "https://git.example/platform.git".into(),
+        revision: "main".into(),
+        path: "clusters/prod".into(),
+    }
+}
+
+/// Files by path.
+pub fn files(files: Vec<super::File>) -> std::collections::BTreeMap<String, String> {
+    files
+        .into_iter()
+        .map(|file| (file.path, file.body))
+        .collect()
+}
