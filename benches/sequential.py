@@ -116,6 +116,9 @@ def wait_step(step, kubectl):
         return
     if condition == "RolledOut":
         run(base + ["rollout", "status", what, f"--timeout={remaining}"])
+    elif condition == "Addressed":
+        run(base + ["wait", "--for=jsonpath={.status.loadBalancer.ingress}", what,
+                    f"--timeout={remaining}"])
     else:
         run(base + ["wait", f"--for=condition={condition}", what, f"--timeout={remaining}"])
 
@@ -124,8 +127,11 @@ def read_step(step, kubectl, outputs):
     read = step["read"]
     what, namespace = kubectl_ref(read["resource"])
     key = read["key"].replace(".", "\\.")
-    text = run([kubectl, *context_flags(step), *namespace, "get", what,
-                "-o", f"jsonpath={{.data.{key}}}"])
+    if read["resource"]["kind"] == "Service":  # key loadBalancerIP: the address it was given
+        path = "{.status.loadBalancer.ingress[0].ip}"
+    else:
+        path = f"{{.data.{key}}}"
+    text = run([kubectl, *context_flags(step), *namespace, "get", what, "-o", f"jsonpath={path}"])
     if read["resource"]["kind"] == "Secret":
         text = base64.b64decode(text).decode()
     outputs[read["placeholder"]] = text

@@ -264,6 +264,7 @@ fn wait_args(wait: &WaitAction) -> Vec<String> {
                 WaitCondition::Ready => "--for=condition=Ready",
                 WaitCondition::Established => "--for=condition=Established",
                 WaitCondition::Complete => "--for=condition=Complete",
+                WaitCondition::Addressed => "--for=jsonpath={.status.loadBalancer.ingress}",
                 WaitCondition::Exists | WaitCondition::RolledOut => "--for=create",
             };
             args.extend(["wait".into(), what.into(), target, timeout]);
