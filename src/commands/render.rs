@@ -8,18 +8,33 @@ use anyhow::Context;
 use serde::Serialize;
 
 use crate::cli::{RenderArgs, RenderFormat};
+use crate::error::Error;
 use crate::export::{self, Format, GitSource};
 use crate::output::{Printer, to_yaml};
 use crate::plan::{Action, ApplyAction, Plan};
 
 /// Writes what `--format` asks for below `--out`.
-pub fn render(plan: &Plan, args: &RenderArgs, printer: &Printer) -> anyhow::Result<()> {
+pub fn render(plan: &Plan, args: &RenderArgs, printer: &Printer) -> Result<(), Error> {
     let format = match args.format {
-        RenderFormat::Plain => return write(plan, &args.out, printer),
+        RenderFormat::Plain => return Ok(write(plan, &args.out, printer)?),
         RenderFormat::Argocd => Format::Argocd,
         RenderFormat::Flux => Format::Flux,
         RenderFormat::Helmfile => Format::Helmfile,
     };
+    if let Some(step) = gateway_address_read_at_install(plan) {
+        return Err(Error::Usage {
+            message: format!(
+                "render --format {}: planes on other clusters dial the cluster gateway at the \
+                 load-balancer address that `{}` reads when choreoctl installs, and a GitOps \
+                 export is written before any install",
+                format!("{format:?}").to_lowercase(),
+                step.id
+            ),
+            help: "name the address in the profile: `clusterGateway: {address: <DNS name or IP \
+                   of the gateway's load balancer>}` on the control plane (docs/profiles.md)"
+                .into(),
+        });
+    }
     let git = args.git_url.as_ref().map(|url| GitSource {
         url: url.clone(),
         revision: args.git_revision.clone(),
@@ -30,14 +45,22 @@ pub fn render(plan: &Plan, args: &RenderArgs, printer: &Printer) -> anyhow::Resu
     for path in &written {
         wrote(printer, path)?;
     }
-    writeln!(
+    Ok(writeln!(
         printer.stderr(),
         "wrote {} files to {} (read {} first)",
         written.len(),
         args.out.display(),
         args.out.join("README.md").display()
     )
-    .context("writing to stderr")
+    .context("writing to stderr")?)
+}
+
+/// The read step of the cluster gateway's load-balancer address, when the plan has one (planes
+/// on other clusters and no `clusterGateway.address` in the profile).
+fn gateway_address_read_at_install(plan: &Plan) -> Option<&crate::plan::Step> {
+    plan.steps
+        .iter()
+        .find(|step| matches!(&step.action, Action::Read(read) if read.resource.kind == "Service"))
 }
 
 /// One entry of `index.yaml`.

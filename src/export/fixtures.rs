@@ -6,11 +6,26 @@ use crate::plan::Plan;
 use crate::profile::ProfileRequest;
 
 /// The plan of preset `name` against the embedded catalog, no kubeconfig read; on the generic
-/// edition unless the preset names its own.
+/// edition unless the preset names its own. The control plane names its gateway address
+/// ([`GATEWAY_ADDRESS`]), as a GitOps export of planes on several clusters needs.
 pub fn preset_plan(name: &str) -> Plan {
     let catalog = Catalog::embedded().expect("embedded catalog loads");
+    let preset = &catalog.presets[name].text;
+    let control = "{name: control, type: control";
+    assert!(
+        preset.contains(control),
+        "preset {name} names its control plane inline"
+    );
+    let text = preset.replacen(
+        control,
+        &format!("{control}, clusterGateway: {{address: {GATEWAY_ADDRESS}}}"),
+        1,
+    );
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let file = dir.path().join(format!("{name}.yaml"));
+    std::fs::write(&file, text).expect("profile written");
     let request = ProfileRequest {
-        preset: Some(name.into()),
+        file: Some(file),
         edition: (name != "fintech").then_some(crate::profile::model::Edition::Generic),
         ..ProfileRequest::default()
     };
@@ -21,6 +36,9 @@ pub fn preset_plan(name: &str) -> Plan {
     )
     .unwrap_or_else(|error| panic!("plan of {name}: {error}"))
 }
+
+/// The cluster gateway address the test profiles name.
+pub const GATEWAY_ADDRESS: &str = "gateway.choreo.example.com";
 
 /// The Git source the tests export for.
 pub fn git() -> super::GitSource {

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::harness::Test;
+use crate::harness::{Test, assert_contains};
 use crate::sandbox::{Sandbox, platform_lock, run, sandbox};
 
 /// Context the dry-runs go to (the hub / the cluster Argo CD runs in).
@@ -62,20 +62,36 @@ fn install_crds(sb: &Sandbox, chart: &str, release: &str, namespace: &str) -> Ve
     names
 }
 
-/// `render --preset multi-plane --format FORMAT` into a temporary directory.
+/// The multi-plane preset's topology (the data plane `prod` on context `prod`), its control
+/// plane naming the cluster gateway's address as a GitOps export of several clusters needs, and
+/// `extra` lines appended to its spec.
+fn multi_plane_profile(test: &Test, prod: &str, extra: &str) -> PathBuf {
+    let profile = test.path().join("profile.yaml");
+    std::fs::write(
+        &profile,
+        format!(
+            "apiVersion: choreoctl.openchoreo.dev/v1alpha1\nkind: Profile\nmetadata: {{name: multi-plane}}\n\
+             spec:\n  edition: generic\n  planes:\n\
+             \x20   - {{name: control, type: control, context: cp, \
+             clusterGateway: {{address: gateway.choreo.example.com}}}}\n\
+             \x20   - {{name: ci, type: workflow, context: cp}}\n\
+             \x20   - {{name: dev, type: data, context: dp1}}\n\
+             \x20   - {{name: prod, type: data, context: {prod}}}\n\
+             \x20 modules: [{{name: build}}]\n{extra}"
+        ),
+    )
+    .expect("writing the profile");
+    profile
+}
+
+/// `render --format FORMAT` of [`multi_plane_profile`] into a temporary directory.
 fn export(format: &str) -> (crate::harness::Output, PathBuf) {
     let test = Test::new();
     let out = test.path().join("export");
+    let profile = multi_plane_profile(&test, "dp2", "");
     let output = test
-        .args([
-            "render",
-            "--preset",
-            "multi-plane",
-            "--edition",
-            "generic",
-            "--format",
-            format,
-        ])
+        .args(["render", "--format", format, "--profile"])
+        .arg(&profile)
         .args([
             "--git-url",
             "https://git.example/platform.git",
@@ -86,6 +102,29 @@ fn export(format: &str) -> (crate::harness::Output, PathBuf) {
         .arg(&out)
         .run();
     (output, out)
+}
+
+/// Planes on other clusters dial the gateway at an address read at install time: an export,
+/// written before any install, needs it named in the profile.
+#[test]
+fn export_of_several_clusters_without_a_gateway_address_says_to_name_it() {
+    let test = Test::new();
+    let out = test.path().join("export");
+    let output = test
+        .args(["render", "--preset", "multi-plane", "--edition", "generic"])
+        .args([
+            "--format",
+            "argocd",
+            "--git-url",
+            "https://git.example/platform.git",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .status(2)
+        .run();
+    assert_contains(&output.stderr, "render --format argocd");
+    assert_contains(&output.stderr, "clusterGateway: {address:");
+    assert!(!out.exists(), "nothing is written");
 }
 
 /// Every `.yaml` file below `dir`.
@@ -235,23 +274,14 @@ fn sandbox_helmfile_export_passes_helmfile_lint_and_template() {
     let sb = sandbox();
     let _platform = platform_lock();
     let test = Test::new();
-    let profile = test.path().join("profile.yaml");
-    std::fs::write(
-        &profile,
-        format!(
-            "apiVersion: choreoctl.openchoreo.dev/v1alpha1\nkind: Profile\nmetadata: {{name: multi-plane}}\n\
-             spec:\n  edition: generic\n  planes:\n\
-             \x20   - {{name: control, type: control, context: cp}}\n\
-             \x20   - {{name: ci, type: workflow, context: cp}}\n\
-             \x20   - {{name: dev, type: data, context: dp1}}\n\
-             \x20   - {{name: prod, type: data, context: obs}}\n\
-             \x20 modules: [{{name: build}}]\n\
-             \x20 charts: {{mirror: \"{}\", plainHttp: true}}\n\
-             \x20 manifests: {{mirror: \"{}\", plainHttp: true}}\n",
+    let profile = multi_plane_profile(
+        &test,
+        "obs",
+        &format!(
+            "  charts: {{mirror: \"{}\", plainHttp: true}}\n  manifests: {{mirror: \"{}\", plainHttp: true}}\n",
             sb.mirror, sb.manifests
         ),
-    )
-    .expect("writing the profile");
+    );
     let out = test.path().join("helmfile");
     let _output = test
         .args(["render", "--format", "helmfile", "--profile"])
@@ -347,22 +377,11 @@ fn sandbox_copy_cas_script_copies_every_ca() {
     let _platform = platform_lock();
     let test = Test::new();
     let out = test.path().join("export");
+    let profile = multi_plane_profile(&test, "obs", "");
     let _output = test
-        .args([
-            "render",
-            "--preset",
-            "multi-plane",
-            "--edition",
-            "generic",
-            "--format",
-            "argocd",
-        ])
-        .args([
-            "--plane-context",
-            "prod=obs",
-            "--git-url",
-            "https://git.example/platform.git",
-        ])
+        .args(["render", "--format", "argocd", "--profile"])
+        .arg(&profile)
+        .args(["--git-url", "https://git.example/platform.git"])
         .arg("--out")
         .arg(&out)
         .run();
