@@ -1,8 +1,6 @@
-//! The engine's helm layer with real helm on real clusters (the sandbox's helm v3 and stand-in
-//! charts from its loopback registry), and `choreoctl version` reporting the helm it found.
-//!
-//! helm 4 is not built by the sandbox yet: its command lines are covered by the argv unit tests
-//! in src/engine/helm/argv.rs.
+//! The engine's helm layer with real helm on real clusters (the sandbox's helm 3 and helm 4 and
+//! stand-in charts from its loopback registry), and `choreoctl version` reporting the helm it
+//! found.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -33,9 +31,14 @@ fn cert_manager(sb: &Sandbox) -> ChartSource {
 }
 
 fn helm(sb: &Sandbox) -> HelmProcess {
-    let binary = HelmBinary::locate(Some(&sb.helm)).expect("the sandbox's helm");
+    helm_at(&sb.helm, HelmMajor::V3)
+}
+
+/// The helm binary at `path`, which must speak `major`.
+fn helm_at(path: &Path, major: HelmMajor) -> HelmProcess {
+    let binary = HelmBinary::locate(Some(path)).expect("the sandbox's helm");
     let helm = HelmProcess::new(binary).expect("the sandbox's helm is supported");
-    assert_eq!(helm.major(), HelmMajor::V3);
+    assert_eq!(helm.major(), major);
     helm
 }
 
@@ -92,12 +95,18 @@ fn registry(name: &str) -> Value {
     json!({"global": {"imageRegistry": name}})
 }
 
+/// The whole lifecycle with helm 3, then again with helm 4 (same release: its chart owns
+/// cluster-wide CRDs, so the two cannot run side by side).
 #[tokio::test(flavor = "multi_thread")]
 async fn sandbox_helm_install_upgrade_rollback_uninstall() {
     let sb = sandbox();
-    let helm = helm(sb);
+    lifecycle(sb, &helm_at(&sb.helm, HelmMajor::V3)).await;
+    lifecycle(sb, &helm_at(&sb.helm4, HelmMajor::V4)).await;
+}
+
+async fn lifecycle(sb: &Sandbox, helm: &HelmProcess) {
     let release = release(sb, "dp1", "it-helm-lifecycle", "cert-manager");
-    remove_leftover(&helm, &release).await;
+    remove_leftover(helm, &release).await;
 
     // Install: two values layers, the later one wins where both set a key.
     let installed = helm
@@ -332,19 +341,21 @@ async fn sandbox_helm_template_renders_the_values() {
 #[test]
 fn sandbox_version_shows_the_helm_it_would_run() {
     let sb = sandbox();
-    let versions: Value = Test::new()
-        .args(["version", "-o", "json", "--helm"])
-        .arg(&sb.helm)
-        .run()
-        .json();
-    let helm = &versions["helm"];
-    assert_eq!(helm["found"], true);
-    assert_eq!(helm["supported"], true);
-    assert_eq!(helm["path"], sb.helm.display().to_string());
-    assert!(
-        helm["version"].as_str().unwrap().starts_with("v3."),
-        "{helm}"
-    );
+    for (binary, major) in [(&sb.helm, "v3."), (&sb.helm4, "v4.")] {
+        let versions: Value = Test::new()
+            .args(["version", "-o", "json", "--helm"])
+            .arg(binary)
+            .run()
+            .json();
+        let helm = &versions["helm"];
+        assert_eq!(helm["found"], true);
+        assert_eq!(helm["supported"], true);
+        assert_eq!(helm["path"], binary.display().to_string());
+        assert!(
+            helm["version"].as_str().unwrap().starts_with(major),
+            "{helm}"
+        );
+    }
 }
 
 /// `choreoctl version` with `PATH` holding only `dir`, the given `--helm`-style env, and text

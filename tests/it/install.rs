@@ -4,6 +4,7 @@
 //! its CRDs, on `dp1` without it).
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use base64::Engine as _;
 use serde_json::Value;
@@ -16,6 +17,11 @@ const CONTEXT: &str = "cp";
 const INSTALLATION: &str = "single-plane";
 
 fn install(sb: &Sandbox) -> Test {
+    install_with(sb, &sb.helm)
+}
+
+/// `install` of the single-plane preset on [`CONTEXT`], run with the given helm binary.
+fn install_with(sb: &Sandbox, helm: &Path) -> Test {
     Test::new()
         .env("KUBECONFIG", &sb.kubeconfig)
         .args([
@@ -26,7 +32,7 @@ fn install(sb: &Sandbox) -> Test {
             "generic",
         ])
         .args(["--context", CONTEXT, "--yes", "--helm"])
-        .arg(&sb.helm)
+        .arg(helm)
         .args(["--chart-mirror", &sb.mirror])
         .args(["--manifest-mirror", &sb.manifests, "--plain-http"])
 }
@@ -55,18 +61,21 @@ fn kubectl_json(sb: &Sandbox, args: &[&str]) -> Value {
     serde_json::from_str(&out).unwrap()
 }
 
+/// The releases of the single-plane preset, in install order.
+const PRESET_RELEASES: [&str; 8] = [
+    "cert-manager",
+    "external-secrets",
+    "kgateway-crds",
+    "kgateway",
+    "openbao",
+    "thunder",
+    "openchoreo-control-plane",
+    "openchoreo-data-plane",
+];
+
 fn expect_installed(output: &Output, sb: &Sandbox) -> BTreeMap<String, (String, u64)> {
     let releases = releases(sb);
-    for release in [
-        "cert-manager",
-        "external-secrets",
-        "kgateway-crds",
-        "kgateway",
-        "openbao",
-        "thunder",
-        "openchoreo-control-plane",
-        "openchoreo-data-plane",
-    ] {
+    for release in PRESET_RELEASES {
         let status = releases.get(release).map(|(status, _)| status.as_str());
         assert_eq!(
             status,
@@ -78,11 +87,62 @@ fn expect_installed(output: &Output, sb: &Sandbox) -> BTreeMap<String, (String, 
     releases
 }
 
+/// Uninstalls the preset's releases on [`CONTEXT`] and drops its journal, so the next `install`
+/// installs every release anew (with whichever helm it is given).
+fn uninstall_preset(sb: &Sandbox) {
+    let out = run(sb
+        .helm()
+        .args(["list", "-A", "-a", "-o", "json", "--kube-context", CONTEXT]));
+    let list: Vec<Value> = serde_json::from_str(&out).unwrap();
+    for release in PRESET_RELEASES.iter().rev() {
+        let found = list.iter().find(|r| r["name"] == *release);
+        if let Some(namespace) = found.and_then(|r| r["namespace"].as_str()) {
+            run(sb.helm().args([
+                "uninstall",
+                release,
+                "--namespace",
+                namespace,
+                "--kube-context",
+                CONTEXT,
+            ]));
+        }
+    }
+    run(sb.kubectl(CONTEXT).args([
+        "-n",
+        "choreoctl-system",
+        "delete",
+        "secret",
+        &format!("choreoctl-{INSTALLATION}"),
+        "--ignore-not-found",
+    ]));
+}
+
 #[test]
-fn sandbox_install_single_plane_then_rerun_changes_nothing() {
+fn sandbox_install_single_plane_with_helm_3_then_rerun_changes_nothing() {
     let _platform = platform_lock();
     let sb = sandbox();
-    let first = install(sb).run();
+    install_single_plane_then_rerun_changes_nothing(sb, &sb.helm, "v3.");
+}
+
+#[test]
+fn sandbox_install_single_plane_with_helm_4_then_rerun_changes_nothing() {
+    let _platform = platform_lock();
+    let sb = sandbox();
+    install_single_plane_then_rerun_changes_nothing(sb, &sb.helm4, "v4.");
+}
+
+/// From no installation: install the single-plane preset with `helm` (whose version starts with
+/// `major`), check what a user checks, then install again and expect no helm upgrade at all.
+fn install_single_plane_then_rerun_changes_nothing(sb: &Sandbox, helm: &Path, major: &str) {
+    let versions: Value = Test::new()
+        .args(["version", "-o", "json", "--helm"])
+        .arg(helm)
+        .run()
+        .json();
+    let version = versions["helm"]["version"].as_str().unwrap_or_default();
+    assert!(version.starts_with(major), "{versions}");
+    uninstall_preset(sb);
+    let first = install_with(sb, helm).run();
     let installed = expect_installed(&first, sb);
 
     // The data plane is registered with exactly its own agent CA.
@@ -106,7 +166,7 @@ fn sandbox_install_single_plane_then_rerun_changes_nothing() {
     );
 
     // Nothing changed: no helm upgrade, same revisions.
-    let again = install(sb).run();
+    let again = install_with(sb, helm).run();
     assert_eq!(releases(sb), installed, "{}", again.stderr);
     assert_contains(&again.stderr, "0 helm upgrade(s)");
 }

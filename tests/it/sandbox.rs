@@ -52,6 +52,8 @@ pub struct Sandbox {
     pub bin_dir: PathBuf,
     /// The helm binary built from helm.sh/helm/v3 (use it, not one on PATH).
     pub helm: PathBuf,
+    /// helm 4, built from helm.sh/helm/v4 as `helm4`.
+    pub helm4: PathBuf,
     /// kubectl from the same Kubernetes release as the clusters.
     pub kubectl: PathBuf,
     /// helmfile built from github.com/helmfile/helmfile (benchmarks compare against `helmfile sync`).
@@ -174,8 +176,9 @@ fn start() -> Sandbox {
         manifests: get("CHOREOCTL_SANDBOX_MANIFESTS"),
         helm: sb_bin.join("helm"),
         kubectl: sb_bin.join("kubectl"),
-        // A client only, so taken from the current build: a kept sandbox started from an older
-        // build's bin dir may lack it.
+        // Clients only, so taken from the current build: a kept sandbox started from an older
+        // build's bin dir may lack them.
+        helm4: bin_dir.join("helm4"),
         helmfile: bin_dir.join("helmfile"),
         bin_dir: sb_bin,
         env: full_env,

@@ -15,7 +15,7 @@
 #   build.sh --force    rebuild every tool even on a cache hit
 #
 # bin/ holds: k8s (busybox) + symlinks kube-apiserver, kube-controller-manager, kube-scheduler,
-# kubectl, etcd; kwok, kwokctl, helm, registry, helmfile.
+# kubectl, etcd; kwok, kwokctl, helm (v3), helm4, registry, helmfile.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 mode=${1:-build}
@@ -31,7 +31,7 @@ command -v go >/dev/null || die "go is not on PATH (need Go >= 1.26)"
 cache_root=${CHOREOCTL_SANDBOX_CACHE:-$HOME/.cache/choreoctl-sandbox}
 
 # Every tool, in build order (largest first; one binary at a time: 2 cores, linker peak RAM).
-tools=(k8s kwok helm registry helmfile)
+tools=(k8s kwok helm helm4 registry helmfile)
 
 # How every binary is built; part of every tool's key.
 build_env=(CGO_ENABLED=0 GOFLAGS=-mod=readonly)
@@ -65,6 +65,10 @@ recipe() {
       echo "dir tools/helm"
       echo "version HELM_VERSION=$HELM_VERSION"
       echo "bin helm helm.sh/helm/v3/cmd/helm -X helm.sh/helm/v3/internal/version.version=${HELM_VERSION} -X helm.sh/helm/v3/internal/version.gitTreeState=clean" ;;
+    helm4)
+      echo "dir tools/helm4"
+      echo "version HELM4_VERSION=$HELM4_VERSION"
+      echo "bin helm4 helm.sh/helm/v4/cmd/helm -X helm.sh/helm/v4/internal/version.version=${HELM4_VERSION} -X helm.sh/helm/v4/internal/version.gitTreeState=clean" ;;
     registry)
       echo "dir tools/registry"
       echo "version DISTRIBUTION_VERSION=$DISTRIBUTION_VERSION"
@@ -86,6 +90,8 @@ check() {
       die "kube-apiserver does not report ${K8S_VERSION}" ;;
     helm) "$d/helm" version --template '{{.Version}}' | grep -qx "${HELM_VERSION}" ||
       die "helm does not report ${HELM_VERSION}" ;;
+    helm4) "$d/helm4" version --template '{{.Version}}' | grep -qx "${HELM4_VERSION}" ||
+      die "helm4 does not report ${HELM4_VERSION}" ;;
     helmfile) "$d/helmfile" --version | grep -qw "${HELMFILE_VERSION#v}" ||
       die "helmfile does not report ${HELMFILE_VERSION#v}" ;;
     kwok|registry) ;;

@@ -5,7 +5,7 @@
 #    replaces EVERY staging module that k8s.io/kubernetes's own go.mod
 #    requires at v0.0.0 with k8s.io/<mod>@v0.<minor>.<patch>. The list is
 #    read from that go.mod, never copied by hand (it changes per release).
-#  - tools/{kwok,helm,registry,helmfile}/go.mod: one module per tool
+#  - tools/{kwok,helm,helm4,registry,helmfile}/go.mod: one module per tool
 #    (own dependency graph, so none of them shifts another's versions), with
 #    `tool` lines. helmfile's own go.mod pins k8s.io/{api,apimachinery,
 #    client-go} with replace directives; a replace only applies in the main
@@ -94,6 +94,7 @@ gen_tool() { # dir module version pkg... (REPLACES: extra go.mod text)
 }
 gen_tool kwok sigs.k8s.io/kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl
 gen_tool helm helm.sh/helm/v3 "$HELM_VERSION" helm.sh/helm/v3/cmd/helm
+gen_tool helm4 helm.sh/helm/v4 "$HELM4_VERSION" helm.sh/helm/v4/cmd/helm
 REPLACES=$(replace_block github.com/helmfile/helmfile "$HELMFILE_VERSION") \
   gen_tool helmfile github.com/helmfile/helmfile "$HELMFILE_VERSION" github.com/helmfile/helmfile
 gen_tool registry github.com/distribution/distribution/v3 "$DISTRIBUTION_VERSION" github.com/distribution/distribution/v3/cmd/registry

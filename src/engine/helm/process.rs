@@ -149,10 +149,25 @@ fn parse<T: serde::de::DeserializeOwned>(
     operation: &str,
     redactor: &Redactor,
 ) -> Result<T, HelmError> {
-    serde_json::from_str(stdout).map_err(|error| HelmError::Output {
+    serde_json::from_str(json_document(stdout)).map_err(|error| HelmError::Output {
         operation: operation.to_owned(),
         reason: redactor.redact(&error.to_string()),
     })
+}
+
+/// The JSON document in helm's stdout: helm 4 prints `Pulled: <ref>` and `Digest: <sha>` on
+/// stdout before it when it pulls an OCI chart (helm 3 prints them on stderr), so lines before
+/// the first one opening a JSON value are skipped.
+fn json_document(stdout: &str) -> &str {
+    let mut offset = 0;
+    for line in stdout.split_inclusive('\n') {
+        let text = line.trim_start();
+        if text.starts_with('{') || text.starts_with('[') || text.starts_with("null") {
+            return &stdout[offset..];
+        }
+        offset += line.len();
+    }
+    stdout
 }
 
 impl Helm for HelmProcess {
@@ -361,5 +376,21 @@ mod tests {
         assert_eq!((release.revision, release.status.as_str()), (1, "deployed"));
         let file = std::fs::read_to_string(&seen).unwrap();
         assert!(!Path::new(file.trim()).exists(), "{file} left behind");
+    }
+
+    #[test]
+    fn reads_the_json_after_the_pull_notes_helm_4_prints_on_stdout() {
+        let stdout = "Pulled: 127.0.0.1:5000/choreo/cert-manager:v1.19.4\n\
+                      Digest: sha256:534d3ac3ef9a\n\
+                      {\"name\":\"rel\",\"namespace\":\"ns\",\"version\":1,\
+                      \"info\":{\"status\":\"deployed\"}}\n";
+        let release: crate::engine::helm::Release =
+            parse(stdout, "helm upgrade", &Redactor::default()).unwrap();
+        assert_eq!((release.name.as_str(), release.revision), ("rel", 1));
+        let values: serde_json::Value =
+            parse("Pulled: x\nnull\n", "helm get values", &Redactor::default()).unwrap();
+        assert_eq!(values, serde_json::Value::Null);
+        let error = parse::<serde_json::Value>("Pulled: x\n", "op", &Redactor::default());
+        assert!(matches!(error, Err(HelmError::Output { .. })), "{error:?}");
     }
 }
