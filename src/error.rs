@@ -102,9 +102,7 @@ fn engine_exit_code(error: &EngineError) -> ExitCode {
         }
         EngineError::Lock(LockError::Held { .. } | LockError::LostRace { .. })
         | EngineError::LockLost(_) => ExitCode::Locked,
-        EngineError::Interrupted(_) | EngineError::ResumeWithOldProfile { .. } => {
-            ExitCode::Interrupted
-        }
+        EngineError::Interrupted(_) | EngineError::JournaledProfile { .. } => ExitCode::Interrupted,
         EngineError::NoControlPlane | EngineError::HelmTarget { .. } => ExitCode::InvalidInput,
         EngineError::Lock(LockError::Kube { .. }) | EngineError::Journal(_) => ExitCode::Unexpected,
     }
