@@ -165,6 +165,26 @@ pub enum EngineError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     ClusterChanged(#[from] ClusterChanged),
+    /// Two planes name different contexts that reach one cluster.
+    #[error(
+        "planes '{first}' ({first_context}) and '{second}' ({second_context}) reach the same \
+         cluster ({server}) through different contexts: what they share would be installed twice"
+    )]
+    #[diagnostic(help(
+        "give planes on one cluster the same context (and kubeconfig) in the profile"
+    ))]
+    ClusterUnderTwoContexts {
+        /// The first plane.
+        first: String,
+        /// How it is reached.
+        first_context: String,
+        /// The second plane.
+        second: String,
+        /// How it is reached.
+        second_context: String,
+        /// The cluster's API server.
+        server: String,
+    },
     /// The profile has no control plane.
     #[error("the plan has no control plane to keep the lock and journal on")]
     NoControlPlane,
@@ -289,12 +309,27 @@ async fn connect_planes(
         let cluster = clusters.connect(&target).await?;
         let helm_target = helm_target(&target, options.kubeconfig.as_deref())
             .map_err(|(context, reason)| EngineError::HelmTarget { context, reason })?;
+        // Planes on one cluster must be reached through one context: the plan installs what
+        // planes share (the secure core) once per context, so a cluster reached through two
+        // contexts would get the same releases twice, at the same time.
+        if let Some(other) = planes.iter().find(|other: &&PlaneCluster| {
+            other.cluster.server() == cluster.server() && other.target != target
+        }) {
+            return Err(EngineError::ClusterUnderTwoContexts {
+                first: other.name.clone(),
+                first_context: other.target_label(),
+                second: plane.name.clone(),
+                second_context: target_label(&target),
+                server: cluster.server().to_owned(),
+            });
+        }
         planes.push(PlaneCluster {
             name: plane.name.clone(),
             context: plane.context.clone(),
             control: plane.plane_type == PlaneType::Control,
             cluster,
             helm_target,
+            target,
         });
     }
     Ok(planes)
@@ -313,6 +348,26 @@ struct PlaneCluster {
     control: bool,
     cluster: Arc<Cluster>,
     helm_target: KubeTarget,
+    /// The kubeconfig file and context it is reached through, as the profile names them.
+    target: Target,
+}
+
+impl PlaneCluster {
+    fn target_label(&self) -> String {
+        target_label(&self.target)
+    }
+}
+
+/// `context 'dp1'`, `context 'dp1' of /path/kubeconfig`, `the current context`.
+fn target_label(target: &Target) -> String {
+    let context = target.context.as_deref().map_or_else(
+        || "the current context".to_owned(),
+        |c| format!("context '{c}'"),
+    );
+    match &target.kubeconfig {
+        Some(file) => format!("{context} of {}", file.display()),
+        None => context,
+    }
 }
 
 /// The journal and the `resourceVersion` to save it against: one writer.

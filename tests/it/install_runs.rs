@@ -728,3 +728,41 @@ fn sandbox_install_shared_observability_on_four_contexts() {
         );
     }
 }
+
+/// Two planes whose contexts differ but reach one cluster would get the releases they share
+/// installed twice, at once (helm: "release: already exists"): refused before anything runs.
+#[test]
+fn sandbox_install_refuses_two_contexts_of_one_cluster() {
+    let sb = sandbox();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::copy(&sb.kubeconfig, &kubeconfig).unwrap();
+    let view = kubectl_json(sb, "obs", &["config", "view", "--raw", "--minify"]);
+    let context = &view["contexts"][0]["context"];
+    run(sb.command(&sb.kubectl).args([
+        "config".to_owned(),
+        "set-context".to_owned(),
+        "obs-again".to_owned(),
+        format!("--cluster={}", context["cluster"].as_str().unwrap()),
+        format!("--user={}", context["user"].as_str().unwrap()),
+        format!("--kubeconfig={}", kubeconfig.display()),
+    ]));
+    let yaml = profile(
+        "it-two-contexts",
+        &[
+            "{name: control, type: control, context: obs}",
+            "{name: default, type: data, context: obs-again}",
+        ],
+        "",
+        "",
+    );
+    let refused = install(sb, &kubeconfig, &yaml).status(4).run();
+    assert_contains(
+        &refused.stderr,
+        "planes 'control' (context 'obs') and 'default' (context 'obs-again') reach the same cluster",
+    );
+    assert_contains(
+        &refused.stderr,
+        "give planes on one cluster the same context",
+    );
+}
