@@ -108,14 +108,13 @@ impl Error {
 fn engine_exit_code(error: &EngineError) -> ExitCode {
     match error {
         EngineError::PartialFailure { .. } => ExitCode::PartialFailure,
-        EngineError::Helm(_) | EngineError::Cluster(_) | EngineError::ClusterChanged(_) => {
-            ExitCode::Preflight
-        }
+        EngineError::Helm(_)
+        | EngineError::Cluster(_)
+        | EngineError::ClusterChanged(_)
+        | EngineError::ClusterUnderTwoContexts { .. } => ExitCode::Preflight,
         EngineError::Lock(LockError::Held { .. } | LockError::LostRace { .. })
         | EngineError::LockLost(_) => ExitCode::Locked,
-        EngineError::Interrupted(_) | EngineError::ResumeWithOldProfile { .. } => {
-            ExitCode::Interrupted
-        }
+        EngineError::Interrupted(_) | EngineError::JournaledProfile { .. } => ExitCode::Interrupted,
         EngineError::NoControlPlane | EngineError::HelmTarget { .. } => ExitCode::InvalidInput,
         EngineError::Lock(LockError::Kube { .. }) | EngineError::Journal(_) => ExitCode::Unexpected,
     }

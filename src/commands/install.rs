@@ -19,6 +19,7 @@ use crate::output::{Printer, Stderr};
 use crate::plan::{Plan, Step};
 use crate::profile::model::{ChartsSpec, ManifestsSpec};
 use crate::profile::{ProfileError, ProfileRequest, mirror};
+use crate::resolve::Resolved;
 
 /// Runs `install`.
 pub fn install(
@@ -63,7 +64,12 @@ pub fn install(
     let reporter = PlainReporter {
         stderr: printer.stderr(),
     };
-    runtime.block_on(engine::run(&plan, &options, &reporter))?;
+    // `--resume` of a run whose profile changed since: its own, journaled profile.
+    let replan = |journaled: &serde_json::Value| {
+        let resolved = Resolved::from_serialized(catalog, journaled)?;
+        crate::plan::build(catalog, &resolved).map_err(|error| error.to_string())
+    };
+    runtime.block_on(engine::run(&plan, &options, &replan, &reporter))?;
     Ok(())
 }
 

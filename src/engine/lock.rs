@@ -5,6 +5,9 @@
 //!   holder stopped renewing (`renewTime + leaseDurationSeconds` in the past), or any Lease when
 //!   [`LockOptions::force_unlock`] is set, is taken over by a `replace` carrying the fetched
 //!   `resourceVersion`, so of two runs taking over at once exactly one wins (the other gets 409).
+//! - A live Lease whose holder ran **on this machine and has exited** (killed with `kill -9`,
+//!   say) is taken over at once: the Lease records the holder's process precisely enough to
+//!   tell ([`process`]), so a re-run right after a crash need not wait for the Lease to expire.
 //! - **Renew** from a background task every [`LockOptions::renew_interval`], again by a `replace`
 //!   carrying the last written `resourceVersion`: a run that was taken over cannot overwrite the
 //!   new holder. When renewal fails for good, [`RunLock::watch`] reports the lock lost and the
@@ -27,12 +30,20 @@ use kube::api::{Api, DeleteParams, PostParams, Preconditions};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+mod process;
+
+use process::LocalProcess;
+
 /// Namespace holding choreoctl's own state (the lock and the journal) on the control plane's
 /// cluster.
 pub const SYSTEM_NAMESPACE: &str = "choreoctl-system";
 
 /// Label put on every object choreoctl keeps in [`SYSTEM_NAMESPACE`].
 pub const INSTALLATION_LABEL: &str = "choreoctl.openchoreo.dev/installation";
+
+/// Annotation on the Lease naming the holder's process on its machine (see [`process`]), so
+/// that a run on the same machine can tell the holder has exited.
+pub const HOLDER_PROCESS_ANNOTATION: &str = "choreoctl.openchoreo.dev/holder-process";
 
 /// How the lock is taken and kept.
 #[derive(Debug, Clone)]
@@ -186,8 +197,11 @@ pub struct RunLock {
 pub struct PreviousHolder {
     /// Its identity.
     pub identity: String,
-    /// Whether its Lease had expired (false: taken by force).
+    /// Whether its Lease had expired.
     pub expired: bool,
+    /// Whether it ran on this machine and its process has exited (its Lease was still live).
+    /// Neither this nor `expired`: taken by force (`--force-unlock`).
+    pub process_gone: bool,
     /// How long ago it last renewed.
     pub renewed_ago: Duration,
 }
@@ -216,6 +230,7 @@ pub async fn acquire(
         .map_err(kube_error("create namespace choreoctl-system"))?;
     let api: Api<Lease> = Api::namespaced(client.clone(), SYSTEM_NAMESPACE);
     let name = lease_name(installation);
+    let here = LocalProcess::this();
     // Create; if held and free to take, replace; if it vanished in between, create again.
     for _ in 0..3 {
         let me = Holder::this_process();
@@ -228,7 +243,10 @@ pub async fn acquire(
             spec: Some(LeaseSpec::default()),
         };
         match api
-            .create(&PostParams::default(), &claimed(fresh, &me, options))
+            .create(
+                &PostParams::default(),
+                &claimed(fresh, &me, here.as_ref(), options),
+            )
             .await
         {
             Ok(lease) => return Ok(RunLock::start(api, installation, me, None, lease, options)),
@@ -243,6 +261,9 @@ pub async fn acquire(
             continue;
         };
         let state = LeaseState::of(current.spec.as_ref(), Timestamp::now());
+        let holder_gone = here
+            .as_ref()
+            .is_some_and(|here| holder_process_gone(&current, here));
         let previous = match state {
             LeaseState::Free => None,
             LeaseState::Expired {
@@ -251,15 +272,17 @@ pub async fn acquire(
             } => Some(PreviousHolder {
                 identity: holder,
                 expired: true,
+                process_gone: false,
                 renewed_ago,
             }),
             LeaseState::Held {
                 holder,
                 renewed_ago,
                 ..
-            } if options.force_unlock => Some(PreviousHolder {
+            } if holder_gone || options.force_unlock => Some(PreviousHolder {
                 identity: holder,
                 expired: false,
+                process_gone: holder_gone,
                 renewed_ago,
             }),
             LeaseState::Held {
@@ -283,7 +306,7 @@ pub async fn acquire(
             .replace(
                 &name,
                 &PostParams::default(),
-                &claimed(current, &me, options),
+                &claimed(current, &me, here.as_ref(), options),
             )
             .await
         {
@@ -502,9 +525,40 @@ impl Renewer {
     }
 }
 
-/// `lease` claimed by `holder` now, with `options`' duration (the transition counted when it had
-/// another holder).
-fn claimed(mut lease: Lease, holder: &Holder, options: &LockOptions) -> Lease {
+/// Whether the Lease's holder ran on this machine (`here`) and has exited.
+fn holder_process_gone(lease: &Lease, here: &LocalProcess) -> bool {
+    lease
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|annotations| annotations.get(HOLDER_PROCESS_ANNOTATION))
+        .and_then(|text| LocalProcess::from_annotation(text))
+        .is_some_and(|holder| holder.is_gone_seen_from(here))
+}
+
+/// `lease` claimed by `holder` (running as `process`, when known) now, with `options`' duration
+/// (the transition counted when it had another holder).
+fn claimed(
+    mut lease: Lease,
+    holder: &Holder,
+    process: Option<&LocalProcess>,
+    options: &LockOptions,
+) -> Lease {
+    let annotations = lease
+        .metadata
+        .annotations
+        .get_or_insert_with(Default::default);
+    match process {
+        Some(process) => {
+            annotations.insert(
+                HOLDER_PROCESS_ANNOTATION.to_owned(),
+                process.to_annotation(),
+            );
+        }
+        None => {
+            annotations.remove(HOLDER_PROCESS_ANNOTATION);
+        }
+    }
     let spec = lease.spec.get_or_insert_with(LeaseSpec::default);
     let had_holder = spec
         .holder_identity
@@ -664,12 +718,30 @@ mod tests {
             identity: "bo@laptop pid 9".into(),
             since: now(),
         };
-        let claimed = claimed(lease, &me, &LockOptions::default());
+        let here = LocalProcess::this().expect("Linux /proc");
+        let claimed = claimed(lease, &me, Some(&here), &LockOptions::default());
+        assert!(!holder_process_gone(&claimed, &here), "names this process");
         let spec = claimed.spec.unwrap();
         assert_eq!(spec.holder_identity.as_deref(), Some("bo@laptop pid 9"));
         assert_eq!(spec.acquire_time, Some(MicroTime(now())));
         assert_eq!(spec.lease_duration_seconds, Some(60));
         assert_eq!(spec.lease_transitions, Some(1));
+    }
+
+    #[test]
+    fn a_lease_without_a_holder_process_is_never_judged_gone() {
+        let here = LocalProcess::this().expect("Linux /proc");
+        let lease = Lease {
+            metadata: ObjectMeta::default(),
+            spec: Some(spec(Some("ana@box pid 7"), 5, 5, 60)),
+        };
+        assert!(!holder_process_gone(&lease, &here));
+        let me = Holder {
+            identity: "bo@laptop pid 9".into(),
+            since: now(),
+        };
+        let unknown = claimed(lease, &me, None, &LockOptions::default());
+        assert!(!holder_process_gone(&unknown, &here));
     }
 
     #[test]

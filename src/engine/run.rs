@@ -152,20 +152,39 @@ pub enum EngineError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Interrupted(#[from] InterruptedRun),
-    /// `--resume` of a run whose profile changed since: not supported yet.
-    #[error(
-        "run {run_id} was interrupted and the profile changed since; resuming it with the \
-         profile it started with is not supported yet"
-    )]
+    /// `--resume`: the profile the interrupted run started with cannot be planned again.
+    #[error("cannot resume run {run_id} with the profile it started with: {reason}")]
     #[diagnostic(help("run again with --discard to install the current profile"))]
-    ResumeWithOldProfile {
+    JournaledProfile {
         /// The interrupted run.
         run_id: String,
+        /// Why its profile cannot be planned.
+        reason: String,
     },
     /// A plane's context now reaches another cluster.
     #[error(transparent)]
     #[diagnostic(transparent)]
     ClusterChanged(#[from] ClusterChanged),
+    /// Two planes name different contexts that reach one cluster.
+    #[error(
+        "planes '{first}' ({first_context}) and '{second}' ({second_context}) reach the same \
+         cluster ({server}) through different contexts: what they share would be installed twice"
+    )]
+    #[diagnostic(help(
+        "give planes on one cluster the same context (and kubeconfig) in the profile"
+    ))]
+    ClusterUnderTwoContexts {
+        /// The first plane.
+        first: String,
+        /// How it is reached.
+        first_context: String,
+        /// The second plane.
+        second: String,
+        /// How it is reached.
+        second_context: String,
+        /// The cluster's API server.
+        server: String,
+    },
     /// The profile has no control plane.
     #[error("the plan has no control plane to keep the lock and journal on")]
     NoControlPlane,
@@ -200,34 +219,22 @@ pub struct Outcome {
     pub summary: Summary,
 }
 
-/// Runs `plan` against its clusters; see the module documentation for the order.
+/// Plans a resolved profile as the journal keeps it ([`Journal::profile`]): used to finish an
+/// interrupted run with the profile it started with (`--resume` after the profile changed).
+/// Fails with the reason.
+pub type Replan<'a> = dyn Fn(&Value) -> Result<Plan, String> + Sync + 'a;
+
+/// Runs `plan` against its clusters; see the module documentation for the order. `replan`
+/// plans the journaled profile of an interrupted run that `--resume` finishes.
 pub async fn run(
     plan: &Plan,
     options: &Options,
+    replan: &Replan<'_>,
     reporter: &dyn Reporter,
 ) -> Result<Outcome, EngineError> {
     let helm = HelmProcess::new(HelmBinary::locate(options.helm.as_deref())?)?;
     let clusters = Clusters::new(options.kubeconfig.clone());
-    let mut planes = Vec::new();
-    for plane in &plan.planes {
-        let target = Target {
-            kubeconfig: plane
-                .kubeconfig
-                .as_deref()
-                .map(|path| crate::kubeconfig::expand_home(Path::new(path))),
-            context: plane.context.clone(),
-        };
-        let cluster = clusters.connect(&target).await?;
-        let helm_target = helm_target(&target, options.kubeconfig.as_deref())
-            .map_err(|(context, reason)| EngineError::HelmTarget { context, reason })?;
-        planes.push(PlaneCluster {
-            name: plane.name.clone(),
-            context: plane.context.clone(),
-            control: plane.plane_type == PlaneType::Control,
-            cluster,
-            helm_target,
-        });
-    }
+    let planes = connect_planes(&clusters, plan, options).await?;
     let control = planes
         .iter()
         .find(|plane| plane.control)
@@ -240,6 +247,8 @@ pub async fn run(
     if let Some(previous) = lock.took_over_from() {
         let how = if previous.expired {
             "its lease had expired"
+        } else if previous.process_gone {
+            "its process on this machine has exited"
         } else {
             "--force-unlock"
         };
@@ -252,7 +261,14 @@ pub async fn run(
     let by = lock.holder().identity.clone();
     let watch = lock.watch();
     let store = JournalStore::new(control.cluster.client(), &plan.name);
-    let result = run_locked(plan, options, reporter, &helm, &planes, &store, &by, watch).await;
+    let connected = Connected {
+        clusters: &clusters,
+        planes,
+    };
+    let result = run_locked(
+        plan, options, replan, reporter, &helm, connected, &store, &by, watch,
+    )
+    .await;
     if let Err(error) = lock.release().await {
         reporter.note(&format!("could not release the lock: {error}"));
     }
@@ -274,6 +290,57 @@ pub async fn run(
     }
 }
 
+/// Connects the cluster of every plane of `plan` (one client per cluster) and tells helm the
+/// same cluster.
+async fn connect_planes(
+    clusters: &Clusters,
+    plan: &Plan,
+    options: &Options,
+) -> Result<Vec<PlaneCluster>, EngineError> {
+    let mut planes = Vec::new();
+    for plane in &plan.planes {
+        let target = Target {
+            kubeconfig: plane
+                .kubeconfig
+                .as_deref()
+                .map(|path| crate::kubeconfig::expand_home(Path::new(path))),
+            context: plane.context.clone(),
+        };
+        let cluster = clusters.connect(&target).await?;
+        let helm_target = helm_target(&target, options.kubeconfig.as_deref())
+            .map_err(|(context, reason)| EngineError::HelmTarget { context, reason })?;
+        // Planes on one cluster must be reached through one context: the plan installs what
+        // planes share (the secure core) once per context, so a cluster reached through two
+        // contexts would get the same releases twice, at the same time.
+        if let Some(other) = planes.iter().find(|other: &&PlaneCluster| {
+            other.cluster.server() == cluster.server() && other.target != target
+        }) {
+            return Err(EngineError::ClusterUnderTwoContexts {
+                first: other.name.clone(),
+                first_context: other.target_label(),
+                second: plane.name.clone(),
+                second_context: target_label(&target),
+                server: cluster.server().to_owned(),
+            });
+        }
+        planes.push(PlaneCluster {
+            name: plane.name.clone(),
+            context: plane.context.clone(),
+            control: plane.plane_type == PlaneType::Control,
+            cluster,
+            helm_target,
+            target,
+        });
+    }
+    Ok(planes)
+}
+
+/// The clients of a run and the planes of the plan it was started with.
+struct Connected<'a> {
+    clusters: &'a Clusters,
+    planes: Vec<PlaneCluster>,
+}
+
 /// A plane and its connected cluster.
 struct PlaneCluster {
     name: String,
@@ -281,6 +348,26 @@ struct PlaneCluster {
     control: bool,
     cluster: Arc<Cluster>,
     helm_target: KubeTarget,
+    /// The kubeconfig file and context it is reached through, as the profile names them.
+    target: Target,
+}
+
+impl PlaneCluster {
+    fn target_label(&self) -> String {
+        target_label(&self.target)
+    }
+}
+
+/// `context 'dp1'`, `context 'dp1' of /path/kubeconfig`, `the current context`.
+fn target_label(target: &Target) -> String {
+    let context = target.context.as_deref().map_or_else(
+        || "the current context".to_owned(),
+        |c| format!("context '{c}'"),
+    );
+    match &target.kubeconfig {
+        Some(file) => format!("{context} of {}", file.display()),
+        None => context,
+    }
 }
 
 /// The journal and the `resourceVersion` to save it against: one writer.
@@ -293,9 +380,10 @@ struct JournalState {
 async fn run_locked(
     plan: &Plan,
     options: &Options,
+    replan: &Replan<'_>,
     reporter: &dyn Reporter,
     helm: &HelmProcess,
-    planes: &[PlaneCluster],
+    connected: Connected<'_>,
     store: &JournalStore,
     by: &str,
     mut watch: super::lock::LockWatch,
@@ -308,13 +396,26 @@ async fn run_locked(
         options.interrupted,
     )?;
     let now = Timestamp::now();
+    // `--resume` after the profile changed: the journaled profile's plan, on its planes.
+    let mut journaled_plan = None;
     let (mut journal, version) = match (start, stored) {
         (RunStart::FirstInstall, _) | (_, None) => (
             Journal::new(&plan.name, options.profile.clone(), by, now),
             None,
         ),
-        (RunStart::ResumeWithJournaledProfile { run_id }, _) => {
-            return Err(EngineError::ResumeWithOldProfile { run_id });
+        (RunStart::ResumeWithJournaledProfile { run_id }, Some(stored)) => {
+            let replanned = replan(&stored.journal.profile).map_err(|reason| {
+                EngineError::JournaledProfile {
+                    run_id: run_id.clone(),
+                    reason,
+                }
+            })?;
+            reporter.note(&format!(
+                "resuming interrupted run {run_id} with the profile it started with; the \
+                 current profile is not applied: run install again afterwards"
+            ));
+            journaled_plan = Some(replanned);
+            (stored.journal, Some(stored.resource_version))
         }
         (RunStart::Resume { run_id }, Some(stored)) => {
             reporter.note(&format!("resuming interrupted run {run_id}"));
@@ -328,6 +429,14 @@ async fn run_locked(
             (stored.journal, Some(stored.resource_version))
         }
     };
+    let (plan, planes) = match &journaled_plan {
+        Some(journaled) => (
+            journaled,
+            connect_planes(connected.clusters, journaled, options).await?,
+        ),
+        None => (plan, connected.planes),
+    };
+    let planes = planes.as_slice();
     for plane in planes {
         let uid = plane.cluster.identity().await?;
         match check_cluster(

@@ -108,14 +108,16 @@ async fn lifecycle(sb: &Sandbox, helm: &HelmProcess) {
     let release = release(sb, "dp1", "it-helm-lifecycle", "cert-manager");
     remove_leftover(helm, &release).await;
 
-    // Install: two values layers, the later one wins where both set a key.
+    // Install: two values layers, the later one wins where both set a key. (Without the
+    // chart's CRDs: they are cluster-wide, and OpenChoreo's cert-manager, installed on dp1 by
+    // tests/it/install_runs.rs, owns them.)
     let installed = helm
         .upgrade(&upgrade(
             sb,
             &release,
             vec![
                 registry("registry-x.example.org"),
-                json!({"global": {"imageRegistry": "registry-a.example.org"}, "crds": {"enabled": true}}),
+                json!({"global": {"imageRegistry": "registry-a.example.org"}, "startupapicheck": {"enabled": true}}),
             ],
         ))
         .await
@@ -180,11 +182,11 @@ async fn lifecycle(sb: &Sandbox, helm: &HelmProcess) {
     let values = helm.get_values(&release).await.expect("get values");
     assert_eq!(
         values,
-        json!({"global": {"imageRegistry": "registry-a.example.org"}, "crds": {"enabled": true}})
+        json!({"global": {"imageRegistry": "registry-a.example.org"}, "startupapicheck": {"enabled": true}})
     );
     let manifest = helm.get_manifest(&release).await.expect("get manifest");
     assert!(manifest.contains("registry-a.example.org/standin/cert-manager:v1.19.4"));
-    assert!(manifest.contains("name: certificates.cert-manager.io"));
+    assert!(manifest.contains("name: cert-manager-cainjector"));
     let history = helm.history(&release).await.expect("history");
     let statuses: Vec<_> = history.iter().map(|r| (r.revision, r.status)).collect();
     assert_eq!(

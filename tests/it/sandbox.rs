@@ -1,7 +1,7 @@
 //! Test support: one shared sandbox (tests/sandbox/sandbox, docs/sandbox.md) per test binary.
 //!
 //! The first call to [`sandbox()`] builds the sandbox binaries if needed (tests/sandbox/build.sh,
-//! cached outside target/), then brings up clusters `cp`, `dp1` and `obs` (kubeconfig contexts of
+//! cached outside target/), then brings up clusters `cp`, `dp1`, `dp2` and `obs` (kubeconfig contexts of
 //! the same names) with 2 KWOK nodes each, a loopback OCI registry holding every stand-in chart and
 //! a loopback manifest server. Every test shares it; use your own namespaces.
 //!
@@ -26,7 +26,7 @@ use std::sync::{LazyLock, Mutex, MutexGuard};
 use std::time::Duration;
 
 /// The contexts (= cluster names) the shared sandbox provides.
-pub const CONTEXTS: [&str; 3] = ["cp", "dp1", "obs"];
+pub const CONTEXTS: [&str; 4] = ["cp", "dp1", "dp2", "obs"];
 /// Simulated nodes per cluster.
 pub const NODES: usize = 2;
 
@@ -39,7 +39,7 @@ pub struct Sandbox {
     pub dir: PathBuf,
     /// The one kubeconfig, one context per cluster.
     pub kubeconfig: PathBuf,
-    /// Context names, which are also the cluster names: `cp`, `dp1`, `obs`.
+    /// Context names, which are also the cluster names: `cp`, `dp1`, `dp2`, `obs`.
     pub contexts: Vec<String>,
     /// Loopback registry, `127.0.0.1:PORT` (plain HTTP).
     pub registry: String,

@@ -50,7 +50,9 @@ impl HelmProcess {
         operation: &str,
         redactor: &Redactor,
     ) -> Result<String, HelmError> {
-        let child = Command::new(&self.binary.path)
+        let mut command = Command::new(&self.binary.path);
+        terminate_with_parent(&mut command);
+        let child = command
             .args(&argv)
             // Release state is read from Secrets (see `storage`): make helm store it there.
             .env("HELM_DRIVER", "secret")
@@ -114,6 +116,33 @@ impl Drop for TerminateOnDrop {
         }
     }
 }
+
+/// Makes the kernel send helm SIGTERM when choreoctl dies, however it dies (Linux): a choreoctl
+/// killed with SIGKILL runs no destructor, and an orphaned helm would otherwise go on changing
+/// the release while the next run recovers it, or die of SIGPIPE on its first write and leave it
+/// `pending-*`. With SIGTERM it records the release `failed` and exits, as on a cancelled step.
+#[cfg(target_os = "linux")]
+fn terminate_with_parent(command: &mut Command) {
+    // SAFETY: `getpid` was called before the fork; the closure runs in the child between fork and
+    // exec and calls only async-signal-safe functions (prctl, getppid, raise), allocating nothing.
+    let parent = unsafe { libc::getpid() };
+    unsafe {
+        command.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // The parent died before prctl took effect: act as if the signal had come.
+            if libc::getppid() != parent {
+                libc::raise(libc::SIGTERM);
+            }
+            Ok(())
+        });
+    }
+}
+
+/// Elsewhere an orphaned helm runs on; SIGTERM is sent only when a step is cancelled.
+#[cfg(not(target_os = "linux"))]
+fn terminate_with_parent(_command: &mut Command) {}
 
 /// Sends SIGTERM (tokio's `kill`, `start_kill` and `kill_on_drop` only send SIGKILL).
 fn terminate(pid: u32) {
