@@ -8,6 +8,7 @@ pub mod module;
 pub mod plan;
 pub mod profile;
 pub mod render;
+pub mod status;
 pub mod version;
 
 use std::path::Path;
@@ -50,6 +51,7 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
             )?;
             render::write(&plan, &args.out, &printer)?;
         }
+        Command::Status(args) => status::status(&catalog()?, args, kubeconfig, &printer)?,
         Command::Module(ModuleCommand::List) => module::list(&catalog()?, &printer)?,
         Command::Module(ModuleCommand::Info { name }) => {
             module::info(&catalog()?, name, &printer)?;

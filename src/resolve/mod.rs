@@ -10,6 +10,7 @@ mod modules;
 mod options;
 mod order;
 mod placement;
+mod stored;
 mod topology;
 mod values;
 
@@ -18,11 +19,12 @@ mod fixtures;
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_saphyr::Location;
 
 pub use error::ResolveError;
+pub use stored::{StoredProfileError, from_stored};
 
 use crate::catalog::Catalog;
 use crate::catalog::model::{Release, SupportLevel};
@@ -64,7 +66,7 @@ pub struct Resolved {
 }
 
 /// A plane bound to a cluster.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Plane {
     /// Plane name (also its plane ID).
@@ -78,7 +80,7 @@ pub struct Plane {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kubeconfig: Option<String>,
     /// For observability planes: the planes served.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub serves: Vec<String>,
 }
 
@@ -95,7 +97,7 @@ impl Plane {
 }
 
 /// A module to install, where, and with what.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResolvedModule {
     /// Catalog name.
@@ -109,12 +111,12 @@ pub struct ResolvedModule {
     /// Options, defaults filled in.
     pub options: BTreeMap<String, Value>,
     /// Set when the module was added only because others require it.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub required_by: Vec<String>,
 }
 
 /// A module the profile asks for that cannot be installed yet.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PlannedModule {
     /// Catalog name.
     pub name: String,
