@@ -18,3 +18,4 @@ mod secret_store;
 mod smoke;
 mod snapshots;
 mod standins;
+mod status;
