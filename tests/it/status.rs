@@ -68,27 +68,45 @@ fn plane<'a>(report: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("plane {name} in {report:#}"))
 }
 
-fn registered_ca(sb: &Sandbox) -> String {
-    run(sb.kubectl(CONTEXT).args([
+fn plane_resource(sb: &Sandbox) -> Value {
+    let out = run(sb.kubectl(CONTEXT).args([
         "get",
         "clusterdataplanes.openchoreo.dev",
         "default",
         "-o",
-        "jsonpath={.spec.clusterAgent.clientCA.value}",
-    ]))
+        "json",
+    ]));
+    serde_json::from_str(&out).unwrap()
 }
 
+/// Registers `pem` as the data plane's CA the way choreoctl does (server-side apply of the
+/// whole object as field manager `choreoctl`), so the next `install` finds no field owned by
+/// anyone else and repairs it without a conflict.
 fn register_ca(sb: &Sandbox, pem: &str) {
-    let patch = serde_json::json!({"spec": {"clusterAgent": {"clientCA": {"value": pem}}}});
-    run(sb.kubectl(CONTEXT).args([
-        "patch",
-        "clusterdataplanes.openchoreo.dev",
-        "default",
-        "--type",
-        "merge",
-        "-p",
-        &patch.to_string(),
-    ]));
+    let live = plane_resource(sb);
+    let mut object = serde_json::json!({
+        "apiVersion": live["apiVersion"],
+        "kind": live["kind"],
+        "metadata": {"name": "default"},
+        "spec": live["spec"],
+    });
+    if let Some(annotations) = live["metadata"].get("annotations") {
+        object["metadata"]["annotations"] = annotations.clone();
+    }
+    object["spec"]["clusterAgent"]["clientCA"]["value"] = pem.into();
+    let file = std::env::temp_dir().join(format!("status-plane-{}.json", std::process::id()));
+    std::fs::write(&file, object.to_string()).unwrap();
+    run(sb
+        .kubectl(CONTEXT)
+        .args([
+            "apply",
+            "--server-side",
+            "--field-manager",
+            "choreoctl",
+            "-f",
+        ])
+        .arg(&file));
+    let _ = std::fs::remove_file(&file);
 }
 
 #[test]
@@ -161,7 +179,10 @@ fn sandbox_status_reports_an_install_from_its_journal_and_sees_ca_drift() {
     assert_contains(&text, "Healthy: yes");
 
     // Someone registers another CA: the agent would be refused; status says so.
-    let original = registered_ca(sb);
+    let original = plane_resource(sb)["spec"]["clusterAgent"]["clientCA"]["value"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     register_ca(
         sb,
         "-----BEGIN CERTIFICATE-----\nTAMPERED\n-----END CERTIFICATE-----\n",
