@@ -106,6 +106,13 @@ pub enum Command {
     Install(InstallArgs),
     /// Show what an install would do: every step, its plane, context and chart.
     Plan(PlanArgs),
+    /// Preflight: can the profile be installed on its clusters? Reachability, Kubernetes
+    /// version, permissions, CNI vs edition, components already there, storage, load balancers
+    /// and namespaces, per cluster; exit 4 when a check fails.
+    #[command(
+        after_help = "Example:\n  choreoctl check --preset shared-observability --edition generic\n  choreoctl check --profile lab.yaml -o json | jq '.clusters[].checks[] | select(.verdict != \"pass\")'\n\nEvery check and its JSON form: docs/check.md."
+    )]
+    Check(CheckArgs),
     /// Write the values of every release and every manifest to a directory (GitOps export).
     Render(RenderArgs),
     /// What is installed and how it is doing: per plane and module, releases, health, CNI,
@@ -144,6 +151,14 @@ pub struct PlanArgs {
     /// only documents intent in scripts).
     #[arg(long)]
     pub offline: bool,
+}
+
+/// `check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The profile.
+    #[command(flatten)]
+    pub profile: ProfileArgs,
 }
 
 /// `install`.
@@ -187,6 +202,11 @@ pub struct InstallArgs {
     /// The mirrors given by flag or environment speak plain HTTP (loopback hosts only).
     #[arg(long)]
     pub plain_http: bool,
+    /// Do not run the preflight checks of `choreoctl check` first: for a check that is wrong
+    /// about your cluster (e.g. volumes provisioned without a default StorageClass). The
+    /// engine's own checks (reachability, cluster identity, lock) still run.
+    #[arg(long)]
+    pub skip_checks: bool,
 }
 
 /// `status`.

@@ -65,6 +65,16 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Status(Box<StatusError>),
+    /// Preflight checks failed (`check`, or `install` before it changed anything).
+    #[error("{failed} preflight check(s) failed")]
+    #[diagnostic(help(
+        "each failed check above says what to run or change; run `choreoctl check` with the \
+         same arguments to check again"
+    ))]
+    Preflight {
+        /// How many failed.
+        failed: usize,
+    },
     /// Anything else (I/O, serialization).
     #[error("{0}")]
     Other(#[from] anyhow::Error),
@@ -99,6 +109,7 @@ impl Error {
                 ExitCode::InvalidInput
             }
             Error::Usage { .. } => ExitCode::InvalidInput,
+            Error::Preflight { .. } => ExitCode::Preflight,
             Error::Engine(error) => engine_exit_code(error),
             Error::Status(error) => error.exit_code(),
             Error::Other(_) => ExitCode::Unexpected,

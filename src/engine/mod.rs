@@ -14,6 +14,7 @@
 //! - [`executor`]: runs the plan's DAG as each step's needs finish, bounded per cluster.
 //! - [`steps`]: how each step kind runs (and a failed helm release is undone); [`outputs`]:
 //!   read values substituted into later steps.
+//! - [`preflight`]: the checks `choreoctl check` runs, and `install` before taking the lock.
 //! - [`run`]: one run of a plan, from connecting to releasing the lock; the [`Reporter`] it
 //!   tells as it goes is implemented by the command layer.
 
@@ -24,6 +25,7 @@ pub mod journal;
 pub mod kube;
 pub mod lock;
 pub mod outputs;
+pub mod preflight;
 mod run;
 pub mod steps;
 pub mod wait;

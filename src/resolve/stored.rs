@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Plane, PlannedModule, Resolved, ResolvedModule};
+use super::{GatewayAddress, Plane, PlannedModule, Resolved, ResolvedModule};
 use crate::catalog::Catalog;
 use crate::profile::model::{ChartsSpec, Edition, ManifestsSpec};
 
@@ -28,6 +28,8 @@ struct Stored {
     manifests: ManifestsSpec,
     #[serde(default)]
     values: BTreeMap<String, Value>,
+    #[serde(default)]
+    cluster_gateway: Option<GatewayAddress>,
 }
 
 /// Why a stored resolved profile cannot be used.
@@ -65,6 +67,7 @@ pub fn from_stored(catalog: &Catalog, profile: &Value) -> Result<Resolved, Store
         charts: stored.charts,
         manifests: stored.manifests,
         values: stored.values,
+        cluster_gateway: stored.cluster_gateway,
     })
 }
 

@@ -1,6 +1,7 @@
 //! The single integration-test binary of choreoctl (DESIGN.md §9).
 //! Each area of the product is a module below.
 
+mod check;
 mod cli;
 mod crd_waits;
 mod fixtures;
@@ -19,3 +20,4 @@ mod smoke;
 mod snapshots;
 mod standins;
 mod status;
+mod wiring;
