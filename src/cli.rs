@@ -122,6 +122,12 @@ choreoctl render --preset multi-plane --edition generic --format argocd \\\n    
 choreoctl render -p prod.yaml --format helmfile --out helmfile && helmfile -f helmfile/helmfile.yaml sync"
     )]
     Render(RenderArgs),
+    /// What is installed and how it is doing: per plane and module, releases, health, CNI,
+    /// encryption, agent connection, CA drift, the last run and the next adoption stage.
+    #[command(
+        after_help = "Examples:\n  choreoctl status                         # the installation on the current context\n  choreoctl status --context prod-cp -o json\n  choreoctl status --installation acme-prod # when the cluster holds several\n\nExit codes: 0 reported (even if something is unhealthy: see `healthy` in -o json),\n2 several installations and none named, 4 installation not found or control plane\nunreachable. Details: docs/status.md"
+    )]
+    Status(StatusArgs),
     /// The module catalog.
     #[command(subcommand)]
     Module(ModuleCommand),
@@ -208,6 +214,24 @@ pub struct InstallArgs {
     /// engine's own checks (reachability, cluster identity, lock) still run.
     #[arg(long)]
     pub skip_checks: bool,
+}
+
+/// `status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The control plane's kubeconfig context, where the journal is (default: the current
+    /// context). With --profile/--preset: bind every plane to it, as `install` does.
+    #[arg(long, value_name = "CTX")]
+    pub context: Option<String>,
+    /// The installation (its profile's metadata.name); default: the only one on the cluster.
+    #[arg(long, value_name = "NAME")]
+    pub installation: Option<String>,
+    /// Take the planes from this profile instead of the one the last install kept.
+    #[arg(short, long, value_name = "FILE", conflicts_with = "preset")]
+    pub profile: Option<PathBuf>,
+    /// Take the planes from this preset instead of the profile the last install kept.
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
 }
 
 /// `render`.

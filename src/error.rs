@@ -8,6 +8,7 @@ use crate::engine::lock::LockError;
 use crate::plan::PlanError;
 use crate::profile::ProfileError;
 use crate::resolve::ResolveError;
+use crate::status::StatusError;
 
 /// Exit codes that tests outside the repository rely on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +61,10 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Engine(Box<EngineError>),
+    /// `status` could not find, reach or read the installation.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Status(Box<StatusError>),
     /// Preflight checks failed (`check`, or `install` before it changed anything).
     #[error("{failed} preflight check(s) failed")]
     #[diagnostic(help(
@@ -73,6 +78,12 @@ pub enum Error {
     /// Anything else (I/O, serialization).
     #[error("{0}")]
     Other(#[from] anyhow::Error),
+}
+
+impl From<StatusError> for Error {
+    fn from(error: StatusError) -> Self {
+        Error::Status(Box::new(error))
+    }
 }
 
 impl From<EngineError> for Error {
@@ -100,6 +111,7 @@ impl Error {
             Error::Usage { .. } => ExitCode::InvalidInput,
             Error::Preflight { .. } => ExitCode::Preflight,
             Error::Engine(error) => engine_exit_code(error),
+            Error::Status(error) => error.exit_code(),
             Error::Other(_) => ExitCode::Unexpected,
         }
     }

@@ -18,6 +18,7 @@ pub mod profile;
 pub mod resolve;
 pub mod settings;
 pub mod source;
+pub mod status;
 pub mod suggest;
 pub mod template;
 

@@ -9,6 +9,7 @@ pub mod module;
 pub mod plan;
 pub mod profile;
 pub mod render;
+pub mod status;
 pub mod version;
 
 use std::path::Path;
@@ -52,6 +53,7 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
             )?;
             render::render(&plan, args, &printer)?;
         }
+        Command::Status(args) => status::status(&catalog()?, args, kubeconfig, &printer)?,
         Command::Module(ModuleCommand::List) => module::list(&catalog()?, &printer)?,
         Command::Module(ModuleCommand::Info { name }) => {
             module::info(&catalog()?, name, &printer)?;

@@ -34,7 +34,7 @@ use k8s_openapi::api::core::v1::{Namespace, Secret};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::jiff::Timestamp;
 use kube::Client;
-use kube::api::{Api, PostParams};
+use kube::api::{Api, ListParams, PostParams};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
@@ -623,6 +623,26 @@ pub struct JournalStore {
 /// The journal Secret's name for an installation.
 pub fn secret_name(installation: &str) -> String {
     format!("choreoctl-{installation}")
+}
+
+/// Names of the installations whose journal is kept on the cluster `client` reaches, sorted.
+pub async fn list_installations(client: &Client) -> Result<Vec<String>, kube::Error> {
+    let api: Api<Secret> = Api::namespaced(client.clone(), SYSTEM_NAMESPACE);
+    let secrets = api
+        .list_metadata(&ListParams::default().labels(INSTALLATION_LABEL))
+        .await?;
+    let mut names: Vec<String> = secrets
+        .items
+        .into_iter()
+        .filter_map(|secret| {
+            let name = secret.metadata.name?;
+            let installation = secret.metadata.labels?.remove(INSTALLATION_LABEL)?;
+            (name == secret_name(&installation)).then_some(installation)
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    Ok(names)
 }
 
 impl JournalStore {

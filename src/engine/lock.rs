@@ -334,6 +334,21 @@ pub async fn acquire(
     })
 }
 
+/// The holder of the lock of `installation` while a live run holds it (its Lease renewed within
+/// its duration); `None` when the lock is free or its holder stopped renewing. Reads only.
+pub async fn live_holder(
+    client: &Client,
+    installation: &str,
+) -> Result<Option<String>, kube::Error> {
+    let api: Api<Lease> = Api::namespaced(client.clone(), SYSTEM_NAMESPACE);
+    let lease = api.get_opt(&lease_name(installation)).await?;
+    let spec = lease.and_then(|lease| lease.spec);
+    Ok(match LeaseState::of(spec.as_ref(), Timestamp::now()) {
+        LeaseState::Held { holder, .. } => Some(holder),
+        LeaseState::Free | LeaseState::Expired { .. } => None,
+    })
+}
+
 /// Creates [`SYSTEM_NAMESPACE`] unless it exists.
 pub async fn ensure_system_namespace(client: &Client) -> Result<(), kube::Error> {
     let api: Api<Namespace> = Api::all(client.clone());

@@ -10,6 +10,7 @@ mod modules;
 mod options;
 mod order;
 mod placement;
+mod stored;
 mod topology;
 mod values;
 
@@ -23,6 +24,7 @@ use serde_json::Value;
 use serde_saphyr::Location;
 
 pub use error::ResolveError;
+pub use stored::{StoredProfileError, from_stored};
 
 use crate::catalog::Catalog;
 use crate::catalog::model::{Release, SupportLevel};
@@ -68,7 +70,7 @@ pub struct Resolved {
 
 /// The address under which agents on other clusters dial the control plane's cluster
 /// gateway (`planes[].clusterGateway.address`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GatewayAddress {
     /// As written in the profile.

@@ -21,4 +21,5 @@ mod secret_store;
 mod smoke;
 mod snapshots;
 mod standins;
+mod status;
 mod wiring;

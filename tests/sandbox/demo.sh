@@ -2,7 +2,8 @@
 # The README's first command (`make demo`): build choreoctl and the sandbox, bring up three
 # real Kubernetes control planes (contexts cp, dp1, obs) with the loopback chart mirror, show
 # choreoctl's plan for the shared-observability topology bound to them, install it (stand-in
-# charts, docs/sandbox.md), and install it again to show that a re-run changes nothing.
+# charts, docs/sandbox.md), install it again to show that a re-run changes nothing, and end
+# with `choreoctl status`: what is installed and how it is doing, read back from the journal.
 #
 # The sandbox keeps running afterwards (`make sandbox-down` stops it); rerunning is cheap.
 set -euo pipefail
@@ -38,6 +39,9 @@ echo "== install again: nothing changed, so no helm upgrade runs"
 echo
 echo "== planes registered with the control plane (context cp)"
 kubectl --context cp get clusterdataplanes,clusterworkflowplanes,clusterobservabilityplanes
+echo
+echo "== status: read from the installation's journal on cp, no profile file (docs/status.md)"
+./target/release/choreoctl status --context cp
 echo
 echo "The clusters are running: kubectl --context cp get nodes (after: eval \"\$(tests/sandbox/sandbox env --name $name)\")"
 echo "Stop them with: make sandbox-down"

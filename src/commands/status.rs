@@ -1,0 +1,271 @@
+//! `choreoctl status`: finds the installation (its journal on the control plane's cluster),
+//! reads its clusters (src/status) and prints the report as tables or as the JSON/YAML schema
+//! of docs/status.md.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::catalog::Catalog;
+use crate::cli::StatusArgs;
+use crate::engine::kube::{Clusters, Target};
+use crate::error::Error;
+use crate::output::{Printer, table};
+use crate::profile::ProfileRequest;
+use crate::profile::model::PlaneType;
+use crate::resolve::{Resolved, from_stored};
+use crate::status::drift::CaState;
+use crate::status::health::{Health, HealthState};
+use crate::status::{Inputs, PlaneReport, ProfileSource, Report, StatusError, collect, locate};
+
+/// Runs `status`.
+pub fn status(
+    catalog: &Catalog,
+    args: &StatusArgs,
+    kubeconfig: Option<&Path>,
+    printer: &Printer,
+) -> Result<(), Error> {
+    let given = given_profile(catalog, args, kubeconfig)?;
+    let control_target = match &given {
+        Some(resolved) => control_target(resolved),
+        None => Target {
+            kubeconfig: None,
+            context: args.context.clone(),
+        },
+    };
+    let asked = args
+        .installation
+        .clone()
+        .or_else(|| given.as_ref().map(|resolved| resolved.name.clone()));
+    let runtime = tokio::runtime::Runtime::new().map_err(anyhow::Error::from)?;
+    let report = runtime.block_on(async {
+        let clusters = Clusters::new(kubeconfig.map(Path::to_path_buf));
+        let control = clusters
+            .connect(&control_target)
+            .await
+            .map_err(StatusError::from)?;
+        let journal = locate(&control, asked.as_deref()).await?;
+        let (resolved, source) = match given {
+            Some(resolved) => (resolved, ProfileSource::File),
+            None => (
+                from_stored(catalog, &journal.profile).map_err(StatusError::from)?,
+                ProfileSource::Journal,
+            ),
+        };
+        let plan = crate::plan::build(catalog, &resolved)?;
+        let inputs = Inputs {
+            catalog,
+            resolved: &resolved,
+            plan: &plan,
+            journal: &journal,
+            source,
+            default_context: args.context.as_deref(),
+        };
+        Ok::<_, Error>(collect(&clusters, &control, &inputs).await)
+    })?;
+    printer.emit(&report, |out| text(&report, out))?;
+    Ok(())
+}
+
+/// `--profile` / `--preset`, resolved; `None` when neither is given (the journal's profile is
+/// used).
+fn given_profile(
+    catalog: &Catalog,
+    args: &StatusArgs,
+    kubeconfig: Option<&Path>,
+) -> Result<Option<Resolved>, Error> {
+    if args.profile.is_none() && args.preset.is_none() {
+        return Ok(None);
+    }
+    let request = ProfileRequest {
+        file: args.profile.clone(),
+        preset: args.preset.clone(),
+        context: args.context.clone(),
+        ..ProfileRequest::default()
+    };
+    super::resolve_profile(catalog, &request, kubeconfig).map(Some)
+}
+
+fn control_target(resolved: &Resolved) -> Target {
+    let control = resolved
+        .planes
+        .iter()
+        .find(|plane| plane.plane_type == PlaneType::Control);
+    Target {
+        kubeconfig: control
+            .and_then(|plane| plane.kubeconfig.as_deref())
+            .map(|path| crate::kubeconfig::expand_home(Path::new(path))),
+        context: control.and_then(|plane| plane.context.clone()),
+    }
+}
+
+fn text(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "Installation {}: OpenChoreo {}, {} edition (journal on context {}{})",
+        report.installation,
+        report.version,
+        report.edition,
+        report.control_plane_context,
+        match report.profile {
+            ProfileSource::Journal => "",
+            ProfileSource::File => "; planes from the profile given",
+        }
+    )?;
+    let run = &report.run;
+    let finished = run
+        .finished
+        .map(|t| format!(", finished {t:.0}"))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "Last run {}: {} (by {}, started {:.0}{finished})",
+        run.id,
+        serde_plain(&run.status),
+        run.by,
+        run.started
+    )?;
+    if let Some(hint) = &run.hint {
+        writeln!(out, "  {hint}")?;
+    }
+    writeln!(out)?;
+    let mut rows = vec![
+        [
+            "PLANE",
+            "TYPE",
+            "CONTEXT",
+            "REACHABLE",
+            "KUBERNETES",
+            "CNI",
+            "ENCRYPTION",
+            "AGENT",
+            "CA",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for plane in &report.planes {
+        rows.push(plane_row(plane));
+    }
+    crate::output::table(out, "", &rows)?;
+    for plane in &report.planes {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Releases on plane {} (context {}):",
+            plane.name, plane.context
+        )?;
+        let mut rows = vec![
+            [
+                "MODULE",
+                "RELEASE",
+                "NAMESPACE",
+                "REVISION",
+                "CHART VERSION",
+                "STATUS",
+                "HEALTH",
+            ]
+            .map(String::from)
+            .to_vec(),
+        ];
+        for release in &plane.releases {
+            rows.push(vec![
+                release.module.clone(),
+                release.release.clone(),
+                release.namespace.clone(),
+                release
+                    .revision
+                    .map_or_else(|| "-".into(), |r| r.to_string()),
+                release.chart_version.clone().unwrap_or_else(|| "-".into()),
+                release.status.clone(),
+                health_text(&release.health),
+            ]);
+        }
+        table(out, "  ", &rows)?;
+    }
+    writeln!(out)?;
+    match &report.next_stage {
+        Some(next) => {
+            let modules: Vec<String> = next
+                .modules
+                .iter()
+                .map(|m| format!("{} ({})", m.name, m.title))
+                .collect();
+            writeln!(
+                out,
+                "Next adoption stage {}: {}",
+                next.stage,
+                modules.join(", ")
+            )?;
+            writeln!(out, "  {}", next.hint)?;
+        }
+        None => writeln!(out, "Every adoption stage is in place.")?,
+    }
+    writeln!(out)?;
+    if report.problems.is_empty() {
+        writeln!(out, "Healthy: yes")?;
+    } else {
+        writeln!(out, "Healthy: no")?;
+        for problem in &report.problems {
+            writeln!(out, "  - {problem}")?;
+        }
+    }
+    Ok(())
+}
+
+fn plane_row(plane: &PlaneReport) -> Vec<String> {
+    let (cni, encryption) = plane.network.as_ref().map_or_else(
+        || ("-".to_owned(), "-".to_owned()),
+        |n| (n.cni.clone(), n.encryption.clone()),
+    );
+    let agent = plane
+        .agent
+        .as_ref()
+        .map_or("-", |agent| match agent.connected {
+            Some(true) => "connected",
+            Some(false) => "disconnected",
+            None => "not reported",
+        });
+    let ca = plane.ca.as_ref().map_or("-", |ca| match ca.state {
+        CaState::Match => "match",
+        CaState::Drift => "DRIFT",
+        CaState::Missing => "missing",
+        CaState::Unknown => "unknown",
+    });
+    vec![
+        plane.name.clone(),
+        plane.plane_type.to_string(),
+        plane.context.clone(),
+        if plane.reachable { "yes" } else { "NO" }.into(),
+        plane
+            .kubernetes_version
+            .clone()
+            .unwrap_or_else(|| "-".into()),
+        cni,
+        encryption,
+        agent.into(),
+        ca.into(),
+    ]
+}
+
+fn health_text(health: &Health) -> String {
+    let total = health.workloads.len();
+    let ready = health
+        .workloads
+        .iter()
+        .filter(|w| w.ready >= w.desired)
+        .count();
+    match health.state {
+        HealthState::Healthy if total == 0 => "healthy (no workloads)".into(),
+        HealthState::Healthy => format!("healthy ({ready}/{total} workloads ready)"),
+        HealthState::Unhealthy => format!("UNHEALTHY ({ready}/{total} workloads ready)"),
+        HealthState::Unknown => "unknown".into(),
+    }
+}
+
+/// A unit enum as its JSON spelling.
+fn serde_plain<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
