@@ -19,7 +19,7 @@ use crate::output::{Printer, Stderr};
 use crate::plan::{Plan, Step};
 use crate::profile::model::{ChartsSpec, ManifestsSpec};
 use crate::profile::{ProfileError, ProfileRequest, mirror};
-use crate::resolve::Resolved;
+use crate::resolve::from_stored;
 
 /// Runs `install`.
 pub fn install(
@@ -66,7 +66,7 @@ pub fn install(
     };
     // `--resume` of a run whose profile changed since: its own, journaled profile.
     let replan = |journaled: &serde_json::Value| {
-        let resolved = Resolved::from_serialized(catalog, journaled)?;
+        let resolved = from_stored(catalog, journaled).map_err(|error| error.to_string())?;
         crate::plan::build(catalog, &resolved).map_err(|error| error.to_string())
     };
     runtime.block_on(engine::run(&plan, &options, &replan, &reporter))?;

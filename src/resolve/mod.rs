@@ -159,50 +159,6 @@ pub struct PlannedModule {
     pub reason: String,
 }
 
-/// [`Resolved`] as serialized (the journal keeps it): everything but the catalog's release,
-/// which its `version` names.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Serialized {
-    name: String,
-    edition: Edition,
-    version: String,
-    domain: String,
-    planes: Vec<Plane>,
-    modules: Vec<ResolvedModule>,
-    planned: Vec<PlannedModule>,
-    charts: ChartsSpec,
-    manifests: ManifestsSpec,
-    values: BTreeMap<String, Value>,
-}
-
-impl Resolved {
-    /// A resolved profile as an earlier run serialized it (the journal keeps it, so that an
-    /// interrupted run can be finished with the profile it started with). Fails, saying why,
-    /// when it cannot be read or this catalog lacks its OpenChoreo release.
-    pub fn from_serialized(catalog: &Catalog, value: &Value) -> Result<Self, String> {
-        let stored: Serialized =
-            serde_json::from_value(value.clone()).map_err(|error| error.to_string())?;
-        let release = catalog
-            .release(&stored.version)
-            .cloned()
-            .ok_or_else(|| format!("this choreoctl does not know OpenChoreo {}", stored.version))?;
-        Ok(Self {
-            name: stored.name,
-            edition: stored.edition,
-            release,
-            version: stored.version,
-            domain: stored.domain,
-            planes: stored.planes,
-            modules: stored.modules,
-            planned: stored.planned,
-            charts: stored.charts,
-            manifests: stored.manifests,
-            values: stored.values,
-        })
-    }
-}
-
 /// Resolution of one profile.
 struct Resolver<'a> {
     catalog: &'a Catalog,
@@ -300,36 +256,4 @@ fn is_dns_label(name: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
         && bytes[0] != b'-'
         && bytes[bytes.len() - 1] != b'-'
-}
-
-#[cfg(test)]
-mod serialized_tests {
-    use super::Resolved;
-    use super::fixtures::{TOPOLOGY, profile, resolve_yaml};
-    use crate::catalog::Catalog;
-
-    #[test]
-    fn a_serialized_resolution_reads_back_and_plans_the_same() {
-        let catalog = Catalog::embedded().unwrap();
-        let yaml = profile("generic", TOPOLOGY, "    - name: observe\n")
-            + "  values:\n    thunder: {replicas: 2}\n  charts: {mirror: 'oci://127.0.0.1:5000/c', plainHttp: true}\n";
-        let resolved = resolve_yaml(&yaml).unwrap();
-        let value = serde_json::to_value(&resolved).unwrap();
-        let read = Resolved::from_serialized(&catalog, &value).unwrap();
-        assert_eq!(serde_json::to_value(&read).unwrap(), value);
-        let plan =
-            |r: &Resolved| serde_json::to_value(crate::plan::build(&catalog, r).unwrap()).unwrap();
-        assert_eq!(plan(&read), plan(&resolved));
-    }
-
-    #[test]
-    fn an_unknown_release_is_refused_saying_which() {
-        let catalog = Catalog::embedded().unwrap();
-        let resolved =
-            resolve_yaml(&profile("generic", TOPOLOGY, "    - name: observe\n")).unwrap();
-        let mut value = serde_json::to_value(&resolved).unwrap();
-        value["version"] = "0.0.1".into();
-        let error = Resolved::from_serialized(&catalog, &value).unwrap_err();
-        assert!(error.contains("OpenChoreo 0.0.1"), "{error}");
-    }
 }
