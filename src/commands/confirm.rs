@@ -36,18 +36,7 @@ pub fn confirm(
     if yes {
         return Ok(Answer::Proceed);
     }
-    let terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-    if !terminal || log_format == LogFormat::Json {
-        let why = if terminal {
-            "--log-format json asks nothing: pass --yes"
-        } else {
-            "stdin is not a terminal, so nothing can be asked: pass --yes"
-        };
-        return Err(Error::Usage {
-            message: "install changes the clusters above and was not confirmed".into(),
-            help: why.into(),
-        });
-    }
+    require_a_way_to_confirm(yes, log_format)?;
     eprint!("{}", planes(plan));
     let theme: Box<dyn Theme> = if colors_enabled_stderr() {
         Box::new(ColorfulTheme::default())
@@ -64,6 +53,25 @@ pub fn confirm(
     Ok(match answer {
         Some(true) => Answer::Proceed,
         Some(false) | None => Answer::Declined,
+    })
+}
+
+/// Fails (exit 2) when install could not be confirmed: no `--yes`, and no terminal to ask on
+/// (or `--log-format json`). `install` calls it first, so that it fails before contacting any
+/// cluster.
+pub fn require_a_way_to_confirm(yes: bool, log_format: LogFormat) -> Result<(), Error> {
+    let terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if yes || (terminal && log_format == LogFormat::Text) {
+        return Ok(());
+    }
+    let why = if terminal {
+        "--log-format json asks nothing: pass --yes"
+    } else {
+        "stdin is not a terminal, so nothing can be asked: pass --yes"
+    };
+    Err(Error::Usage {
+        message: "install changes clusters and was not confirmed".into(),
+        help: why.into(),
     })
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_saphyr::{Location, Spanned};
 
-use super::confirm::{Answer, confirm};
+use super::confirm::{Answer, confirm, require_a_way_to_confirm};
 use super::report::{Report, SummaryDocument};
 use crate::catalog::Catalog;
 use crate::cli::{InstallArgs, LogFormat};
@@ -35,6 +35,7 @@ pub fn install(
     mirror::check(&loaded.profile, &loaded.source).map_err(ProfileError::Invalid)?;
     let resolved = super::resolve_loaded(catalog, &loaded, kubeconfig)?;
     let plan = crate::plan::build(catalog, &resolved)?;
+    require_a_way_to_confirm(args.yes, log_format)?;
     let runtime = tokio::runtime::Runtime::new().map_err(anyhow::Error::from)?;
     if !args.skip_checks {
         runtime.block_on(super::check::before_install(

@@ -204,6 +204,10 @@ fn sandbox_install_log_format_json_writes_one_event_per_line() {
         })
         .collect();
     let name = |event: &Value| event["event"].as_str().expect("event").to_owned();
+    // The preflight's report first, then the run.
+    assert_eq!(name(&events[0]), "preflight", "{}", output.stderr);
+    assert_eq!(events[0]["report"]["passed"], true, "{}", output.stderr);
+    let events = &events[1..];
     assert_eq!(name(&events[0]), "run_started", "{}", output.stderr);
     let last = events.last().expect("events");
     assert_eq!(name(last), "summary", "{}", output.stderr);
@@ -214,7 +218,7 @@ fn sandbox_install_log_format_json_writes_one_event_per_line() {
     let mut ended = BTreeSet::new();
     let mut helm_done = 0;
     let mut revisions = BTreeMap::new();
-    for event in &events {
+    for event in events {
         let step = event["step"].as_str().unwrap_or_default().to_owned();
         match name(event).as_str() {
             "step_started" => assert!(started.insert(step), "started twice: {event}"),
@@ -282,13 +286,12 @@ fn sandbox_install_without_a_terminal_writes_timestamped_lines() {
         .args(install_args(sb))
         .arg("--yes")
         .run();
-    let mut lines = output.stderr.lines();
-    assert!(
-        lines
-            .next()
-            .expect("headline")
-            .starts_with("install single-plane:")
-    );
+    // After the preflight's lines, the plan's headline, then the run.
+    let mut lines = output
+        .stderr
+        .lines()
+        .skip_while(|line| !line.starts_with("install single-plane:"));
+    assert!(lines.next().is_some(), "no headline:\n{}", output.stderr);
     for line in lines {
         let (time, text) = line.split_at_checked(9).unwrap_or((line, ""));
         let stamp = time.as_bytes();
