@@ -45,6 +45,20 @@ pub struct GlobalArgs {
     /// Print detail lines on stderr too (`render`: every file written).
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// How progress and log lines on stderr are written: text (a progress display on a
+    /// terminal, timestamped lines otherwise) or json (one JSON event per line, see
+    /// docs/engine.md).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// Formats of the progress and log lines on stderr (`--log-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// For people: a progress display on a terminal, timestamped lines otherwise.
+    Text,
+    /// NDJSON: one event per line (schema in docs/engine.md).
+    Json,
 }
 
 /// Output formats.
@@ -103,6 +117,14 @@ fn parse_binding(text: &str) -> Result<(String, String), String> {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Install (or bring up to date) OpenChoreo as the profile says, across its contexts.
+    ///
+    /// On a terminal it shows the plan and asks before changing anything (--yes skips the
+    /// question; without a terminal --yes is required), then shows each running step and an
+    /// overall bar. Without a terminal it writes timestamped lines; with --log-format json,
+    /// one JSON event per line; with -o json, the summary as JSON on stdout.
+    #[command(
+        after_help = "Examples:\n  choreoctl install --edition generic --context kind-lab\n  choreoctl install -p lab.yaml --yes --log-format json -o json 2>events.ndjson >summary.json"
+    )]
     Install(InstallArgs),
     /// Show what an install would do: every step, its plane, context and chart.
     Plan(PlanArgs),

@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use crate::catalog::Catalog;
-use crate::cli::CheckArgs;
+use crate::cli::{CheckArgs, LogFormat};
 use crate::engine::preflight::{self, Report, Verdict};
 use crate::error::Error;
 use crate::output::Printer;
@@ -28,14 +28,20 @@ pub fn check(
 }
 
 /// The preflight of `install`, before it confirms or takes the lock: a failure prints the
-/// report on stderr and stops with exit 4; warnings are printed and install goes on.
+/// report on stderr and stops with exit 4; warnings are printed and install goes on. With
+/// `--log-format json` the report is one `preflight` event instead (docs/engine.md).
 pub async fn before_install(
     catalog: &Catalog,
     plan: &Plan,
     kubeconfig: Option<&Path>,
+    log_format: LogFormat,
     printer: &Printer,
 ) -> Result<(), Error> {
     let report = run(catalog, plan, kubeconfig).await;
+    if log_format == LogFormat::Json {
+        super::report::json::write_event("preflight", serde_json::json!({ "report": report }));
+        return outcome(&report);
+    }
     let marks = Marks::for_stream(std::io::stderr().is_terminal());
     let mut stderr = printer.stderr();
     if !report.passed {

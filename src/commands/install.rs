@@ -1,22 +1,22 @@
-//! `choreoctl install`: resolve, plan, preflight (`choreoctl check`), confirm, execute (src/engine), and report progress as
-//! plain timestamped lines on stderr.
+//! `choreoctl install`: resolve, plan, preflight (`choreoctl check`), confirm
+//! ([`super::confirm`]), execute (src/engine), and report progress as [`super::report`]
+//! chooses; with `-o json|yaml`, the summary on stdout.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
-use k8s_openapi::jiff::Timestamp;
 use serde_saphyr::{Location, Spanned};
 
+use super::confirm::{Answer, confirm, require_a_way_to_confirm};
+use super::report::{Report, SummaryDocument};
 use crate::catalog::Catalog;
-use crate::cli::InstallArgs;
+use crate::cli::{InstallArgs, LogFormat};
 use crate::engine::journal::InterruptedRunChoice;
 use crate::engine::kube::ApplyOptions;
-use crate::engine::steps::{StepDone, StepError};
-use crate::engine::{self, Options, Reporter, Summary};
+use crate::engine::{self, Options};
 use crate::error::Error;
-use crate::output::{Printer, Stderr};
-use crate::plan::{Plan, Step};
+use crate::output::Printer;
 use crate::profile::model::{ChartsSpec, ManifestsSpec};
 use crate::profile::{ProfileError, ProfileRequest, mirror};
 use crate::resolve::from_stored;
@@ -27,6 +27,7 @@ pub fn install(
     args: &InstallArgs,
     kubeconfig: Option<&Path>,
     helm: Option<&Path>,
+    log_format: LogFormat,
     printer: &Printer,
 ) -> Result<(), Error> {
     let request = ProfileRequest::from(&args.profile);
@@ -35,13 +36,17 @@ pub fn install(
     mirror::check(&loaded.profile, &loaded.source).map_err(ProfileError::Invalid)?;
     let resolved = super::resolve_loaded(catalog, &loaded, kubeconfig)?;
     let plan = crate::plan::build(catalog, &resolved)?;
+    require_a_way_to_confirm(args.yes, log_format)?;
     let runtime = tokio::runtime::Runtime::new().map_err(anyhow::Error::from)?;
     if !args.skip_checks {
         runtime.block_on(super::check::before_install(
-            catalog, &plan, kubeconfig, printer,
+            catalog, &plan, kubeconfig, log_format, printer,
         ))?;
     }
-    confirm(&plan, args.yes, printer)?;
+    if confirm(&plan, args.yes, log_format, printer)? == Answer::Declined {
+        let _ = writeln!(printer.stderr(), "not confirmed: nothing changed");
+        return Ok(());
+    }
     let options = Options {
         kubeconfig: kubeconfig.map(Path::to_path_buf),
         helm: helm.map(Path::to_path_buf),
@@ -61,15 +66,18 @@ pub fn install(
         },
         manifests_plain_http: resolved.manifests.plain_http,
     };
-    let reporter = PlainReporter {
-        stderr: printer.stderr(),
-    };
+    let report = Report::choose(&plan, log_format, printer);
+    report.run_started(&plan);
     // `--resume` of a run whose profile changed since: its own, journaled profile.
     let replan = |journaled: &serde_json::Value| {
         let resolved = from_stored(catalog, journaled).map_err(|error| error.to_string())?;
         crate::plan::build(catalog, &resolved).map_err(|error| error.to_string())
     };
-    runtime.block_on(engine::run(&plan, &options, &replan, &reporter))?;
+    let result = runtime.block_on(engine::run(&plan, &options, &replan, &report));
+    if let Some(summary) = report.summary() {
+        printer.emit(&SummaryDocument::new(&plan.name, &summary), |_| Ok(()))?;
+    }
+    result?;
     Ok(())
 }
 
@@ -90,122 +98,5 @@ fn override_mirrors(profile: &mut crate::profile::model::Profile, args: &Install
             plain_http: args.plain_http && url.starts_with("http://"),
             insecure_non_loopback: false,
         });
-    }
-}
-
-/// Shows what will be done and requires `--yes`: prompting on a terminal comes later.
-fn confirm(plan: &Plan, yes: bool, printer: &Printer) -> Result<(), Error> {
-    let contexts: Vec<String> = plan
-        .planes
-        .iter()
-        .map(|plane| format!("{} → {}", plane.name, plane.context_label()))
-        .collect();
-    let _ = writeln!(
-        printer.stderr(),
-        "install {}: OpenChoreo {}, {} edition, {} steps, modules {}; planes {}",
-        plan.name,
-        plan.version,
-        plan.edition,
-        plan.steps.len(),
-        plan.modules.join(", "),
-        contexts.join(", ")
-    );
-    if yes {
-        return Ok(());
-    }
-    let why = if std::io::stdin().is_terminal() {
-        "confirm with --yes (see the steps with `choreoctl plan` and the same arguments)"
-    } else {
-        "stdin is not a terminal, so nothing can be asked: pass --yes"
-    };
-    Err(Error::Usage {
-        message: "install changes the clusters above and was not confirmed".into(),
-        help: why.into(),
-    })
-}
-
-/// Progress as plain lines on stderr (silent under `-q`), each with the time (UTC).
-struct PlainReporter {
-    stderr: Stderr,
-}
-
-impl PlainReporter {
-    fn line(&self, text: &str) {
-        let now = Timestamp::now().strftime("%H:%M:%S");
-        let mut stderr = self.stderr;
-        let _ = writeln!(stderr, "{now} {text}");
-    }
-}
-
-fn seconds(duration: Duration) -> String {
-    format!("{:.1} s", duration.as_secs_f64())
-}
-
-impl Reporter for PlainReporter {
-    fn note(&self, message: &str) {
-        self.line(&format!("note: {message}"));
-    }
-
-    fn step_started(&self, step: &Step) {
-        self.line(&format!("start  {} ({})", step.id, step.kind()));
-    }
-
-    fn step_finished(&self, step: &Step, elapsed: Duration, result: &Result<StepDone, StepError>) {
-        match result {
-            Ok(done) => {
-                for note in &done.notes {
-                    self.line(&format!("note: {note}"));
-                }
-                if done.unchanged {
-                    self.line(&format!("same   {} (unchanged, not run)", step.id));
-                } else {
-                    let revision = done
-                        .revision
-                        .map(|r| format!(", revision {r}"))
-                        .unwrap_or_default();
-                    self.line(&format!(
-                        "done   {} in {}{revision}",
-                        step.id,
-                        seconds(elapsed)
-                    ));
-                }
-            }
-            Err(error) => {
-                self.line(&format!(
-                    "FAILED {} after {}: {error}",
-                    step.id,
-                    seconds(elapsed)
-                ));
-            }
-        }
-    }
-
-    fn step_skipped(&self, step: &Step, because: Option<&str>) {
-        match because {
-            Some(need) => self.line(&format!("skip   {} ({need} did not finish)", step.id)),
-            None => self.line(&format!("skip   {} (the run was stopped)", step.id)),
-        }
-    }
-
-    fn summary(&self, summary: &Summary) {
-        for plane in &summary.planes {
-            self.line(&format!(
-                "plane {} (context {}): {} done, {} unchanged, {} failed, {} rolled back, {} skipped; {} in steps",
-                plane.plane,
-                plane.context,
-                plane.done,
-                plane.unchanged,
-                plane.failed,
-                plane.rolled_back,
-                plane.skipped,
-                seconds(plane.busy)
-            ));
-        }
-        self.line(&format!(
-            "finished in {} (critical path {}), {} helm upgrade(s)",
-            seconds(summary.elapsed),
-            seconds(summary.critical_path),
-            summary.helm_upgrades
-        ));
     }
 }

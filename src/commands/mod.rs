@@ -3,12 +3,14 @@
 
 pub mod check;
 pub mod completion;
+pub mod confirm;
 pub mod init;
 pub mod install;
 pub mod module;
 pub mod plan;
 pub mod profile;
 pub mod render;
+pub mod report;
 pub mod status;
 pub mod version;
 
@@ -34,6 +36,7 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
             args,
             kubeconfig,
             cli.global.helm.as_deref(),
+            cli.global.log_format,
             &printer,
         )?,
         Command::Check(args) => check::check(&catalog()?, args, kubeconfig, &printer)?,

@@ -280,7 +280,7 @@ fn init_on_a_terminal_asks_each_question_and_writes_the_answers() {
 }
 
 /// Terminal output as read: escape sequences dropped, whitespace collapsed.
-fn plain(output: &str) -> String {
+pub(crate) fn plain(output: &str) -> String {
     let mut text = String::new();
     let mut chars = output.chars();
     while let Some(char) = chars.next() {

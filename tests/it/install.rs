@@ -38,7 +38,7 @@ fn install_with(sb: &Sandbox, helm: &Path) -> Test {
 }
 
 /// Every helm release on the context: name → (status, revision).
-fn releases(sb: &Sandbox) -> BTreeMap<String, (String, u64)> {
+pub(crate) fn releases(sb: &Sandbox) -> BTreeMap<String, (String, u64)> {
     let out = run(sb
         .helm()
         .args(["list", "-A", "-a", "-o", "json", "--kube-context", CONTEXT]));

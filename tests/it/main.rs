@@ -10,6 +10,7 @@ mod harness;
 mod helm;
 mod init;
 mod install;
+mod install_output;
 mod install_runs;
 mod kube;
 mod malformed;
