@@ -104,8 +104,15 @@ fn parse_binding(text: &str) -> Result<(String, String), String> {
 pub enum Command {
     /// Install (or bring up to date) OpenChoreo as the profile says, across its contexts.
     Install(InstallArgs),
-    /// Show what an install would do: every step, its plane, context and chart.
+    /// Show what an install would do: every step, its plane, context and chart, and (when the
+    /// clusters answer) whether it would install, upgrade or leave it as it is.
     Plan(PlanArgs),
+    /// Show what an install would change on the live clusters: helm values and manifests,
+    /// applied objects (secrets redacted).
+    #[command(
+        after_help = "Example, in CI (exit 10 when the clusters differ from the profile):\n  choreoctl diff --profile prod.yaml --exit-code"
+    )]
+    Diff(DiffArgs),
     /// Write the values of every release and every manifest to a directory (GitOps export).
     Render(RenderArgs),
     /// The module catalog.
@@ -134,10 +141,26 @@ pub struct PlanArgs {
     /// The profile.
     #[command(flatten)]
     pub profile: ProfileArgs,
-    /// Do not contact clusters (plans are offline until the install engine lands, so this
-    /// only documents intent in scripts).
+    /// Chart and manifest mirrors (as given to `install`).
+    #[command(flatten)]
+    pub mirrors: MirrorArgs,
+    /// Do not contact clusters: the steps only, without what each would change.
     #[arg(long)]
     pub offline: bool,
+}
+
+/// `diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The profile.
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    /// Chart and manifest mirrors (as given to `install`).
+    #[command(flatten)]
+    pub mirrors: MirrorArgs,
+    /// Exit 10 when an install would change something (0 when nothing).
+    #[arg(long)]
+    pub exit_code: bool,
 }
 
 /// `install`.
@@ -170,6 +193,14 @@ pub struct InstallArgs {
     /// Take over fields another field manager owns when applying objects.
     #[arg(long)]
     pub force_conflicts: bool,
+    /// Chart and manifest mirrors.
+    #[command(flatten)]
+    pub mirrors: MirrorArgs,
+}
+
+/// Chart and manifest mirrors given on the command line (they replace the profile's).
+#[derive(Debug, Clone, Args)]
+pub struct MirrorArgs {
     /// Pull every chart from this OCI mirror (`oci://host[:port]/path`), overriding the
     /// profile's `spec.charts.mirror`.
     #[arg(long, value_name = "URL", env = "CHOREOCTL_CHART_MIRROR")]

@@ -26,6 +26,8 @@ pub enum ExitCode {
     Locked = 5,
     /// An interrupted run must be resumed or discarded.
     Interrupted = 6,
+    /// `diff --exit-code`: an install would change something.
+    Changes = 10,
 }
 
 /// Anything a command can fail with.
@@ -60,6 +62,22 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Engine(Box<EngineError>),
+    /// A command that needs the clusters reached none of them (exit 4).
+    #[error("{message}")]
+    #[diagnostic(help("{help}"))]
+    Unreachable {
+        /// What could not be done.
+        message: String,
+        /// How to fix it.
+        help: String,
+    },
+    /// `diff --exit-code` found changes (exit 10).
+    #[error("an install would change {steps} step(s)")]
+    #[diagnostic(help("run `choreoctl install` with the same arguments to apply them"))]
+    Changes {
+        /// Steps that would change (or could not be compared).
+        steps: usize,
+    },
     /// Anything else (I/O, serialization).
     #[error("{0}")]
     Other(#[from] anyhow::Error),
@@ -88,6 +106,8 @@ impl Error {
                 ExitCode::InvalidInput
             }
             Error::Usage { .. } => ExitCode::InvalidInput,
+            Error::Changes { .. } => ExitCode::Changes,
+            Error::Unreachable { .. } => ExitCode::Preflight,
             Error::Engine(error) => engine_exit_code(error),
             Error::Other(_) => ExitCode::Unexpected,
         }

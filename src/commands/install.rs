@@ -6,7 +6,6 @@ use std::path::Path;
 use std::time::Duration;
 
 use k8s_openapi::jiff::Timestamp;
-use serde_saphyr::{Location, Spanned};
 
 use crate::catalog::Catalog;
 use crate::cli::InstallArgs;
@@ -17,8 +16,6 @@ use crate::engine::{self, Options, Reporter, Summary};
 use crate::error::Error;
 use crate::output::{Printer, Stderr};
 use crate::plan::{Plan, Step};
-use crate::profile::model::{ChartsSpec, ManifestsSpec};
-use crate::profile::{ProfileError, ProfileRequest, mirror};
 
 /// Runs `install`.
 pub fn install(
@@ -28,10 +25,7 @@ pub fn install(
     helm: Option<&Path>,
     printer: &Printer,
 ) -> Result<(), Error> {
-    let request = ProfileRequest::from(&args.profile);
-    let mut loaded = request.load(catalog)?;
-    override_mirrors(&mut loaded.profile, args);
-    mirror::check(&loaded.profile, &loaded.source).map_err(ProfileError::Invalid)?;
+    let loaded = super::load_profile(catalog, &args.profile, &args.mirrors)?;
     let resolved = super::resolve_loaded(catalog, &loaded, kubeconfig)?;
     let plan = crate::plan::build(catalog, &resolved)?;
     confirm(&plan, args.yes, printer)?;
@@ -60,26 +54,6 @@ pub fn install(
     };
     runtime.block_on(engine::run(&plan, &options, &reporter))?;
     Ok(())
-}
-
-/// `--chart-mirror` / `--manifest-mirror` (or their environment variables) replace the
-/// profile's mirrors; they are then checked like mirrors written in a profile.
-fn override_mirrors(profile: &mut crate::profile::model::Profile, args: &InstallArgs) {
-    let unlocated = |url: &str| Spanned::new(url.to_owned(), Location::UNKNOWN, Location::UNKNOWN);
-    if let Some(url) = &args.chart_mirror {
-        profile.spec.charts = Some(ChartsSpec {
-            mirror: Some(unlocated(url)),
-            plain_http: args.plain_http,
-            insecure_non_loopback: false,
-        });
-    }
-    if let Some(url) = &args.manifest_mirror {
-        profile.spec.manifests = Some(ManifestsSpec {
-            mirror: Some(unlocated(url)),
-            plain_http: args.plain_http && url.starts_with("http://"),
-            insecure_non_loopback: false,
-        });
-    }
 }
 
 /// Shows what will be done and requires `--yes`: prompting on a terminal comes later.

@@ -14,6 +14,7 @@
 //! - [`executor`]: runs the plan's DAG as each step's needs finish, bounded per cluster.
 //! - [`steps`]: how each step kind runs (and a failed helm release is undone); [`outputs`]:
 //!   read values substituted into later steps.
+//! - [`live`]: what an install would change, read without changing anything (`plan`, `diff`).
 //! - [`run`]: one run of a plan, from connecting to releasing the lock; the [`Reporter`] it
 //!   tells as it goes is implemented by the command layer.
 
@@ -22,6 +23,7 @@ pub mod executor;
 pub mod helm;
 pub mod journal;
 pub mod kube;
+pub mod live;
 pub mod lock;
 pub mod outputs;
 mod run;

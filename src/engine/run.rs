@@ -644,7 +644,10 @@ impl RunContext<'_> {
 /// The kubeconfig file and context helm is given for `target`: helm's `--kubeconfig` takes one
 /// file, so with a `KUBECONFIG` list it is the first file that defines the context.
 /// Fails with the context and why.
-fn helm_target(target: &Target, default: Option<&Path>) -> Result<KubeTarget, (String, String)> {
+pub(super) fn helm_target(
+    target: &Target,
+    default: Option<&Path>,
+) -> Result<KubeTarget, (String, String)> {
     let explicit = target.kubeconfig.as_deref().or(default);
     let loaded = crate::kubeconfig::load(explicit)
         .map_err(|e| (target.context.clone().unwrap_or_default(), e.to_string()))?;

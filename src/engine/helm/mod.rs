@@ -28,7 +28,7 @@ pub use binary::{HelmBinary, HelmMajor};
 pub use error::HelmError;
 pub use output::{Release, Revision};
 pub use process::HelmProcess;
-pub use redact::Redactor;
+pub use redact::{REDACTED, Redactor, looks_secret};
 pub use storage::{ReleaseStates, ReleaseStatus, StoredRelease, read_release_states};
 
 /// The cluster a helm command talks to.
