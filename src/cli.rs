@@ -88,6 +88,14 @@ pub struct ProfileArgs {
     /// Bind one plane to a context (repeatable).
     #[arg(long = "plane-context", value_name = "PLANE=CTX", value_parser = parse_binding)]
     pub plane_context: Vec<(String, String)>,
+    /// Merge a profile fragment over the profile (repeatable; later files win; maps merge,
+    /// lists and values are replaced), e.g. `-f prod-overrides.yaml`.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub fragments: Vec<PathBuf>,
+    /// Set one profile key after the -f files (repeatable; the value is read as YAML), e.g.
+    /// `--set spec.domain=example.com`, `--set spec.values.thunder.replicas=2`.
+    #[arg(long, value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
 }
 
 fn parse_binding(text: &str) -> Result<(String, String), String> {

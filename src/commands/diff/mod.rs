@@ -422,10 +422,29 @@ fn value_changes(path: &str, before: &Value, after: &Value) -> Vec<ValueChange> 
     }
 }
 
+/// YAML of `value` with map keys sorted, so that key order (helm sorts, profiles do not) is no
+/// difference.
 fn yaml(value: &Value) -> String {
     match value {
         Value::Null => String::new(),
-        value => crate::output::to_yaml(value).unwrap_or_default(),
+        value => crate::output::to_yaml(&sorted(value)).unwrap_or_default(),
+    }
+}
+
+fn sorted(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(key, value)| (key.clone(), sorted(value)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+        other => other.clone(),
     }
 }
 
