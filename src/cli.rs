@@ -201,6 +201,11 @@ pub struct InstallArgs {
     /// Take over fields another field manager owns when applying objects.
     #[arg(long)]
     pub force_conflicts: bool,
+    /// Check every step against the clusters and change nothing: server-side dry-run of
+    /// every apply, `helm upgrade --install --dry-run=server` of every release; no lock, no
+    /// journal, no confirmation needed.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Chart and manifest mirrors.
     #[command(flatten)]
     pub mirrors: MirrorArgs,

@@ -28,7 +28,7 @@ pub fn install(
     let loaded = super::load_profile(catalog, &args.profile, &args.mirrors)?;
     let resolved = super::resolve_loaded(catalog, &loaded, kubeconfig)?;
     let plan = crate::plan::build(catalog, &resolved)?;
-    confirm(&plan, args.yes, printer)?;
+    confirm(&plan, args.yes || args.dry_run, printer)?;
     let options = Options {
         kubeconfig: kubeconfig.map(Path::to_path_buf),
         helm: helm.map(Path::to_path_buf),
@@ -44,9 +44,10 @@ pub fn install(
         rebind: args.rebind,
         apply: ApplyOptions {
             force_conflicts: args.force_conflicts,
-            dry_run: false,
+            dry_run: args.dry_run,
         },
         manifests_plain_http: resolved.manifests.plain_http,
+        dry_run: args.dry_run,
     };
     let runtime = tokio::runtime::Runtime::new().map_err(anyhow::Error::from)?;
     let reporter = PlainReporter {
@@ -163,6 +164,13 @@ impl Reporter for PlainReporter {
                 plane.skipped,
                 seconds(plane.busy)
             ));
+        }
+        if summary.dry_run {
+            self.line(&format!(
+                "dry run finished in {}: nothing was changed on any cluster",
+                seconds(summary.elapsed)
+            ));
+            return;
         }
         self.line(&format!(
             "finished in {} (critical path {}), {} helm upgrade(s)",

@@ -15,10 +15,12 @@
 //! - [`steps`]: how each step kind runs (and a failed helm release is undone); [`outputs`]:
 //!   read values substituted into later steps.
 //! - [`live`]: what an install would change, read without changing anything (`plan`, `diff`).
+//! - `dry_run`: `install --dry-run`, every step checked server-side, nothing changed.
 //! - [`run`]: one run of a plan, from connecting to releasing the lock; the [`Reporter`] it
 //!   tells as it goes is implemented by the command layer.
 
 pub mod conditions;
+mod dry_run;
 pub mod executor;
 pub mod helm;
 pub mod journal;
