@@ -3,6 +3,7 @@
 
 mod cli;
 mod crd_waits;
+mod diff;
 mod fixtures;
 mod harness;
 mod helm;
