@@ -114,6 +114,9 @@ pub enum Command {
     Install(InstallArgs),
     /// Show what an install would do: every step, its plane, context and chart, and (when the
     /// clusters answer) whether it would install, upgrade or leave it as it is.
+    #[command(
+        after_help = "Example, what one changed value would do to a live installation:\n  choreoctl plan --profile prod.yaml --set spec.values.thunder.replicas=2"
+    )]
     Plan(PlanArgs),
     /// Show what an install would change on the live clusters: helm values and manifests,
     /// applied objects (secrets redacted).
