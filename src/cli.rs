@@ -124,6 +124,13 @@ pub enum Command {
         after_help = "Example, in CI (exit 10 when the clusters differ from the profile):\n  choreoctl diff --profile prod.yaml --exit-code"
     )]
     Diff(DiffArgs),
+    /// Preflight: can the profile be installed on its clusters? Reachability, Kubernetes
+    /// version, permissions, CNI vs edition, components already there, storage, load balancers
+    /// and namespaces, per cluster; exit 4 when a check fails.
+    #[command(
+        after_help = "Example:\n  choreoctl check --preset shared-observability --edition generic\n  choreoctl check --profile lab.yaml -o json | jq '.clusters[].checks[] | select(.verdict != \"pass\")'\n\nEvery check and its JSON form: docs/check.md."
+    )]
+    Check(CheckArgs),
     /// Write the values of every release and every manifest to a directory (GitOps export).
     Render(RenderArgs),
     /// The module catalog.
@@ -174,6 +181,14 @@ pub struct DiffArgs {
     pub exit_code: bool,
 }
 
+/// `check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The profile.
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+}
+
 /// `install`.
 #[derive(Debug, Args)]
 pub struct InstallArgs {
@@ -209,6 +224,11 @@ pub struct InstallArgs {
     /// journal, no confirmation needed.
     #[arg(long)]
     pub dry_run: bool,
+    /// Do not run the preflight checks of `choreoctl check` first: for a check that is wrong
+    /// about your cluster (e.g. volumes provisioned without a default StorageClass). The
+    /// engine's own checks (reachability, cluster identity, lock) still run.
+    #[arg(long)]
+    pub skip_checks: bool,
     /// Chart and manifest mirrors.
     #[command(flatten)]
     pub mirrors: MirrorArgs,

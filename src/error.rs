@@ -78,6 +78,16 @@ pub enum Error {
         /// Steps that would change (or could not be compared).
         steps: usize,
     },
+    /// Preflight checks failed (`check`, or `install` before it changed anything).
+    #[error("{failed} preflight check(s) failed")]
+    #[diagnostic(help(
+        "each failed check above says what to run or change; run `choreoctl check` with the \
+         same arguments to check again"
+    ))]
+    Preflight {
+        /// How many failed.
+        failed: usize,
+    },
     /// Anything else (I/O, serialization).
     #[error("{0}")]
     Other(#[from] anyhow::Error),
@@ -108,6 +118,7 @@ impl Error {
             Error::Usage { .. } => ExitCode::InvalidInput,
             Error::Changes { .. } => ExitCode::Changes,
             Error::Unreachable { .. } => ExitCode::Preflight,
+            Error::Preflight { .. } => ExitCode::Preflight,
             Error::Engine(error) => engine_exit_code(error),
             Error::Other(_) => ExitCode::Unexpected,
         }

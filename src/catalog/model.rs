@@ -209,7 +209,7 @@ pub enum ApplyAction {
 pub struct WaitAction {
     /// The resource waited on.
     pub resource: ResourceRef,
-    /// `Available`, `Ready`, `Established`, `RolledOut`, `Complete` or `Exists`.
+    /// `Available`, `Ready`, `Established`, `RolledOut`, `Complete`, `Exists` or `Addressed`.
     pub condition: WaitCondition,
     /// Seconds before giving up.
     pub timeout: u64,
@@ -230,15 +230,18 @@ pub enum WaitCondition {
     Complete,
     /// The resource exists.
     Exists,
+    /// A LoadBalancer Service has an ingress address (`status.loadBalancer.ingress`).
+    Addressed,
 }
 
 /// A value read from a cluster.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReadAction {
-    /// The Secret or ConfigMap read.
+    /// The Secret, ConfigMap or Service read.
     pub resource: ResourceRef,
-    /// Key within its data.
+    /// Key within a Secret's or ConfigMap's data; for a Service, `loadBalancerIP` (the IP of
+    /// its first load-balancer ingress).
     pub key: String,
 }
 

@@ -1,4 +1,4 @@
-//! `choreoctl install`: resolve, plan, confirm, execute (src/engine), and report progress as
+//! `choreoctl install`: resolve, plan, preflight (`choreoctl check`), confirm, execute (src/engine), and report progress as
 //! plain timestamped lines on stderr.
 
 use std::io::{IsTerminal, Write};
@@ -28,6 +28,12 @@ pub fn install(
     let loaded = super::load_profile(catalog, &args.profile, &args.mirrors)?;
     let resolved = super::resolve_loaded(catalog, &loaded, kubeconfig)?;
     let plan = crate::plan::build(catalog, &resolved)?;
+    let runtime = tokio::runtime::Runtime::new().map_err(anyhow::Error::from)?;
+    if !args.skip_checks {
+        runtime.block_on(super::check::before_install(
+            catalog, &plan, kubeconfig, printer,
+        ))?;
+    }
     confirm(&plan, args.yes || args.dry_run, printer)?;
     let options = Options {
         kubeconfig: kubeconfig.map(Path::to_path_buf),
@@ -49,7 +55,6 @@ pub fn install(
         manifests_plain_http: resolved.manifests.plain_http,
         dry_run: args.dry_run,
     };
-    let runtime = tokio::runtime::Runtime::new().map_err(anyhow::Error::from)?;
     let reporter = PlainReporter {
         stderr: printer.stderr(),
     };

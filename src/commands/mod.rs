@@ -1,6 +1,7 @@
 //! One function per command: resolved inputs in, output and a result out; [`execute`]
 //! dispatches the parsed command line to them.
 
+pub mod check;
 pub mod completion;
 pub mod diff;
 pub mod init;
@@ -38,6 +39,7 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
             cli.global.helm.as_deref(),
             &printer,
         )?,
+        Command::Check(args) => check::check(&catalog()?, args, kubeconfig, &printer)?,
         Command::Plan(args) => plan::run(&catalog()?, args, kubeconfig, &printer)?,
         Command::Diff(args) => diff::run(
             &catalog()?,

@@ -44,6 +44,7 @@ pub fn readiness(condition: WaitCondition, kind: &str, object: Option<&Value>) -
     }
     match (condition, kind) {
         (WaitCondition::Exists, _) => Readiness::Ready,
+        (WaitCondition::Addressed, _) => load_balancer_addressed(object),
         (WaitCondition::Available | WaitCondition::RolledOut, "Deployment") => {
             deployment_available(object)
         }
@@ -183,6 +184,31 @@ pub fn condition_true(object: &Value, type_: &str) -> Readiness {
             ))
         }
         _ => Readiness::Ready,
+    }
+}
+
+/// A LoadBalancer Service to which the load balancer has given an address (an IP or a
+/// hostname in `status.loadBalancer.ingress`).
+pub fn load_balancer_addressed(object: &Value) -> Readiness {
+    let addressed = object
+        .pointer("/status/loadBalancer/ingress")
+        .and_then(Value::as_array)
+        .is_some_and(|ingress| {
+            ingress
+                .iter()
+                .any(|entry| entry.get("ip").is_some() || entry.get("hostname").is_some())
+        });
+    if addressed {
+        return Readiness::Ready;
+    }
+    match str_at(object, "/spec/type") {
+        Some("LoadBalancer") => Readiness::not_ready(
+            "no load-balancer address yet (is a load-balancer controller running in this cluster?)",
+        ),
+        other => Readiness::not_ready(format!(
+            "the Service is of type {}, not LoadBalancer: nothing will give it an address",
+            other.unwrap_or("ClusterIP")
+        )),
     }
 }
 
@@ -367,6 +393,23 @@ status:
             reason(deployment_available(&object)),
             "the controller has not observed generation 3 yet (observed 2)"
         );
+    }
+
+    #[test]
+    fn a_load_balancer_service_is_addressed_once_it_has_an_ingress_ip_or_hostname() {
+        let pending = yaml("spec: {type: LoadBalancer}\nstatus: {loadBalancer: {}}\n");
+        assert!(reason(load_balancer_addressed(&pending)).contains("no load-balancer address"));
+        let cluster_ip = yaml("spec: {type: ClusterIP}\n");
+        assert!(reason(load_balancer_addressed(&cluster_ip)).contains("type ClusterIP"));
+        for ingress in ["{ip: 198.51.100.10}", "{hostname: lb.example.com}"] {
+            let addressed = yaml(&format!(
+                "spec: {{type: LoadBalancer}}\nstatus: {{loadBalancer: {{ingress: [{ingress}]}}}}\n"
+            ));
+            assert_eq!(
+                readiness(WaitCondition::Addressed, "Service", Some(&addressed)),
+                Readiness::Ready
+            );
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@
 //!   read values substituted into later steps.
 //! - [`live`]: what an install would change, read without changing anything (`plan`, `diff`).
 //! - `dry_run`: `install --dry-run`, every step checked server-side, nothing changed.
+//! - [`preflight`]: the checks `choreoctl check` runs, and `install` before taking the lock.
 //! - [`run`]: one run of a plan, from connecting to releasing the lock; the [`Reporter`] it
 //!   tells as it goes is implemented by the command layer.
 
@@ -28,6 +29,7 @@ pub mod kube;
 pub mod live;
 pub mod lock;
 pub mod outputs;
+pub mod preflight;
 mod run;
 pub mod steps;
 pub mod wait;

@@ -469,20 +469,186 @@ mod tests {
         );
     }
 
+    fn server_url(plan: &Plan, id: &str) -> String {
+        helm(plan, id).values["clusterAgent"]["serverUrl"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    fn objects<'a>(plan: &'a Plan, id: &str) -> &'a [Value] {
+        match &step(plan, id).action {
+            Action::Apply(ApplyAction::Objects(objects)) => objects,
+            other => panic!("{id} is a {} step", other.kind()),
+        }
+    }
+
+    fn has(plan: &Plan, id: &str) -> bool {
+        plan.steps.iter().any(|step| step.id == id)
+    }
+
+    const READ: &str = "secure-core/cluster-gateway-address@control";
+    const CERTIFICATE: &str = "secure-core/cluster-gateway-certificate@control";
+
     #[test]
-    fn remote_agents_dial_the_public_gateway_and_local_ones_the_service() {
+    fn remote_agents_dial_the_load_balancer_ip_read_after_the_control_plane_and_covered_by_its_certificate()
+     {
         let plan = plan(&profile("generic", ""));
-        let url = |id: &str| {
-            helm(&plan, id).values["clusterAgent"]["serverUrl"]
-                .as_str()
-                .unwrap()
-                .to_string()
+        assert!(server_url(&plan, "secure-core/data-plane@local").contains(".svc.cluster.local"));
+        let Action::Read(read) = &step(&plan, READ).action else {
+            panic!("{READ} reads")
         };
-        assert!(url("secure-core/data-plane@local").contains(".svc.cluster.local"));
+        assert_eq!(read.resource.kind, "Service");
+        assert_eq!(read.resource.name, "cluster-gateway-external");
+        assert_eq!(read.key, "loadBalancerIP");
         assert_eq!(
-            url("secure-core/data-plane@eu"),
-            "wss://cluster-gateway.openchoreo.localhost:8443/ws"
+            server_url(&plan, "secure-core/data-plane@eu"),
+            format!("wss://{}:8443/ws", read.placeholder)
         );
+        assert!(
+            step(&plan, "secure-core/data-plane@eu")
+                .needs
+                .contains(&READ.to_string())
+        );
+        // The same value joins the certificate's IP SANs, before any agent installs.
+        let certificate = &objects(&plan, CERTIFICATE)[0];
+        assert_eq!(certificate["kind"], "Certificate");
+        assert_eq!(certificate["metadata"]["name"], "cluster-gateway-tls");
+        assert_eq!(
+            certificate["spec"],
+            serde_json::json!({"ipAddresses": [read.placeholder]})
+        );
+        assert!(
+            step(&plan, "secure-core/data-plane@eu")
+                .needs
+                .contains(&"secure-core/cluster-gateway-certificate-ready@control".to_string())
+        );
+        let control = &helm(&plan, "secure-core/control-plane@control").values["clusterGateway"];
+        assert_eq!(control["service"]["type"], "LoadBalancer");
+        let names = control["tls"]["dnsNames"].as_array().unwrap();
+        for name in [
+            "cluster-gateway.openchoreo-control-plane.svc",
+            "cluster-gateway.openchoreo-control-plane.svc.cluster.local",
+        ] {
+            assert!(names.contains(&Value::from(name)), "{names:?}");
+        }
+    }
+
+    #[test]
+    fn a_gateway_address_from_the_profile_is_dialled_by_every_plane_and_covered_by_the_certificate()
+    {
+        let with = |address: &str| {
+            plan(&profile("generic", "").replace(
+                "{name: control, type: control, context: cp}",
+                &format!(
+                    "{{name: control, type: control, context: cp, clusterGateway: {{address: '{address}'}}}}"
+                ),
+            ))
+        };
+        let ip = with("203.0.113.7");
+        for plane in ["local", "eu"] {
+            assert_eq!(
+                server_url(&ip, &format!("secure-core/data-plane@{plane}")),
+                "wss://203.0.113.7:8443/ws"
+            );
+        }
+        assert!(!has(&ip, READ));
+        assert_eq!(
+            objects(&ip, CERTIFICATE)[0]["spec"]["ipAddresses"],
+            serde_json::json!(["203.0.113.7"])
+        );
+
+        let host = with("gw.example.com");
+        assert_eq!(
+            server_url(&host, "secure-core/data-plane@eu"),
+            "wss://gw.example.com:8443/ws"
+        );
+        assert!(!has(&host, READ) && !has(&host, CERTIFICATE));
+        let names = &helm(&host, "secure-core/control-plane@control").values["clusterGateway"]["tls"]
+            ["dnsNames"];
+        assert!(
+            names
+                .as_array()
+                .unwrap()
+                .contains(&Value::from("gw.example.com"))
+        );
+
+        let v6 = with("2001:db8::7");
+        assert_eq!(
+            server_url(&v6, "secure-core/data-plane@eu"),
+            "wss://[2001:db8::7]:8443/ws"
+        );
+        assert_eq!(
+            objects(&v6, CERTIFICATE)[0]["spec"]["ipAddresses"],
+            serde_json::json!(["2001:db8::7"])
+        );
+    }
+
+    #[test]
+    fn planes_sharing_the_control_planes_cluster_dial_the_service_and_nothing_is_read() {
+        let plan = plan(
+            "apiVersion: choreoctl.openchoreo.dev/v1alpha1\nkind: Profile\nmetadata: {name: t}\n\
+             spec:\n  edition: generic\n  planes:\n\
+             \x20   - {name: control, type: control, context: cp}\n\
+             \x20   - {name: local, type: data, context: cp}\n",
+        );
+        assert_eq!(
+            server_url(&plan, "secure-core/data-plane@local"),
+            "wss://cluster-gateway.openchoreo-control-plane.svc.cluster.local:8443/ws"
+        );
+        assert!(!has(&plan, READ) && !has(&plan, CERTIFICATE));
+        let control = &helm(&plan, "secure-core/control-plane@control").values["clusterGateway"];
+        assert_eq!(control["service"]["type"], "ClusterIP");
+    }
+
+    #[test]
+    fn remote_log_collectors_ship_to_the_listener_and_route_the_observability_plane_serves() {
+        let plan = plan(&profile(
+            "generic",
+            "  modules:\n    - name: observe\n",
+        ).replace(
+            "    - {name: eu, type: data, context: eu}\n",
+            "    - {name: eu, type: data, context: eu}\n    - {name: obs, type: observability, context: obs}\n",
+        ));
+        let passthrough =
+            &helm(&plan, "observe/observability-plane@obs").values["gateway"]["tlsPassthrough"];
+        assert_eq!(passthrough["enabled"], true);
+        let host = passthrough["hostname"].as_str().unwrap();
+        assert_eq!(host, "opensearch.obs.openchoreo.localhost");
+        let route = &objects(&plan, "observe/opensearch-route@obs")[0];
+        assert_eq!(route["kind"], "TLSRoute");
+        assert_eq!(route["spec"]["hostnames"], serde_json::json!([host]));
+        assert_eq!(route["spec"]["parentRefs"][0]["name"], "gateway-default");
+        assert_eq!(route["spec"]["parentRefs"][0]["sectionName"], "tls");
+        for plane in ["local", "eu"] {
+            let fluent_bit =
+                &helm(&plan, &format!("observe/collector@{plane}")).values["fluent-bit"];
+            assert_eq!(fluent_bit["openSearchHost"], host);
+            assert_eq!(fluent_bit["openSearchVHost"], host);
+            assert_eq!(fluent_bit["openSearchPort"], passthrough["port"]);
+            // Credentials: synced on the collector's own cluster from its own store.
+            let credentials = objects(&plan, &format!("observe/collector-credentials@{plane}"));
+            let external = &credentials[1];
+            assert_eq!(external["kind"], "ExternalSecret");
+            assert_eq!(
+                external["spec"]["target"]["name"],
+                "opensearch-admin-credentials"
+            );
+            assert_eq!(
+                step(&plan, &format!("observe/collector-credentials@{plane}")).context,
+                step(&plan, &format!("observe/collector@{plane}")).context
+            );
+        }
+        // No Secret's data is ever applied: nothing secret travels between clusters.
+        for step in &plan.steps {
+            if let Action::Apply(ApplyAction::Objects(objects)) = &step.action {
+                assert!(
+                    objects.iter().all(|object| object["kind"] != "Secret"),
+                    "{} applies a Secret",
+                    step.id
+                );
+            }
+        }
     }
 
     #[test]

@@ -44,6 +44,15 @@ impl<'a> PlanContext<'a> {
             },
             "edition": resolved.edition.as_str(),
             "control": plane_json(control(resolved)),
+            "multiCluster": resolved
+                .planes
+                .iter()
+                .any(|plane| plane.cluster_key() != control(resolved).cluster_key()),
+            "clusterGateway": resolved.cluster_gateway.as_ref().map(|gateway| json!({
+                "address": gateway.address,
+                "host": gateway.url_host(),
+                "ip": gateway.ip,
+            })),
             "planes": resolved.planes.iter().map(plane_json).collect::<Vec<_>>(),
             "modules": modules,
         })));
@@ -93,12 +102,19 @@ impl<'a> PlanContext<'a> {
             .iter()
             .find(|plane| plane.serves.contains(&subject.name))
             .map(|plane| self.planes[plane.name.as_str()].clone());
+        let serves_remote = subject.serves.iter().any(|served| {
+            self.resolved
+                .planes
+                .iter()
+                .any(|plane| &plane.name == served && plane.cluster_key() != subject.cluster_key())
+        });
         let step = minijinja::context! {
             output => Value::from_object(OutputFunction(outputs)),
             plane => self.planes[subject.name.as_str()].clone(),
             target => self.planes[target.name.as_str()].clone(),
             colocated => subject.cluster_key() == control(self.resolved).cluster_key(),
             observability => observability,
+            servesRemote => serves_remote,
             chart => chart.map(|chart| minijinja::context! { name => chart.name.clone(), version => chart.version.clone() }),
         };
         minijinja::value::merge_maps([

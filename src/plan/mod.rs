@@ -176,7 +176,7 @@ pub struct WaitAction {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReadAction {
-    /// The Secret or ConfigMap.
+    /// The Secret, ConfigMap or Service.
     pub resource: ResourceRef,
     /// Key in its data.
     pub key: String,

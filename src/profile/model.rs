@@ -167,6 +167,21 @@ pub struct PlaneSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<Vec<String>>")]
     pub serves: Option<Vec<Spanned<String>>>,
+    /// Control plane only: how planes on other clusters reach its cluster gateway.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_gateway: Option<ClusterGatewaySpec>,
+}
+
+/// How agents on other clusters reach the control plane's cluster gateway.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ClusterGatewaySpec {
+    /// The gateway's external DNS name or IP address (no scheme or port): every plane's agent
+    /// dials `wss://<address>:8443/ws`, and the gateway's certificate covers it. Default: the
+    /// load-balancer address of Service `cluster-gateway-external`, read after the control
+    /// plane is installed.
+    #[schemars(with = "String")]
+    pub address: Spanned<String>,
 }
 
 /// One module to install.

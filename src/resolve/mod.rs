@@ -61,6 +61,41 @@ pub struct Resolved {
     pub manifests: ManifestsSpec,
     /// Per-release value overrides.
     pub values: BTreeMap<String, Value>,
+    /// The cluster gateway's external address, when the profile names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster_gateway: Option<GatewayAddress>,
+}
+
+/// The address under which agents on other clusters dial the control plane's cluster
+/// gateway (`planes[].clusterGateway.address`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GatewayAddress {
+    /// As written in the profile.
+    pub address: String,
+    /// Whether it is an IP address (covered by the certificate's IP SANs) rather than a DNS
+    /// name (covered by its DNS SANs).
+    pub ip: bool,
+}
+
+impl GatewayAddress {
+    /// A DNS name or an IP address (v4, or v6 without brackets); `None` for anything else.
+    pub fn parse(text: &str) -> Option<Self> {
+        let ip = text.parse::<std::net::IpAddr>().is_ok();
+        (ip || is_dns_name(text)).then(|| Self {
+            address: text.to_string(),
+            ip,
+        })
+    }
+
+    /// The host as written in a URL: IPv6 addresses in brackets.
+    pub fn url_host(&self) -> String {
+        if self.address.contains(':') {
+            format!("[{}]", self.address)
+        } else {
+            self.address.clone()
+        }
+    }
 }
 
 /// A plane bound to a cluster.
@@ -163,6 +198,7 @@ impl Resolver<'_> {
         let edition = self.edition(spec.edition.as_ref())?;
         let release = self.release(spec.version.as_ref())?;
         let planes = self.planes(loaded)?;
+        let cluster_gateway = self.cluster_gateway(loaded)?;
         let (modules, planned) = self.modules(&spec.modules, edition, &planes)?;
         let domain = match &spec.domain {
             Some(domain) => self.domain(domain)?,
@@ -185,6 +221,7 @@ impl Resolver<'_> {
                 .iter()
                 .map(|(release, value)| (release.clone(), value.value.clone()))
                 .collect(),
+            cluster_gateway,
         })
     }
 }

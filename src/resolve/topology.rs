@@ -3,7 +3,7 @@
 
 use serde_saphyr::{Location, Spanned};
 
-use super::{Plane, ResolveError, Resolver, is_dns_label};
+use super::{GatewayAddress, Plane, ResolveError, Resolver, is_dns_label};
 use crate::profile::LoadedProfile;
 use crate::profile::model::{PlaneSpec, PlaneType};
 use crate::suggest::hint;
@@ -94,6 +94,48 @@ impl Resolver<'_> {
         Ok(planes)
     }
 
+    /// The control plane's cluster-gateway address, when the profile names one: a DNS name or
+    /// an IP address, set on the control plane only.
+    pub(super) fn cluster_gateway(
+        &self,
+        loaded: &LoadedProfile,
+    ) -> Result<Option<GatewayAddress>, ResolveError> {
+        let mut found = None;
+        for spec in &loaded.profile.spec.planes {
+            let Some(gateway) = &spec.cluster_gateway else {
+                continue;
+            };
+            let address = &gateway.address;
+            if spec.plane_type.value != PlaneType::Control {
+                return self.fail(
+                    address.referenced,
+                    format!(
+                        "clusterGateway is set on plane `{}` of type {}; only the control plane \
+                         has a cluster gateway",
+                        spec.name.value, spec.plane_type.value
+                    ),
+                    "move `clusterGateway` to the entry of the plane of type `control`".into(),
+                );
+            }
+            found = match GatewayAddress::parse(&address.value) {
+                Some(parsed) => Some(parsed),
+                None => {
+                    return self.fail(
+                        address.referenced,
+                        format!(
+                            "clusterGateway.address `{}` is neither an IP address nor a DNS name",
+                            address.value
+                        ),
+                        "write the host alone, such as `gateway.example.com` or `203.0.113.10`: \
+                         no scheme, port or path (agents dial port 8443)"
+                            .into(),
+                    );
+                }
+            };
+        }
+        Ok(found)
+    }
+
     /// The planes an observability plane serves: those listed, else every data and workflow
     /// plane.
     fn serves(&self, spec: &PlaneSpec, planes: &[Plane]) -> Result<Vec<String>, ResolveError> {
@@ -168,6 +210,58 @@ mod tests {
     use crate::kubeconfig::{Contexts, KnownContexts};
     use crate::resolve::fixtures::*;
     use crate::resolve::{ResolveError, Resolved, resolve};
+
+    #[test]
+    fn the_cluster_gateway_address_is_a_dns_name_or_an_ip_set_on_the_control_plane_only() {
+        let with = |planes: &str| resolve_yaml(&profile("generic", planes, "    []\n"));
+        let control = |address: &str| {
+            format!(
+                "    - {{name: control, type: control, context: cp, clusterGateway: {{address: '{address}'}}}}\n\
+                 \x20   - {{name: eu, type: data, context: eu}}\n"
+            )
+        };
+        let host = with(&control("gw.example.com")).unwrap();
+        let gateway = host.cluster_gateway.unwrap();
+        assert_eq!(
+            (gateway.address.as_str(), gateway.ip),
+            ("gw.example.com", false)
+        );
+        let v6 = with(&control("2001:db8::7"))
+            .unwrap()
+            .cluster_gateway
+            .unwrap();
+        assert!(v6.ip);
+        assert_eq!(v6.url_host(), "[2001:db8::7]");
+        assert!(
+            with(&control("198.51.100.7"))
+                .unwrap()
+                .cluster_gateway
+                .unwrap()
+                .ip
+        );
+
+        for bad in ["https://gw.example.com", "gw.example.com:8443", "GW", ""] {
+            let error = message(with(&control(bad)).unwrap_err());
+            assert!(
+                error.contains("test.yaml:7:")
+                    && error.contains("neither an IP address nor a DNS name"),
+                "{bad}: {error}"
+            );
+            assert!(error.contains("no scheme, port or path"), "{error}");
+        }
+        let on_data = message(
+            with(
+                "    - {name: control, type: control, context: cp}\n\
+                 \x20   - {name: eu, type: data, context: eu, clusterGateway: {address: gw.example.com}}\n",
+            )
+            .unwrap_err(),
+        );
+        assert!(
+            on_data.contains("test.yaml:8:")
+                && on_data.contains("only the control plane has a cluster gateway"),
+            "{on_data}"
+        );
+    }
 
     #[test]
     fn observability_serves_every_data_and_workflow_plane_by_default() {

@@ -537,9 +537,12 @@ CHARTS = [
                 "(tests/sandbox/stages/17-crd-jobs.yaml) creates each CRD ~5s after its Job, after helm has returned."),
     Chart("openchoreo-observability-plane", "v1.2.3", "openchoreo-observability-plane",
           workloads=[W("controller-manager", port=8080), W("observer", port=8080)],
-          shared=("cluster-agent-tls.yaml", "deployment-cluster-agent.yaml"),
+          shared=("cluster-agent-tls.yaml", "deployment-cluster-agent.yaml", "gateway.yaml"),
           crds=[CRD("openchoreo.dev", "ObservabilityAlertRule", "observabilityalertrules", versions=("v1alpha1",))], crd_dir=True,
           values={"global": {"imageRegistry": "", "installationMode": "singleCluster"},
+                  "gateway": {"enabled": True, "gatewayClassName": "kgateway", "httpPort": 80, "httpsPort": 443,
+                              "tls": {"enabled": False, "hostname": "*.openchoreo.invalid", "certificateRefs": []},
+                              "tlsPassthrough": {"enabled": False, "hostname": "", "port": 11443}},
                   "clusterAgent": {"enabled": True, "serverUrl": "wss://cluster-gateway.openchoreo-control-plane.svc.cluster.local:8443/ws",
                                    "planeID": "default", "extraEnvs": [],
                                    "tls": {"generateCerts": True, "serverCAConfigMap": "cluster-gateway-ca", "caSecretName": "",
@@ -548,7 +551,10 @@ CHARTS = [
                                "secretName": "observer-secret", "http": {"hostnames": []}, "cors": {"allowedOrigins": []},
                                "extraEnvs": []},
                   "rca": {"enabled": False}, "finOpsAgent": {"enabled": False}},
-          notes="The render rejects `.invalid` in `observer.controlPlaneApiUrl` and an unknown `global.installationMode`."),
+          notes="The render rejects `.invalid` in `observer.controlPlaneApiUrl` and an unknown `global.installationMode`. "
+                "Gateway `gateway-default` with listener `tls` (TLS passthrough, `gateway.tlsPassthrough.*`) when enabled; "
+                "unlike the real chart, the HTTPS listener is off by default (the real default is on, with a `.invalid` "
+                "placeholder hostname and no certificate)."),
     Chart("observability-logs-opensearch", "0.5.3", "openchoreo-observability-plane",
           workloads=[W("opensearch-master", kind="StatefulSet", cond="openSearch.enabled", port=9200,
                        env="openSearch.extraEnvs"),

@@ -1,6 +1,7 @@
 //! The single integration-test binary of choreoctl (DESIGN.md §9).
 //! Each area of the product is a module below.
 
+mod check;
 mod cli;
 mod crd_waits;
 mod diff;
@@ -19,3 +20,4 @@ mod secret_store;
 mod smoke;
 mod snapshots;
 mod standins;
+mod wiring;

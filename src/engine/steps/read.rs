@@ -1,10 +1,12 @@
-//! Read steps: one value from a Secret or ConfigMap of the step's cluster becomes an output that
-//! later steps use, across clusters (a plane's agent CA registered on the control plane).
+//! Read steps: one value from a Secret, ConfigMap or Service of the step's cluster becomes an
+//! output that later steps use, across clusters (a plane's agent CA registered on the control
+//! plane; the cluster gateway's load-balancer IP in every remote agent's server URL).
 //!
 //! Only public data travels between clusters: from a Secret, only the `ca.crt` key (a CA
-//! certificate) is ever read; never `tls.key`, `tls.crt` or anything else.
+//! certificate) is ever read; never `tls.key`, `tls.crt` or anything else. From a Service, only
+//! its load-balancer IP (an endpoint).
 
-use k8s_openapi::api::core::v1::{ConfigMap, Secret};
+use k8s_openapi::api::core::v1::{ConfigMap, Secret, Service};
 use kube::Api;
 
 use super::{StepDone, StepEnv, StepError};
@@ -13,6 +15,9 @@ use crate::plan::ReadAction;
 
 /// The only Secret key a read step may take across clusters.
 pub const PUBLIC_SECRET_KEY: &str = "ca.crt";
+
+/// The only key a read step takes from a Service: the IP of its first load-balancer ingress.
+pub const LOAD_BALANCER_IP_KEY: &str = "loadBalancerIP";
 
 /// Reads `action`'s value; an object given without a namespace is looked for in `namespace`.
 pub async fn run(
@@ -74,10 +79,79 @@ pub async fn read_value(
             .data
             .and_then(|mut data| data.remove(&action.key))
             .ok_or_else(|| failed("the key is missing".into()))?,
-        _ => return Err(failed("only Secrets and ConfigMaps are read".into())),
+        ("v1", "Service") => {
+            if action.key != LOAD_BALANCER_IP_KEY {
+                return Err(failed(format!(
+                    "only `{LOAD_BALANCER_IP_KEY}` is read from a Service"
+                )));
+            }
+            let service = Api::<Service>::namespaced(client, &namespace)
+                .get_opt(&resource.name)
+                .await
+                .map_err(|e| cluster.api_error("reading", &object, e))?
+                .ok_or_else(|| failed("it does not exist".into()))?;
+            let ingress = service
+                .status
+                .and_then(|status| status.load_balancer)
+                .and_then(|balancer| balancer.ingress)
+                .unwrap_or_default();
+            load_balancer_ip(&ingress).map_err(failed)?
+        }
+        _ => {
+            return Err(failed(
+                "only Secrets, ConfigMaps and Services are read".into(),
+            ));
+        }
     };
     if value.trim().is_empty() {
         return Err(failed("the value is empty".into()));
     }
     Ok(value)
+}
+
+/// The IP of the first load-balancer ingress that has one. A load balancer that publishes only
+/// a hostname (AWS ELB) is refused with the fix: a certificate can be extended with an IP here,
+/// while a DNS name must be known before the control plane's chart renders its certificate.
+fn load_balancer_ip(
+    ingress: &[k8s_openapi::api::core::v1::LoadBalancerIngress],
+) -> Result<String, String> {
+    if let Some(ip) = ingress.iter().find_map(|entry| entry.ip.clone()) {
+        return Ok(ip);
+    }
+    match ingress.iter().find_map(|entry| entry.hostname.clone()) {
+        Some(hostname) => Err(format!(
+            "the load balancer published hostname `{hostname}` and no IP; set \
+             `clusterGateway: {{address: {hostname}}}` on the control plane in the profile \
+             (it is added to the gateway certificate's DNS names) and run install again"
+        )),
+        None => Err("the load balancer has published no address yet".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use k8s_openapi::api::core::v1::LoadBalancerIngress;
+
+    use super::load_balancer_ip;
+
+    #[test]
+    fn the_first_ingress_ip_is_read_and_a_hostname_only_balancer_names_the_profile_fix() {
+        let ip = LoadBalancerIngress {
+            ip: Some("198.51.100.10".into()),
+            ..LoadBalancerIngress::default()
+        };
+        let hostname = LoadBalancerIngress {
+            hostname: Some("abc.elb.amazonaws.com".into()),
+            ..LoadBalancerIngress::default()
+        };
+        assert_eq!(
+            load_balancer_ip(&[hostname.clone(), ip]).unwrap(),
+            "198.51.100.10"
+        );
+        let error = load_balancer_ip(&[hostname]).unwrap_err();
+        assert!(
+            error.contains("clusterGateway: {address: abc.elb.amazonaws.com}"),
+            "{error}"
+        );
+    }
 }

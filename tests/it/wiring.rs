@@ -1,0 +1,213 @@
+//! Multi-cluster wiring on the sandbox (docs/engine.md "Cluster gateway address", docs/catalog.md
+//! "Logs across clusters").
+//!
+//! The cluster gateway is dialled under a name its certificate covers (issue 8, item 5 (b)):
+//! a multi-cluster install, the control plane on `cp` and a data plane on `obs`, with no
+//! address in the profile. choreoctl reads Service `cluster-gateway-external`'s
+//! load-balancer IP (the sandbox's KWOK stage gives LoadBalancer Services one), puts it in
+//! the data plane agent's `serverUrl`, and adds it to the gateway Certificate's IP addresses.
+//!
+//! The data plane is on `obs`, not `dp1`: tests/it/helm.rs leaves cert-manager's CRDs on
+//! `dp1` owned by a release in another namespace, which a platform install there would refuse.
+
+use serde_json::Value;
+
+use crate::harness::{Test, assert_contains};
+use crate::sandbox::{Sandbox, platform_lock, run, sandbox};
+
+fn install(sb: &Sandbox, profile: &str) -> crate::harness::Output {
+    Test::new()
+        .file("profile.yaml", profile)
+        .env("KUBECONFIG", &sb.kubeconfig)
+        .args(["install", "--profile", "profile.yaml", "--yes", "--helm"])
+        .arg(&sb.helm)
+        .args(["--chart-mirror", &sb.mirror])
+        .args(["--manifest-mirror", &sb.manifests, "--plain-http"])
+        .run()
+}
+
+fn helm_values(sb: &Sandbox, context: &str, namespace: &str, release: &str) -> Value {
+    serde_json::from_str(&run(sb.helm().args([
+        "get",
+        "values",
+        release,
+        "-n",
+        namespace,
+        "--kube-context",
+        context,
+        "-o",
+        "json",
+    ])))
+    .unwrap()
+}
+
+const PROFILE: &str = "apiVersion: choreoctl.openchoreo.dev/v1alpha1\nkind: Profile\n\
+    metadata: {name: it-gateway-address}\nspec:\n  edition: generic\n  planes:\n\
+    \x20   - {name: control, type: control, context: cp}\n\
+    \x20   - {name: remote, type: data, context: obs}\n";
+
+fn kubectl_json(sb: &Sandbox, context: &str, args: &[&str]) -> Value {
+    let out = run(sb.kubectl(context).args(args).args(["-o", "json"]));
+    serde_json::from_str(&out).unwrap()
+}
+
+#[test]
+fn sandbox_install_multi_cluster_agents_dial_the_load_balancer_ip_the_certificate_covers() {
+    let _platform = platform_lock();
+    let sb = sandbox();
+    let output = install(sb, PROFILE);
+    assert_contains(
+        &output.stderr,
+        "secure-core/cluster-gateway-address@control",
+    );
+
+    let service = kubectl_json(
+        sb,
+        "cp",
+        &[
+            "-n",
+            "openchoreo-control-plane",
+            "get",
+            "service",
+            "cluster-gateway-external",
+        ],
+    );
+    assert_eq!(service["spec"]["type"], "LoadBalancer");
+    let ip = service["status"]["loadBalancer"]["ingress"][0]["ip"]
+        .as_str()
+        .expect("the load balancer gave the Service an IP")
+        .to_owned();
+
+    // The remote agent dials that address...
+    let values = helm_values(sb, "obs", "openchoreo-data-plane", "openchoreo-data-plane");
+    assert_eq!(
+        values["clusterAgent"]["serverUrl"],
+        format!("wss://{ip}:8443/ws"),
+        "{}",
+        output.stderr
+    );
+
+    // ...and the gateway's certificate covers it, reissued for that spec.
+    let certificate = kubectl_json(
+        sb,
+        "cp",
+        &[
+            "-n",
+            "openchoreo-control-plane",
+            "get",
+            "certificates.cert-manager.io",
+            "cluster-gateway-tls",
+        ],
+    );
+    let addresses = certificate["spec"]["ipAddresses"].as_array().cloned();
+    assert_eq!(
+        addresses,
+        Some(vec![Value::from(ip.as_str())]),
+        "{certificate}"
+    );
+    let ready = certificate["status"]["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|condition| condition["type"] == "Ready")
+        .unwrap();
+    assert_eq!(ready["status"], "True");
+    assert_eq!(
+        ready["observedGeneration"],
+        certificate["metadata"]["generation"]
+    );
+    // The chart's own names are kept beside it (helm owns dnsNames, choreoctl ipAddresses).
+    assert!(
+        certificate["spec"]["dnsNames"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from(
+                "cluster-gateway.openchoreo-control-plane.svc.cluster.local"
+            )),
+        "{certificate}"
+    );
+}
+
+/// Observe on `obs` serving a data plane on `cp`: the data plane's cluster runs a log
+/// collector, which must ship to a listener and route the observability plane really serves.
+const LOGS_PROFILE: &str = "apiVersion: choreoctl.openchoreo.dev/v1alpha1\nkind: Profile\n\
+    metadata: {name: it-remote-logs}\nspec:\n  edition: generic\n  planes:\n\
+    \x20   - {name: control, type: control, context: cp}\n\
+    \x20   - {name: local, type: data, context: cp}\n\
+    \x20   - {name: obs, type: observability, context: obs}\n\
+    \x20 modules:\n    - name: observe\n";
+
+#[test]
+fn sandbox_install_remote_log_collectors_ship_to_the_listener_and_route_the_observability_plane_serves()
+ {
+    let _platform = platform_lock();
+    let sb = sandbox();
+    let output = install(sb, LOGS_PROFILE);
+    const NS: &str = "openchoreo-observability-plane";
+
+    // What the observability plane serves: Gateway listener `tls` and the TLSRoute on it.
+    let gateway = kubectl_json(
+        sb,
+        "obs",
+        &[
+            "-n",
+            NS,
+            "get",
+            "gateways.gateway.networking.k8s.io",
+            "gateway-default",
+        ],
+    );
+    let listener = gateway["spec"]["listeners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|listener| listener["name"] == "tls")
+        .unwrap_or_else(|| panic!("no TLS listener: {gateway}\n{}", output.stderr))
+        .clone();
+    assert_eq!(listener["protocol"], "TLS");
+    assert_eq!(listener["tls"]["mode"], "Passthrough");
+    let route = kubectl_json(
+        sb,
+        "obs",
+        &[
+            "-n",
+            NS,
+            "get",
+            "tlsroutes.gateway.networking.k8s.io",
+            "opensearch",
+        ],
+    );
+    assert_eq!(
+        route["spec"]["hostnames"],
+        serde_json::json!([listener["hostname"]])
+    );
+    assert_eq!(route["spec"]["parentRefs"][0]["name"], "gateway-default");
+    assert_eq!(route["spec"]["parentRefs"][0]["sectionName"], "tls");
+
+    // What the collector on the data plane's cluster dials: the same host, SNI and port.
+    let collector = &helm_values(sb, "cp", NS, "observability-logs-opensearch")["fluent-bit"];
+    assert_eq!(
+        collector["openSearchHost"], listener["hostname"],
+        "{collector}"
+    );
+    assert_eq!(collector["openSearchVHost"], listener["hostname"]);
+    assert_eq!(collector["openSearchPort"], listener["port"]);
+
+    // Its credentials are synced on its own cluster from that cluster's store.
+    let credentials = kubectl_json(
+        sb,
+        "cp",
+        &[
+            "-n",
+            NS,
+            "get",
+            "externalsecrets.external-secrets.io",
+            "opensearch-admin-credentials",
+        ],
+    );
+    assert_eq!(credentials["spec"]["secretStoreRef"]["name"], "default");
+    assert_eq!(
+        credentials["spec"]["target"]["name"],
+        "opensearch-admin-credentials"
+    );
+}
