@@ -102,6 +102,14 @@ pub struct ProfileArgs {
     /// Bind one plane to a context (repeatable).
     #[arg(long = "plane-context", value_name = "PLANE=CTX", value_parser = parse_binding)]
     pub plane_context: Vec<(String, String)>,
+    /// Merge a profile fragment over the profile (repeatable; later files win; maps merge,
+    /// lists and values are replaced), e.g. `-f prod-overrides.yaml`.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub fragments: Vec<PathBuf>,
+    /// Set one profile key after the -f files (repeatable; the value is read as YAML), e.g.
+    /// `--set spec.domain=example.com`, `--set spec.values.thunder.replicas=2`.
+    #[arg(long, value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
 }
 
 fn parse_binding(text: &str) -> Result<(String, String), String> {
@@ -126,8 +134,18 @@ pub enum Command {
         after_help = "Examples:\n  choreoctl install --edition generic --context kind-lab\n  choreoctl install -p lab.yaml --yes --log-format json -o json 2>events.ndjson >summary.json"
     )]
     Install(InstallArgs),
-    /// Show what an install would do: every step, its plane, context and chart.
+    /// Show what an install would do: every step, its plane, context and chart, and (when the
+    /// clusters answer) whether it would install, upgrade or leave it as it is.
+    #[command(
+        after_help = "Example, what one changed value would do to a live installation:\n  choreoctl plan --profile prod.yaml --set spec.values.thunder.replicas=2"
+    )]
     Plan(PlanArgs),
+    /// Show what an install would change on the live clusters: helm values and manifests,
+    /// applied objects (secrets redacted).
+    #[command(
+        after_help = "Example, in CI (exit 10 when the clusters differ from the profile):\n  choreoctl diff --profile prod.yaml --exit-code"
+    )]
+    Diff(DiffArgs),
     /// Preflight: can the profile be installed on its clusters? Reachability, Kubernetes
     /// version, permissions, CNI vs edition, components already there, storage, load balancers
     /// and namespaces, per cluster; exit 4 when a check fails.
@@ -176,10 +194,26 @@ pub struct PlanArgs {
     /// The profile.
     #[command(flatten)]
     pub profile: ProfileArgs,
-    /// Do not contact clusters (plans are offline until the install engine lands, so this
-    /// only documents intent in scripts).
+    /// Chart and manifest mirrors (as given to `install`).
+    #[command(flatten)]
+    pub mirrors: MirrorArgs,
+    /// Do not contact clusters: the steps only, without what each would change.
     #[arg(long)]
     pub offline: bool,
+}
+
+/// `diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The profile.
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    /// Chart and manifest mirrors (as given to `install`).
+    #[command(flatten)]
+    pub mirrors: MirrorArgs,
+    /// Exit 10 when an install would change something (0 when nothing).
+    #[arg(long)]
+    pub exit_code: bool,
 }
 
 /// `check`.
@@ -220,6 +254,24 @@ pub struct InstallArgs {
     /// Take over fields another field manager owns when applying objects.
     #[arg(long)]
     pub force_conflicts: bool,
+    /// Check every step against the clusters and change nothing: server-side dry-run of
+    /// every apply, `helm upgrade --install --dry-run=server` of every release; no lock, no
+    /// journal, no confirmation needed.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not run the preflight checks of `choreoctl check` first: for a check that is wrong
+    /// about your cluster (e.g. volumes provisioned without a default StorageClass). The
+    /// engine's own checks (reachability, cluster identity, lock) still run.
+    #[arg(long)]
+    pub skip_checks: bool,
+    /// Chart and manifest mirrors.
+    #[command(flatten)]
+    pub mirrors: MirrorArgs,
+}
+
+/// Chart and manifest mirrors given on the command line (they replace the profile's).
+#[derive(Debug, Clone, Args)]
+pub struct MirrorArgs {
     /// Pull every chart from this OCI mirror (`oci://host[:port]/path`), overriding the
     /// profile's `spec.charts.mirror`.
     #[arg(long, value_name = "URL", env = "CHOREOCTL_CHART_MIRROR")]
@@ -231,11 +283,6 @@ pub struct InstallArgs {
     /// The mirrors given by flag or environment speak plain HTTP (loopback hosts only).
     #[arg(long)]
     pub plain_http: bool,
-    /// Do not run the preflight checks of `choreoctl check` first: for a check that is wrong
-    /// about your cluster (e.g. volumes provisioned without a default StorageClass). The
-    /// engine's own checks (reachability, cluster identity, lock) still run.
-    #[arg(long)]
-    pub skip_checks: bool,
 }
 
 /// `status`.

@@ -27,6 +27,8 @@ pub enum ExitCode {
     Locked = 5,
     /// An interrupted run must be resumed or discarded.
     Interrupted = 6,
+    /// `diff --exit-code`: an install would change something.
+    Changes = 10,
 }
 
 /// Anything a command can fail with.
@@ -65,6 +67,22 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Status(Box<StatusError>),
+    /// A command that needs the clusters reached none of them (exit 4).
+    #[error("{message}")]
+    #[diagnostic(help("{help}"))]
+    Unreachable {
+        /// What could not be done.
+        message: String,
+        /// How to fix it.
+        help: String,
+    },
+    /// `diff --exit-code` found changes (exit 10).
+    #[error("an install would change {steps} step(s)")]
+    #[diagnostic(help("run `choreoctl install` with the same arguments to apply them"))]
+    Changes {
+        /// Steps that would change (or could not be compared).
+        steps: usize,
+    },
     /// Preflight checks failed (`check`, or `install` before it changed anything).
     #[error("{failed} preflight check(s) failed")]
     #[diagnostic(help(
@@ -109,6 +127,8 @@ impl Error {
                 ExitCode::InvalidInput
             }
             Error::Usage { .. } => ExitCode::InvalidInput,
+            Error::Changes { .. } => ExitCode::Changes,
+            Error::Unreachable { .. } => ExitCode::Preflight,
             Error::Preflight { .. } => ExitCode::Preflight,
             Error::Engine(error) => engine_exit_code(error),
             Error::Status(error) => error.exit_code(),

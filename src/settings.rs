@@ -33,6 +33,8 @@ impl From<&ProfileArgs> for ProfileRequest {
             edition,
             context,
             plane_context,
+            fragments,
+            set,
         } = args;
         ProfileRequest {
             file: profile.clone(),
@@ -40,6 +42,8 @@ impl From<&ProfileArgs> for ProfileRequest {
             edition: edition.map(Edition::from),
             context: context.clone(),
             plane_contexts: plane_context.clone(),
+            fragments: fragments.clone(),
+            sets: set.clone(),
         }
     }
 }

@@ -101,3 +101,15 @@ pub struct LocatedError {
     #[label("here")]
     span: SourceSpan,
 }
+
+impl LocatedError {
+    /// The same error with `mask` applied to its message, help and source text; `mask` must
+    /// keep the text's length (it replaces secrets by as many `*`), so the position stays.
+    pub fn masked(mut self, mask: impl Fn(&str) -> String) -> Self {
+        let text = mask(self.src.inner());
+        self.src = NamedSource::new(self.file.clone(), text);
+        self.message = mask(&self.message);
+        self.help = self.help.map(|help| mask(&help));
+        self
+    }
+}

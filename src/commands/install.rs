@@ -6,8 +6,6 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
-use serde_saphyr::{Location, Spanned};
-
 use super::confirm::{Answer, confirm, require_a_way_to_confirm};
 use super::report::{Report, SummaryDocument};
 use crate::catalog::Catalog;
@@ -17,8 +15,6 @@ use crate::engine::kube::ApplyOptions;
 use crate::engine::{self, Options};
 use crate::error::Error;
 use crate::output::Printer;
-use crate::profile::model::{ChartsSpec, ManifestsSpec};
-use crate::profile::{ProfileError, ProfileRequest, mirror};
 use crate::resolve::from_stored;
 
 /// Runs `install`.
@@ -30,20 +26,17 @@ pub fn install(
     log_format: LogFormat,
     printer: &Printer,
 ) -> Result<(), Error> {
-    let request = ProfileRequest::from(&args.profile);
-    let mut loaded = request.load(catalog)?;
-    override_mirrors(&mut loaded.profile, args);
-    mirror::check(&loaded.profile, &loaded.source).map_err(ProfileError::Invalid)?;
+    let loaded = super::load_profile(catalog, &args.profile, &args.mirrors)?;
     let resolved = super::resolve_loaded(catalog, &loaded, kubeconfig)?;
     let plan = crate::plan::build(catalog, &resolved)?;
-    require_a_way_to_confirm(args.yes, log_format)?;
+    require_a_way_to_confirm(args.yes || args.dry_run, log_format)?;
     let runtime = tokio::runtime::Runtime::new().map_err(anyhow::Error::from)?;
     if !args.skip_checks {
         runtime.block_on(super::check::before_install(
             catalog, &plan, kubeconfig, log_format, printer,
         ))?;
     }
-    if confirm(&plan, args.yes, log_format, printer)? == Answer::Declined {
+    if confirm(&plan, args.yes || args.dry_run, log_format, printer)? == Answer::Declined {
         let _ = writeln!(printer.stderr(), "not confirmed: nothing changed");
         return Ok(());
     }
@@ -62,9 +55,10 @@ pub fn install(
         rebind: args.rebind,
         apply: ApplyOptions {
             force_conflicts: args.force_conflicts,
-            dry_run: false,
+            dry_run: args.dry_run,
         },
         manifests_plain_http: resolved.manifests.plain_http,
+        dry_run: args.dry_run,
     };
     let report = Report::choose(&plan, log_format, printer);
     report.run_started(&plan);
@@ -79,24 +73,4 @@ pub fn install(
     }
     result?;
     Ok(())
-}
-
-/// `--chart-mirror` / `--manifest-mirror` (or their environment variables) replace the
-/// profile's mirrors; they are then checked like mirrors written in a profile.
-fn override_mirrors(profile: &mut crate::profile::model::Profile, args: &InstallArgs) {
-    let unlocated = |url: &str| Spanned::new(url.to_owned(), Location::UNKNOWN, Location::UNKNOWN);
-    if let Some(url) = &args.chart_mirror {
-        profile.spec.charts = Some(ChartsSpec {
-            mirror: Some(unlocated(url)),
-            plain_http: args.plain_http,
-            insecure_non_loopback: false,
-        });
-    }
-    if let Some(url) = &args.manifest_mirror {
-        profile.spec.manifests = Some(ManifestsSpec {
-            mirror: Some(unlocated(url)),
-            plain_http: args.plain_http && url.starts_with("http://"),
-            insecure_non_loopback: false,
-        });
-    }
 }

@@ -4,6 +4,7 @@
 pub mod check;
 pub mod completion;
 pub mod confirm;
+pub mod diff;
 pub mod init;
 pub mod install;
 pub mod module;
@@ -16,13 +17,16 @@ pub mod version;
 
 use std::path::Path;
 
+use serde_saphyr::{Location, Spanned};
+
 use crate::catalog::Catalog;
-use crate::cli::{Cli, Command, ModuleCommand, ProfileCommand};
+use crate::cli::{Cli, Command, MirrorArgs, ModuleCommand, ProfileArgs, ProfileCommand};
 use crate::error::Error;
 use crate::kubeconfig::KnownContexts;
 use crate::output::Printer;
 use crate::plan::Plan;
-use crate::profile::{LoadedProfile, ProfileRequest};
+use crate::profile::model::{ChartsSpec, ManifestsSpec, Profile};
+use crate::profile::{LoadedProfile, ProfileError, ProfileRequest, mirror};
 use crate::resolve::{self, Resolved};
 
 /// Runs the command the command line names.
@@ -40,14 +44,14 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
             &printer,
         )?,
         Command::Check(args) => check::check(&catalog()?, args, kubeconfig, &printer)?,
-        Command::Plan(args) => {
-            let plan = compute_plan(
-                &catalog()?,
-                &ProfileRequest::from(&args.profile),
-                kubeconfig,
-            )?;
-            plan::print(&plan, &printer)?;
-        }
+        Command::Plan(args) => plan::run(&catalog()?, args, kubeconfig, &printer)?,
+        Command::Diff(args) => diff::run(
+            &catalog()?,
+            args,
+            kubeconfig,
+            cli.global.helm.as_deref(),
+            &printer,
+        )?,
         Command::Render(args) => {
             let plan = compute_plan(
                 &catalog()?,
@@ -115,4 +119,37 @@ pub fn compute_plan(
 ) -> Result<Plan, Error> {
     let resolved = resolve_profile(catalog, request, kubeconfig)?;
     Ok(crate::plan::build(catalog, &resolved)?)
+}
+
+/// Loads the profile the flags name and applies the mirrors given on the command line; the
+/// result is checked like a profile file.
+pub fn load_profile(
+    catalog: &Catalog,
+    profile: &ProfileArgs,
+    mirrors: &MirrorArgs,
+) -> Result<LoadedProfile, Error> {
+    let mut loaded = ProfileRequest::from(profile).load(catalog)?;
+    override_mirrors(&mut loaded.profile, mirrors);
+    mirror::check(&loaded.profile, &loaded.source).map_err(ProfileError::Invalid)?;
+    Ok(loaded)
+}
+
+/// `--chart-mirror` / `--manifest-mirror` (or their environment variables) replace the
+/// profile's mirrors; they are then checked like mirrors written in a profile.
+fn override_mirrors(profile: &mut Profile, args: &MirrorArgs) {
+    let unlocated = |url: &str| Spanned::new(url.to_owned(), Location::UNKNOWN, Location::UNKNOWN);
+    if let Some(url) = &args.chart_mirror {
+        profile.spec.charts = Some(ChartsSpec {
+            mirror: Some(unlocated(url)),
+            plain_http: args.plain_http,
+            insecure_non_loopback: false,
+        });
+    }
+    if let Some(url) = &args.manifest_mirror {
+        profile.spec.manifests = Some(ManifestsSpec {
+            mirror: Some(unlocated(url)),
+            plain_http: args.plain_http && url.starts_with("http://"),
+            insecure_non_loopback: false,
+        });
+    }
 }

@@ -14,15 +14,19 @@
 //! - [`executor`]: runs the plan's DAG as each step's needs finish, bounded per cluster.
 //! - [`steps`]: how each step kind runs (and a failed helm release is undone); [`outputs`]:
 //!   read values substituted into later steps.
+//! - [`live`]: what an install would change, read without changing anything (`plan`, `diff`).
+//! - `dry_run`: `install --dry-run`, every step checked server-side, nothing changed.
 //! - [`preflight`]: the checks `choreoctl check` runs, and `install` before taking the lock.
 //! - [`run`]: one run of a plan, from connecting to releasing the lock; the [`Reporter`] it
 //!   tells as it goes is implemented by the command layer.
 
 pub mod conditions;
+mod dry_run;
 pub mod executor;
 pub mod helm;
 pub mod journal;
 pub mod kube;
+pub mod live;
 pub mod lock;
 pub mod outputs;
 pub mod preflight;

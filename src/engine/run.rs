@@ -25,7 +25,7 @@ use k8s_openapi::jiff::Timestamp;
 use miette::Diagnostic;
 use serde_json::Value;
 
-use super::executor::{Fate, Limits, Node, critical_path, execute};
+use super::executor::{Fate, Limits, Node, NodeResult, critical_path, execute};
 use super::helm::{
     HelmBinary, HelmError, HelmProcess, KubeTarget, ReleaseStates, read_release_states,
 };
@@ -64,6 +64,9 @@ pub struct Options {
     pub apply: ApplyOptions,
     /// Whether `http://` manifest URLs may be fetched (plain-HTTP manifest mirror).
     pub manifests_plain_http: bool,
+    /// `install --dry-run`: check every step against the clusters, change nothing (no lock,
+    /// no journal; see [`super::dry_run`]).
+    pub dry_run: bool,
 }
 
 /// Told about a run as it goes; implemented by the command layer (plain lines, later a TTY
@@ -115,6 +118,8 @@ pub struct Summary {
     pub failures: Vec<(String, String)>,
     /// Helm upgrades (or installs) run.
     pub helm_upgrades: usize,
+    /// A dry run: nothing was changed.
+    pub dry_run: bool,
 }
 
 impl Summary {
@@ -235,6 +240,10 @@ pub async fn run(
     let helm = HelmProcess::new(HelmBinary::locate(options.helm.as_deref())?)?;
     let clusters = Clusters::new(options.kubeconfig.clone());
     let planes = connect_planes(&clusters, plan, options).await?;
+    if options.dry_run {
+        let outcome = super::dry_run::run(plan, options, reporter, &helm, &planes).await;
+        return finish(outcome);
+    }
     let control = planes
         .iter()
         .find(|plane| plane.control)
@@ -272,7 +281,12 @@ pub async fn run(
     if let Err(error) = lock.release().await {
         reporter.note(&format!("could not release the lock: {error}"));
     }
-    let outcome = result?;
+    finish(result?)
+}
+
+/// A run that executed its plan: success, or the partial failure its summary shows.
+#[allow(clippy::result_large_err)] // the error `run` returns, as it is
+fn finish(outcome: Outcome) -> Result<Outcome, EngineError> {
     if outcome.summary.succeeded() {
         Ok(outcome)
     } else {
@@ -342,12 +356,12 @@ struct Connected<'a> {
 }
 
 /// A plane and its connected cluster.
-struct PlaneCluster {
-    name: String,
-    context: Option<String>,
+pub(super) struct PlaneCluster {
+    pub(super) name: String,
+    pub(super) context: Option<String>,
     control: bool,
-    cluster: Arc<Cluster>,
-    helm_target: KubeTarget,
+    pub(super) cluster: Arc<Cluster>,
+    pub(super) helm_target: KubeTarget,
     /// The kubeconfig file and context it is reached through, as the profile names them.
     target: Target,
 }
@@ -542,6 +556,47 @@ async fn run_locked(
     };
     let elapsed = begun.elapsed();
 
+    let summary = summarize(plan, planes, &nodes, &results, elapsed, reporter);
+    let RunContext {
+        journal,
+        journal_error,
+        ..
+    } = context;
+    if let Some(error) = journal_error
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+    {
+        return Err(error.into());
+    }
+    if let Some(lost) = lost.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        return Err(EngineError::LockLost(lost));
+    }
+    let interrupted = results
+        .iter()
+        .any(|result| matches!(result.fate, Fate::NotStarted));
+    let mut state = journal.into_inner();
+    if !interrupted {
+        let status = if summary.succeeded() {
+            RunStatus::Succeeded
+        } else {
+            RunStatus::Failed
+        };
+        state.journal.finish(status, Timestamp::now());
+        store.save(&state.journal, state.version.as_deref()).await?;
+    }
+    reporter.summary(&summary);
+    Ok(Outcome { summary })
+}
+
+/// The summary of executed steps, per plane; skipped steps are told to `reporter`.
+pub(super) fn summarize(
+    plan: &Plan,
+    planes: &[PlaneCluster],
+    nodes: &[Node],
+    results: &[NodeResult<StepDone, StepError>],
+    elapsed: Duration,
+    reporter: &dyn Reporter,
+) -> Summary {
     let mut summary = Summary {
         planes: planes
             .iter()
@@ -555,10 +610,10 @@ async fn run_locked(
             })
             .collect(),
         elapsed,
-        critical_path: critical_path(&nodes, &results),
+        critical_path: critical_path(nodes, results),
         ..Summary::default()
     };
-    for (step, result) in plan.steps.iter().zip(&results) {
+    for (step, result) in plan.steps.iter().zip(results) {
         let Some(plane) = summary.planes.iter_mut().find(|p| p.plane == step.plane) else {
             continue;
         };
@@ -594,35 +649,7 @@ async fn run_locked(
             }
         }
     }
-    let RunContext {
-        journal,
-        journal_error,
-        ..
-    } = context;
-    if let Some(error) = journal_error
-        .into_inner()
-        .unwrap_or_else(|p| p.into_inner())
-    {
-        return Err(error.into());
-    }
-    if let Some(lost) = lost.lock().unwrap_or_else(|p| p.into_inner()).take() {
-        return Err(EngineError::LockLost(lost));
-    }
-    let interrupted = results
-        .iter()
-        .any(|result| matches!(result.fate, Fate::NotStarted));
-    let mut state = journal.into_inner();
-    if !interrupted {
-        let status = if summary.succeeded() {
-            RunStatus::Succeeded
-        } else {
-            RunStatus::Failed
-        };
-        state.journal.finish(status, Timestamp::now());
-        store.save(&state.journal, state.version.as_deref()).await?;
-    }
-    reporter.summary(&summary);
-    Ok(Outcome { summary })
+    summary
 }
 
 /// What every step of a run shares.
@@ -753,7 +780,10 @@ impl RunContext<'_> {
 /// The kubeconfig file and context helm is given for `target`: helm's `--kubeconfig` takes one
 /// file, so with a `KUBECONFIG` list it is the first file that defines the context.
 /// Fails with the context and why.
-fn helm_target(target: &Target, default: Option<&Path>) -> Result<KubeTarget, (String, String)> {
+pub(super) fn helm_target(
+    target: &Target,
+    default: Option<&Path>,
+) -> Result<KubeTarget, (String, String)> {
     let explicit = target.kubeconfig.as_deref().or(default);
     let loaded = crate::kubeconfig::load(explicit)
         .map_err(|e| (target.context.clone().unwrap_or_default(), e.to_string()))?;

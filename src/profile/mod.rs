@@ -4,6 +4,7 @@ mod error;
 pub mod load;
 pub mod mirror;
 pub mod model;
+pub mod overrides;
 pub mod schema;
 
 pub use error::ProfileError;
@@ -33,6 +34,10 @@ pub struct ProfileRequest {
     pub context: Option<String>,
     /// Binds one plane each: `(plane, context)`.
     pub plane_contexts: Vec<(String, String)>,
+    /// `-f FILE`: profile fragments merged over the profile, in order.
+    pub fragments: Vec<PathBuf>,
+    /// `--set PATH=VALUE`, in order (unparsed: parsed by [`ProfileRequest::load`]).
+    pub sets: Vec<String>,
 }
 
 /// A profile together with the file it was read from.
@@ -48,7 +53,11 @@ impl ProfileRequest {
     /// Reads the profile or preset and applies the overrides.
     pub fn load(&self, catalog: &Catalog) -> Result<LoadedProfile, ProfileError> {
         let source = self.source(catalog)?;
-        let mut profile = load::parse(&source)?;
+        let (mut profile, source) = if self.fragments.is_empty() && self.sets.is_empty() {
+            (load::parse(&source)?, source)
+        } else {
+            self.parse_with_overrides(&source)?
+        };
         if let Some(edition) = self.edition {
             profile.spec.edition = Some(unlocated(edition));
         }
@@ -79,6 +88,84 @@ impl ProfileRequest {
             plane.context = Some(unlocated(context.clone()));
         }
         Ok(LoadedProfile { profile, source })
+    }
+
+    /// Applies `-f` and `--set` to the profile's document, then parses the result like a file.
+    /// Returns the profile and the source its locations refer to, with secret `--set` values
+    /// masked (errors show it; the values never appear).
+    fn parse_with_overrides(
+        &self,
+        source: &SourceFile,
+    ) -> Result<(Profile, SourceFile), ProfileError> {
+        let flag = |message: String, help: &str| ProfileError::Flag {
+            message,
+            help: help.to_owned(),
+        };
+        let mut document: serde_json::Value =
+            serde_saphyr::from_str(&source.text).map_err(|_| {
+                load::parse(source).err().map_or_else(
+                    || {
+                        flag(
+                            format!("{} is not YAML", source.name),
+                            "fix the profile first",
+                        )
+                    },
+                    ProfileError::from,
+                )
+            })?;
+        for path in &self.fragments {
+            let text = std::fs::read_to_string(path).map_err(|error| ProfileError::Read {
+                path: path.display().to_string(),
+                error,
+            })?;
+            let fragment: serde_json::Value = serde_saphyr::from_str(&text).map_err(|error| {
+                flag(
+                    format!("-f {}: not YAML: {error}", path.display()),
+                    "a fragment is part of a profile, e.g. `spec: {domain: example.com}`",
+                )
+            })?;
+            if !fragment.is_object() {
+                return Err(flag(
+                    format!("-f {}: not a map of profile keys", path.display()),
+                    "a fragment is part of a profile, e.g. `spec: {domain: example.com}`",
+                ));
+            }
+            overrides::merge(&mut document, fragment);
+        }
+        let mut sets = Vec::new();
+        for text in &self.sets {
+            let path = text.split_once('=').map_or(text.as_str(), |(path, _)| path);
+            let set = overrides::SetValue::parse(text).map_err(|reason| {
+                flag(
+                    format!("--set {path}: {reason}"),
+                    "e.g. --set spec.domain=example.com or --set spec.values.thunder.replicas=2",
+                )
+            })?;
+            set.apply(&mut document).map_err(|reason| {
+                flag(
+                    format!("--set {path}: {reason}"),
+                    "see `choreoctl profile schema` for the keys of a profile",
+                )
+            })?;
+            sets.push(set);
+        }
+        let text = crate::output::to_yaml(&document)
+            .map_err(|error| flag(format!("{error:#}"), "report this as a bug"))?;
+        let mut names = vec![source.name.clone()];
+        names.extend(
+            self.fragments
+                .iter()
+                .map(|path| format!("-f {}", path.display())),
+        );
+        names.extend(
+            sets.iter()
+                .map(|set| format!("--set {}", set.path.join("."))),
+        );
+        let merged = SourceFile::new(names.join(" "), text.as_str());
+        let shown = SourceFile::new(merged.name.clone(), overrides::mask_secrets(&text, &sets));
+        let profile = load::parse(&merged)
+            .map_err(|error| Box::new(error.masked(|text| overrides::mask_secrets(text, &sets))))?;
+        Ok((profile, shown))
     }
 
     fn source(&self, catalog: &Catalog) -> Result<SourceFile, ProfileError> {

@@ -4,6 +4,7 @@
 mod check;
 mod cli;
 mod crd_waits;
+mod diff;
 mod fixtures;
 mod gitops;
 mod harness;

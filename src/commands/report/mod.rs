@@ -273,6 +273,13 @@ fn summary_lines(summary: &Summary) -> Vec<String> {
             )
         })
         .collect();
+    if summary.dry_run {
+        lines.push(format!(
+            "dry run finished in {}: nothing was changed on any cluster",
+            seconds(summary.elapsed)
+        ));
+        return lines;
+    }
     lines.push(format!(
         "finished in {} (critical path {}), {} helm upgrade(s)",
         seconds(summary.elapsed),

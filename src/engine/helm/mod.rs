@@ -31,7 +31,7 @@ pub use error::HelmError;
 pub use output::{Release, Revision};
 pub use payload::{StoredChart, read_stored_chart};
 pub use process::HelmProcess;
-pub use redact::Redactor;
+pub use redact::{REDACTED, Redactor, looks_secret};
 pub use storage::{ReleaseStates, ReleaseStatus, StoredRelease, read_release_states};
 
 /// The cluster a helm command talks to.

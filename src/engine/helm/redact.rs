@@ -87,7 +87,8 @@ fn is_base64_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '-' | '_')
 }
 
-fn looks_secret(key: &str) -> bool {
+/// Whether values under `key` are secret (see the module documentation).
+pub fn looks_secret(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
     if key.ends_with("name") {
         return false;

@@ -10,7 +10,7 @@ use k8s_openapi::api::core::v1::{ConfigMap, Secret, Service};
 use kube::Api;
 
 use super::{StepDone, StepEnv, StepError};
-use crate::engine::kube::describe;
+use crate::engine::kube::{Cluster, describe};
 use crate::plan::ReadAction;
 
 /// The only Secret key a read step may take across clusters.
@@ -25,12 +25,26 @@ pub async fn run(
     action: &ReadAction,
     namespace: Option<&str>,
 ) -> Result<StepDone, StepError> {
+    let value = read_value(env.cluster, action, namespace).await?;
+    Ok(StepDone {
+        output: Some(value),
+        ..StepDone::default()
+    })
+}
+
+/// The value `action` reads on `cluster` (what [`run`] outputs), changing nothing; `plan` and
+/// `diff` use it to learn outputs without running an install.
+pub async fn read_value(
+    cluster: &Cluster,
+    action: &ReadAction,
+    namespace: Option<&str>,
+) -> Result<String, StepError> {
     let resource = &action.resource;
     let namespace = resource
         .namespace
         .as_deref()
         .or(namespace)
-        .unwrap_or(env.cluster.client().default_namespace())
+        .unwrap_or(cluster.client().default_namespace())
         .to_owned();
     let object = describe(&resource.kind, Some(&namespace), &resource.name);
     let what = format!("{object} key {}", action.key);
@@ -38,7 +52,7 @@ pub async fn run(
         what: what.clone(),
         reason,
     };
-    let client = env.cluster.client().clone();
+    let client = cluster.client().clone();
     let value = match (resource.api_version.as_str(), resource.kind.as_str()) {
         ("v1", "Secret") => {
             if action.key != PUBLIC_SECRET_KEY {
@@ -49,7 +63,7 @@ pub async fn run(
             let secret = Api::<Secret>::namespaced(client, &namespace)
                 .get_opt(&resource.name)
                 .await
-                .map_err(|e| env.cluster.api_error("reading", &object, e))?
+                .map_err(|e| cluster.api_error("reading", &object, e))?
                 .ok_or_else(|| failed("it does not exist".into()))?;
             let bytes = secret
                 .data
@@ -60,7 +74,7 @@ pub async fn run(
         ("v1", "ConfigMap") => Api::<ConfigMap>::namespaced(client, &namespace)
             .get_opt(&resource.name)
             .await
-            .map_err(|e| env.cluster.api_error("reading", &object, e))?
+            .map_err(|e| cluster.api_error("reading", &object, e))?
             .ok_or_else(|| failed("it does not exist".into()))?
             .data
             .and_then(|mut data| data.remove(&action.key))
@@ -74,7 +88,7 @@ pub async fn run(
             let service = Api::<Service>::namespaced(client, &namespace)
                 .get_opt(&resource.name)
                 .await
-                .map_err(|e| env.cluster.api_error("reading", &object, e))?
+                .map_err(|e| cluster.api_error("reading", &object, e))?
                 .ok_or_else(|| failed("it does not exist".into()))?;
             let ingress = service
                 .status
@@ -92,10 +106,7 @@ pub async fn run(
     if value.trim().is_empty() {
         return Err(failed("the value is empty".into()));
     }
-    Ok(StepDone {
-        output: Some(value),
-        ..StepDone::default()
-    })
+    Ok(value)
 }
 
 /// The IP of the first load-balancer ingress that has one. A load balancer that publishes only

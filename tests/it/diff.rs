@@ -1,0 +1,261 @@
+//! `plan` and `diff` against live state, `install --dry-run`, and the `-f`/`--set` profile
+//! overrides. Tests that install (or read an installation another test may change) hold
+//! [`platform_lock`](crate::sandbox::platform_lock) and install first themselves.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::harness::{Test, assert_contains};
+use crate::sandbox::{Sandbox, platform_lock, run, sandbox};
+
+const CONTEXT: &str = "cp";
+/// A value change affecting one release only.
+const THUNDER_REPLICAS: &str = "spec.values.thunder.replicas=2";
+
+/// `choreoctl <command>` of the single-plane preset on `cp`, from the sandbox's mirrors.
+fn choreoctl(sb: &Sandbox, command: &[&str]) -> Test {
+    Test::new()
+        .env("KUBECONFIG", &sb.kubeconfig)
+        .args(command)
+        .args(["--preset", "single-plane", "--edition", "generic"])
+        .args(["--context", CONTEXT, "--helm"])
+        .arg(&sb.helm)
+        .args(["--chart-mirror", &sb.mirror])
+        .args(["--manifest-mirror", &sb.manifests, "--plain-http"])
+}
+
+fn install(sb: &Sandbox) {
+    let output = choreoctl(sb, &["install", "--yes"]).run();
+    assert_contains(&output.stderr, "finished in");
+}
+
+/// Step id → its live change, from `plan -o json`.
+fn changes(plan: &Value) -> BTreeMap<String, String> {
+    plan["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|step| {
+            (
+                step["id"].as_str().unwrap().to_owned(),
+                step["live"]["change"]
+                    .as_str()
+                    .unwrap_or("(none)")
+                    .to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Release → revision on the context.
+fn revisions(sb: &Sandbox) -> BTreeMap<String, String> {
+    let out = run(sb
+        .helm()
+        .args(["list", "-A", "-a", "-o", "json", "--kube-context", CONTEXT]));
+    let list: Vec<Value> = serde_json::from_str(&out).unwrap();
+    list.iter()
+        .map(|release| {
+            (
+                release["name"].as_str().unwrap().to_owned(),
+                release["revision"].to_string(),
+            )
+        })
+        .collect()
+}
+
+/// `resourceVersion` of objects the install applies itself (not through helm).
+fn applied_versions(sb: &Sandbox) -> Vec<String> {
+    [
+        &["get", "clusterdataplanes.openchoreo.dev", "default"][..],
+        &[
+            "-n",
+            "openchoreo-control-plane",
+            "get",
+            "configmap",
+            "cluster-gateway-ca",
+        ],
+        &["get", "clustersecretstores.external-secrets.io", "default"],
+    ]
+    .iter()
+    .map(|args| {
+        run(sb
+            .kubectl(CONTEXT)
+            .args(*args)
+            .args(["-o", "jsonpath={.metadata.resourceVersion}"]))
+    })
+    .collect()
+}
+
+#[test]
+fn sandbox_plan_and_diff_show_nothing_after_an_install_then_only_the_changed_release() {
+    let _platform = platform_lock();
+    let sb = sandbox();
+    install(sb);
+
+    let plan = choreoctl(sb, &["plan", "-o", "json"]).run().json();
+    let changed: Vec<_> = changes(&plan)
+        .into_iter()
+        .filter(|(_, change)| change != "no-op")
+        .collect();
+    assert!(changed.is_empty(), "after an install: {changed:?}");
+    assert_eq!(
+        plan["live"]["counts"]["no-op"],
+        plan["steps"].as_array().unwrap().len()
+    );
+    let text = choreoctl(sb, &["plan"]).run().stdout;
+    assert_contains(&text, "CHANGE");
+    assert_contains(&text, "Live: 29 no-op");
+    let same = choreoctl(sb, &["diff", "--exit-code"]).run();
+    assert_contains(&same.stdout, "No changes");
+
+    let plan = choreoctl(sb, &["plan", "-o", "json", "--set", THUNDER_REPLICAS])
+        .run()
+        .json();
+    let changed: Vec<_> = changes(&plan)
+        .into_iter()
+        .filter(|(_, change)| change != "no-op")
+        .collect();
+    assert_eq!(
+        changed,
+        [(
+            "secure-core/thunder@control".to_owned(),
+            "upgrade".to_owned()
+        )]
+    );
+    let diff = choreoctl(sb, &["diff", "--exit-code", "--set", THUNDER_REPLICAS])
+        .status(10)
+        .run();
+    assert_contains(&diff.stdout, "upgrade secure-core/thunder@control");
+    assert_contains(&diff.stdout, "+replicas: 2");
+    let json = choreoctl(sb, &["diff", "-o", "json", "--set", THUNDER_REPLICAS])
+        .run()
+        .json();
+    assert_eq!(json["changed"], true);
+    assert_eq!(
+        json["steps"][0]["values"],
+        serde_json::json!([{"path": "replicas", "before": null, "after": 2}])
+    );
+}
+
+#[test]
+fn sandbox_diff_never_shows_a_secret_value() {
+    let _platform = platform_lock();
+    let sb = sandbox();
+    install(sb);
+    let diff = choreoctl(
+        sb,
+        &[
+            "diff",
+            "--set",
+            "spec.values.thunder.adminPassword=hunter2-secret",
+        ],
+    )
+    .run();
+    assert_contains(&diff.stdout, "+adminPassword: \"[REDACTED, changed]\"");
+    assert!(
+        !diff.stdout.contains("hunter2") && !diff.stderr.contains("hunter2"),
+        "{}\n{}",
+        diff.stdout,
+        diff.stderr
+    );
+}
+
+#[test]
+fn sandbox_install_dry_run_changes_no_release_and_no_object() {
+    let _platform = platform_lock();
+    let sb = sandbox();
+    install(sb);
+    let releases = revisions(sb);
+    let objects = applied_versions(sb);
+
+    let dry = choreoctl(sb, &["install", "--dry-run", "--set", THUNDER_REPLICAS]).run();
+    assert_contains(&dry.stderr, "dry run finished");
+    assert_contains(&dry.stderr, "nothing was changed on any cluster");
+    assert_contains(&dry.stderr, "helm would make revision");
+
+    assert_eq!(revisions(sb), releases, "{}", dry.stderr);
+    assert_eq!(applied_versions(sb), objects, "{}", dry.stderr);
+    // No journal run was recorded and no lock is left: a real install still changes only
+    // what the profile changes.
+    let plan = choreoctl(sb, &["plan", "-o", "json"]).run().json();
+    assert!(changes(&plan).values().all(|change| change == "no-op"));
+}
+
+/// A kubeconfig whose only context points where nothing listens.
+const GONE_KUBECONFIG: &str = "apiVersion: v1\nkind: Config\n\
+     clusters: [{name: gone, cluster: {server: 'https://127.0.0.1:1'}}]\n\
+     users: [{name: me, user: {token: not-a-token}}]\n\
+     contexts: [{name: gone, context: {cluster: gone, user: me}}]\n\
+     current-context: gone\n";
+
+#[test]
+fn plan_on_an_unreachable_context_is_the_offline_plan_with_a_note() {
+    let args = ["plan", "--edition", "generic", "--context", "gone"];
+    let live = Test::new().kubeconfig(GONE_KUBECONFIG).args(args).run();
+    let offline = Test::new()
+        .kubeconfig(GONE_KUBECONFIG)
+        .args(args)
+        .arg("--offline")
+        .run();
+    assert_eq!(live.stdout, offline.stdout);
+    assert_contains(&live.stderr, "plane control is unreachable");
+    assert_contains(&live.stderr, "the plan is offline");
+    assert!(offline.stderr.is_empty(), "{}", offline.stderr);
+
+    let diff = Test::new()
+        .kubeconfig(GONE_KUBECONFIG)
+        .args([
+            "diff",
+            "--exit-code",
+            "--edition",
+            "generic",
+            "--context",
+            "gone",
+        ])
+        .status(4)
+        .run();
+    assert_contains(&diff.stderr, "no cluster of the plan is reachable");
+}
+
+#[test]
+fn set_and_fragments_change_the_profile_and_errors_name_the_flag() {
+    let plan = Test::new()
+        .file("domain.yaml", "spec:\n  domain: first.example.com\n")
+        .file("later.yaml", "spec:\n  domain: later.example.com\n")
+        .args(["plan", "--edition", "generic", "-o", "json", "--offline"])
+        .args(["-f", "domain.yaml", "-f", "later.yaml"])
+        .args(["--set", THUNDER_REPLICAS]);
+    let plan = plan.run().json();
+    let thunder = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|step| step["id"] == "secure-core/thunder@control")
+        .unwrap();
+    assert_eq!(thunder["values"]["replicas"], 2);
+    assert_contains(&thunder["values"].to_string(), "thunder.later.example.com");
+
+    let bad = Test::new()
+        .args(["plan", "--edition", "generic", "--set", "spec.planes.x=1"])
+        .status(2)
+        .run();
+    assert_contains(&bad.stderr, "--set spec.planes.x");
+    assert_contains(&bad.stderr, "is a list");
+
+    let missing = Test::new()
+        .args(["plan", "--edition", "generic", "-f", "nope.yaml"])
+        .status(2)
+        .run();
+    assert_contains(&missing.stderr, "nope.yaml");
+
+    // A value under a secret-looking key is never echoed, even in an error about the profile.
+    let secret = Test::new()
+        .args(["plan", "--edition", "generic"])
+        .args(["--set", "spec.values.openbao.rootPassword=hunter2-secret"])
+        .args(["--set", "spec.bogus=1"])
+        .status(2)
+        .run();
+    assert_contains(&secret.stderr, "unknown field `bogus`");
+    assert!(!secret.stderr.contains("hunter2"), "{}", secret.stderr);
+}
