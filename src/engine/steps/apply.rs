@@ -14,12 +14,17 @@ use super::{StepDone, StepEnv, StepError};
 use crate::engine::kube::{ApplyOptions, KubeError, chain};
 use crate::plan::{ApplyAction, RemoteManifest};
 
+/// Field managers whose fields an apply step takes over instead of failing: helm (chart
+/// placeholders) and the CA copier of choreoctl's GitOps exports.
+const TAKEN_OVER: [&str; 2] = ["helm", crate::export::cross_cluster::FIELD_MANAGER];
+
 /// How long fetching a remote manifest may take.
 const FETCH_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Applies the objects of `action`; objects without a namespace get `namespace` (the kind
-/// decides whether it is used). Fields that only helm owns are taken over (charts leave
-/// placeholders for the installer to fill), and the step says so; any other conflict fails.
+/// decides whether it is used). Fields that only helm or choreoctl's own GitOps CA copier own
+/// are taken over (charts leave placeholders for the installer to fill; the copier writes the
+/// values this step computes), and the step says so; any other conflict fails.
 pub async fn run(
     env: &StepEnv<'_>,
     action: &ApplyAction,
@@ -46,18 +51,27 @@ pub async fn run(
                 object: label,
                 conflicts,
                 ..
-            }) if conflicts.iter().all(|conflict| conflict.manager == "helm") => {
+            }) if conflicts
+                .iter()
+                .all(|conflict| TAKEN_OVER.contains(&conflict.manager.as_str())) =>
+            {
                 // A chart's placeholder that the install fills in: OpenChoreo's control plane
-                // chart ships ConfigMap cluster-gateway-ca empty for the installer to write.
+                // chart ships ConfigMap cluster-gateway-ca empty for the installer to write; or
+                // a copy `copy-cas.sh` of a GitOps export made before choreoctl took over.
                 let forced = ApplyOptions {
                     force_conflicts: true,
                     ..env.apply
                 };
                 env.cluster.apply(&object, &forced).await?;
                 let fields: Vec<&str> = conflicts.iter().map(|c| c.field.as_str()).collect();
+                let mut managers: Vec<&str> =
+                    conflicts.iter().map(|c| c.manager.as_str()).collect();
+                managers.dedup();
                 notes.push(format!(
-                    "took {} of {label} over from helm (a placeholder the chart leaves to the installer)",
-                    fields.join(", ")
+                    "took {} of {label} over from {} (a placeholder the chart leaves to the \
+                     installer, or choreoctl's own CA copy)",
+                    fields.join(", "),
+                    managers.join(" and ")
                 ));
             }
             Err(error) => return Err(error.into()),
