@@ -338,7 +338,7 @@ fn sandbox_install_killed_at_three_points_then_resumed_or_discarded() {
 
     // 3. Again; killed while a wait step runs (the control plane's gateway).
     let third = Running::start(sb, &p0).kill_when("a wait step", false, |stderr| {
-        stderr.contains("start  secure-core/cluster-gateway-ready@control (wait)")
+        stderr.contains("start  secure-core/cluster-gateway-ready@control (wait on ")
     });
     assert_eq!(resumed_run_id(&third), run_id, "{third}");
     std::thread::sleep(Duration::from_secs(2)); // helm, told to stop, records its release
