@@ -122,6 +122,10 @@ pub enum Command {
         after_help = "Example, without a terminal:\n  choreoctl init --edition generic --preset multi-plane --context lab-cp \\\n    --plane-context dev=lab-dev --plane-context prod=lab-prod \\\n    --domain choreo.example.com --module cd --module build --out lab.yaml"
     )]
     Init(InitArgs),
+    /// Copy what an install needs into a registry an air-gapped site can reach, and list the
+    /// container images it runs (docs/mirror.md).
+    #[command(subcommand)]
+    Mirror(MirrorCommand),
     /// Print a shell completion script.
     Completion(CompletionArgs),
     /// Versions of choreoctl and its catalog.
@@ -282,6 +286,57 @@ pub struct ProfileShowArgs {
     /// Show the profile after defaults, preset, overrides and module placement.
     #[arg(long)]
     pub resolved: bool,
+}
+
+/// `mirror …`.
+#[derive(Debug, Subcommand)]
+pub enum MirrorCommand {
+    /// List every container image the plan's releases and manifests reference (rendered with
+    /// `helm template`), sorted, each once; `-o json` adds which steps use each.
+    #[command(
+        after_help = "Example:\n  choreoctl mirror images --preset single-plane --edition generic > images.txt"
+    )]
+    Images(MirrorSourceArgs),
+    /// Copy every chart version the plan installs, from where the plan pulls it, into an OCI
+    /// registry (`helm pull` + `helm push`); versions the registry already holds are skipped.
+    #[command(
+        after_help = "Example:\n  choreoctl mirror push --preset multi-plane --to oci://registry.internal/openchoreo\n  \
+choreoctl install --preset multi-plane --chart-mirror oci://registry.internal/openchoreo --yes"
+    )]
+    Push(MirrorPushArgs),
+}
+
+/// The profile of a mirror command, and where its plan pulls from.
+#[derive(Debug, Args)]
+pub struct MirrorSourceArgs {
+    /// The profile.
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    /// Pull the charts from this OCI mirror (`oci://host[:port]/path`) instead of the profile's
+    /// `spec.charts.mirror` or the upstream registries.
+    #[arg(long, value_name = "URL", env = "CHOREOCTL_CHART_MIRROR")]
+    pub chart_mirror: Option<String>,
+    /// Fetch manifests from this mirror instead of the profile's `spec.manifests.mirror`.
+    #[arg(long, value_name = "URL", env = "CHOREOCTL_MANIFEST_MIRROR")]
+    pub manifest_mirror: Option<String>,
+    /// --chart-mirror and --manifest-mirror speak plain HTTP (loopback hosts only).
+    #[arg(long)]
+    pub source_plain_http: bool,
+}
+
+/// `mirror push`.
+#[derive(Debug, Args)]
+pub struct MirrorPushArgs {
+    /// The profile and where its charts come from.
+    #[command(flatten)]
+    pub source: MirrorSourceArgs,
+    /// The registry path to copy into: `oci://host[:port]/path` (then install with
+    /// `--chart-mirror` set to it, or `spec.charts.mirror`).
+    #[arg(long, value_name = "URL")]
+    pub to: String,
+    /// The target registry speaks plain HTTP.
+    #[arg(long)]
+    pub plain_http: bool,
 }
 
 /// `completion`.

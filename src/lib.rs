@@ -11,6 +11,7 @@ pub mod engine;
 pub mod error;
 pub mod init;
 pub mod kubeconfig;
+pub mod mirror;
 pub mod output;
 pub mod plan;
 pub mod profile;

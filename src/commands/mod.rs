@@ -4,6 +4,7 @@
 pub mod completion;
 pub mod init;
 pub mod install;
+pub mod mirror;
 pub mod module;
 pub mod plan;
 pub mod profile;
@@ -13,7 +14,7 @@ pub mod version;
 use std::path::Path;
 
 use crate::catalog::Catalog;
-use crate::cli::{Cli, Command, ModuleCommand, ProfileCommand};
+use crate::cli::{Cli, Command, MirrorCommand, ModuleCommand, ProfileCommand};
 use crate::error::Error;
 use crate::kubeconfig::KnownContexts;
 use crate::output::Printer;
@@ -69,6 +70,20 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
             )?;
         }
         Command::Init(args) => init::run(&catalog()?, &args.into(), kubeconfig, &printer)?,
+        Command::Mirror(MirrorCommand::Images(args)) => mirror::images(
+            &catalog()?,
+            args,
+            kubeconfig,
+            cli.global.helm.as_deref(),
+            &printer,
+        )?,
+        Command::Mirror(MirrorCommand::Push(args)) => mirror::push(
+            &catalog()?,
+            args,
+            kubeconfig,
+            cli.global.helm.as_deref(),
+            &printer,
+        )?,
         Command::Completion(args) => completion::print(args.shell)?,
         Command::Version => version::print(&catalog()?, cli.global.helm.as_deref(), &printer)?,
     }

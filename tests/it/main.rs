@@ -10,6 +10,7 @@ mod init;
 mod install;
 mod kube;
 mod malformed;
+mod mirror;
 mod real_charts;
 mod rendered_values;
 mod run_state;

@@ -1,0 +1,255 @@
+//! `choreoctl mirror …`: the charts and images an air-gapped site needs (src/mirror).
+//!
+//! `images` renders every release with `helm template` and lists the images; `push` copies
+//! every chart version the plan installs into another OCI registry.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+use serde::Serialize;
+use serde_saphyr::{Location, Spanned};
+
+use crate::catalog::Catalog;
+use crate::cli::{MirrorPushArgs, MirrorSourceArgs};
+use crate::engine::helm::{ChartSource, Helm, HelmBinary, HelmProcess, TemplateRequest};
+use crate::engine::steps::apply;
+use crate::error::Error;
+use crate::mirror::charts::{self, HelmCli, NeededChart, Registry};
+use crate::mirror::images;
+use crate::output::Printer;
+use crate::plan::{Action, ApplyAction, Plan};
+use crate::profile::model::{ChartsSpec, ManifestsSpec};
+use crate::profile::{ProfileError, ProfileRequest, mirror};
+
+/// A plan, and whether its manifest URLs may be plain HTTP.
+struct Planned {
+    plan: Plan,
+    manifests_plain_http: bool,
+}
+
+/// Loads the profile, applies `--chart-mirror` / `--manifest-mirror`, checks and plans.
+fn plan(
+    catalog: &Catalog,
+    source: &MirrorSourceArgs,
+    kubeconfig: Option<&Path>,
+) -> Result<Planned, Error> {
+    let mut loaded = ProfileRequest::from(&source.profile).load(catalog)?;
+    let unlocated = |url: &str| Spanned::new(url.to_owned(), Location::UNKNOWN, Location::UNKNOWN);
+    if let Some(url) = &source.chart_mirror {
+        loaded.profile.spec.charts = Some(ChartsSpec {
+            mirror: Some(unlocated(url)),
+            plain_http: source.source_plain_http,
+            insecure_non_loopback: false,
+        });
+    }
+    if let Some(url) = &source.manifest_mirror {
+        loaded.profile.spec.manifests = Some(ManifestsSpec {
+            mirror: Some(unlocated(url)),
+            plain_http: source.source_plain_http && url.starts_with("http://"),
+            insecure_non_loopback: false,
+        });
+    }
+    mirror::check(&loaded.profile, &loaded.source).map_err(ProfileError::Invalid)?;
+    let resolved = super::resolve_loaded(catalog, &loaded, kubeconfig)?;
+    let plan = crate::plan::build(catalog, &resolved)?;
+    Ok(Planned {
+        plan,
+        manifests_plain_http: resolved.manifests.plain_http,
+    })
+}
+
+/// A private temporary directory for pulled charts (removed on drop).
+fn scratch() -> anyhow::Result<tempfile::TempDir> {
+    tempfile::Builder::new()
+        .prefix("choreoctl-mirror-")
+        .tempdir()
+        .context("creating a temporary directory for pulled charts")
+}
+
+/// One image and the steps whose objects name it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ImageUse {
+    image: String,
+    used_by: Vec<String>,
+}
+
+/// `mirror images`: every container image the plan's releases and manifests name.
+pub fn images(
+    catalog: &Catalog,
+    source: &MirrorSourceArgs,
+    kubeconfig: Option<&Path>,
+    helm: Option<&Path>,
+    printer: &Printer,
+) -> Result<(), Error> {
+    let planned = plan(catalog, source, kubeconfig)?;
+    let helm = HelmProcess::new(HelmBinary::locate(helm).map_err(anyhow::Error::from)?)
+        .map_err(anyhow::Error::from)?;
+    let cli = HelmCli {
+        path: helm.binary().path.clone(),
+    };
+    let scratch = scratch()?;
+    let runtime = tokio::runtime::Runtime::new().map_err(anyhow::Error::from)?;
+    let mut used: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut record = |step: &str, objects: &[serde_json::Value]| {
+        let mut found = BTreeSet::new();
+        objects
+            .iter()
+            .for_each(|object| images::collect(object, &mut found));
+        for image in found {
+            used.entry(image).or_default().insert(step.to_owned());
+        }
+    };
+    // Each chart version is pulled once, then rendered for every release of it.
+    let mut archives = BTreeMap::new();
+    for (index, chart) in charts::needed(&planned.plan).iter().enumerate() {
+        let dir = scratch.path().join(index.to_string());
+        std::fs::create_dir(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        archives.insert(
+            (chart.name.clone(), chart.version.clone()),
+            cli.pull(chart, &dir)?,
+        );
+    }
+    for step in &planned.plan.steps {
+        let objects = match &step.action {
+            Action::Helm(action) => {
+                let archive = &archives[&(action.chart.name.clone(), action.version.clone())];
+                let request = TemplateRequest {
+                    name: action.release.clone(),
+                    namespace: step.namespace.clone().unwrap_or_else(|| "default".into()),
+                    chart: ChartSource {
+                        reference: archive.to_string_lossy().into_owned(),
+                        version: action.version.clone(),
+                        plain_http: false,
+                    },
+                    values: vec![action.values.clone()],
+                    kube_version: None,
+                };
+                let manifest = runtime
+                    .block_on(helm.template(&request))
+                    .map_err(anyhow::Error::from)?;
+                images::parse_rendered(&manifest).map_err(|why| {
+                    anyhow::anyhow!("reading `helm template` output of {}: {why}", step.id)
+                })?
+            }
+            Action::Apply(ApplyAction::Objects(objects)) => objects.clone(),
+            Action::Apply(ApplyAction::Remote(remote)) => runtime
+                .block_on(apply::fetch(remote, planned.manifests_plain_http))
+                .map_err(|error| anyhow::anyhow!("{}: {error}", step.id))?,
+            Action::Wait(_) | Action::Read(_) => continue,
+        };
+        record(&step.id, &objects);
+    }
+    let list: Vec<ImageUse> = used
+        .into_iter()
+        .map(|(image, steps)| ImageUse {
+            image,
+            used_by: steps.into_iter().collect(),
+        })
+        .collect();
+    printer.emit(&list, |out| {
+        list.iter()
+            .try_for_each(|entry| writeln!(out, "{}", entry.image))
+    })?;
+    Ok(())
+}
+
+/// What `mirror push` did with one chart.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Copied {
+    name: String,
+    version: String,
+    from: String,
+    to: String,
+    /// `copied`, or `present` (the target already held that version: not pulled again).
+    result: &'static str,
+}
+
+/// `mirror push`: copies every chart version the plan installs into `--to`.
+pub fn push(
+    catalog: &Catalog,
+    args: &MirrorPushArgs,
+    kubeconfig: Option<&Path>,
+    helm: Option<&Path>,
+    printer: &Printer,
+) -> Result<(), Error> {
+    let registry = Registry::parse(&args.to, args.plain_http).map_err(|error| Error::Usage {
+        message: error.to_string(),
+        help: "e.g. --to oci://registry.internal/openchoreo".into(),
+    })?;
+    let planned = plan(catalog, &args.source, kubeconfig)?;
+    let binary = HelmBinary::locate(helm).map_err(anyhow::Error::from)?;
+    binary.major().map_err(anyhow::Error::from)?;
+    let cli = HelmCli { path: binary.path };
+    let scratch = scratch()?;
+    let mut results = Vec::new();
+    for (index, chart) in charts::needed(&planned.plan).iter().enumerate() {
+        let result = copy(
+            &cli,
+            chart,
+            &registry,
+            &scratch.path().join(index.to_string()),
+        )?;
+        let _ = writeln!(
+            printer.stderr(),
+            "{result:7} {} {} → {}",
+            chart.name,
+            chart.version,
+            registry.reference(&chart.name)
+        );
+        results.push(Copied {
+            name: chart.name.clone(),
+            version: chart.version.clone(),
+            from: chart.source.clone(),
+            to: registry.reference(&chart.name),
+            result,
+        });
+    }
+    let remote: Vec<&str> = planned
+        .plan
+        .steps
+        .iter()
+        .filter_map(|step| match &step.action {
+            Action::Apply(ApplyAction::Remote(remote)) => Some(remote.url.as_str()),
+            _ => None,
+        })
+        .collect();
+    if !remote.is_empty() {
+        let _ = writeln!(
+            printer.stderr(),
+            "note: {} manifest(s) are not charts and stay out of the registry: serve them from an \
+             https:// or file:// manifest mirror (docs/mirror.md): {}",
+            remote.len(),
+            remote.join(", ")
+        );
+    }
+    let copied = results.iter().filter(|r| r.result == "copied").count();
+    printer.emit(&results, |out| {
+        writeln!(
+            out,
+            "{copied} chart(s) copied, {} already present in {}",
+            results.len() - copied,
+            registry.url
+        )
+    })?;
+    Ok(())
+}
+
+/// Copies one chart unless the registry already holds its version.
+fn copy(
+    cli: &HelmCli,
+    chart: &NeededChart,
+    registry: &Registry,
+    dir: &Path,
+) -> anyhow::Result<&'static str> {
+    if cli.holds(registry, chart) {
+        return Ok("present");
+    }
+    std::fs::create_dir(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let archive = cli.pull(chart, dir)?;
+    cli.push(&archive, registry)?;
+    Ok("copied")
+}
