@@ -304,6 +304,21 @@ pub enum MirrorCommand {
 choreoctl install --preset multi-plane --chart-mirror oci://registry.internal/openchoreo --yes"
     )]
     Push(MirrorPushArgs),
+    /// Write every chart version the plan installs, and its pinned manifests, into one tar
+    /// file to carry across an air gap (`mirror load` on the other side).
+    #[command(
+        after_help = "Example:\n  choreoctl mirror bundle --preset multi-plane --out openchoreo-1.2.3.tar"
+    )]
+    Bundle(MirrorBundleArgs),
+    /// Push the charts of a `mirror bundle` file into an OCI registry (versions it already
+    /// holds are skipped) and write its manifests as a `file://` manifest mirror.
+    #[command(
+        after_help = "Example:\n  choreoctl mirror load openchoreo-1.2.3.tar --to oci://registry.internal/openchoreo \\\n    \
+--manifests-dir /srv/openchoreo-manifests\n  \
+choreoctl install --preset multi-plane --yes --chart-mirror oci://registry.internal/openchoreo \\\n    \
+--manifest-mirror file:///srv/openchoreo-manifests"
+    )]
+    Load(MirrorLoadArgs),
 }
 
 /// The profile of a mirror command, and where its plan pulls from.
@@ -337,6 +352,35 @@ pub struct MirrorPushArgs {
     /// The target registry speaks plain HTTP.
     #[arg(long)]
     pub plain_http: bool,
+}
+
+/// `mirror bundle`.
+#[derive(Debug, Args)]
+pub struct MirrorBundleArgs {
+    /// The profile and where its charts and manifests come from.
+    #[command(flatten)]
+    pub source: MirrorSourceArgs,
+    /// The tar file to write (replaced if it exists).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+/// `mirror load`.
+#[derive(Debug, Args)]
+pub struct MirrorLoadArgs {
+    /// A file written by `mirror bundle`.
+    #[arg(value_name = "FILE")]
+    pub bundle: PathBuf,
+    /// The registry path to push the charts into: `oci://host[:port]/path`.
+    #[arg(long, value_name = "URL")]
+    pub to: String,
+    /// The target registry speaks plain HTTP.
+    #[arg(long)]
+    pub plain_http: bool,
+    /// Write the bundle's manifests below DIR as `<name>/<version>/<file>` (then use
+    /// `--manifest-mirror file://DIR`, or `spec.manifests.mirror`).
+    #[arg(long, value_name = "DIR")]
+    pub manifests_dir: Option<PathBuf>,
 }
 
 /// `completion`.

@@ -1,7 +1,9 @@
 //! `choreoctl mirror …`: the charts and images an air-gapped site needs (src/mirror).
 //!
 //! `images` renders every release with `helm template` and lists the images; `push` copies
-//! every chart version the plan installs into another OCI registry.
+//! every chart version the plan installs into another OCI registry; `bundle` writes those
+//! charts and the plan's manifests into one file, and `load` pushes a bundle's charts into a
+//! registry and lays its manifests out as a `file://` manifest mirror.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -12,10 +14,13 @@ use serde::Serialize;
 use serde_saphyr::{Location, Spanned};
 
 use crate::catalog::Catalog;
-use crate::cli::{MirrorPushArgs, MirrorSourceArgs};
+use crate::cli::{MirrorBundleArgs, MirrorLoadArgs, MirrorPushArgs, MirrorSourceArgs};
 use crate::engine::helm::{ChartSource, Helm, HelmBinary, HelmProcess, TemplateRequest};
 use crate::engine::steps::apply;
 use crate::error::Error;
+use crate::mirror::bundle::{
+    API_VERSION, BundleIndex, BundleWriter, BundledChart, BundledManifest, KIND, Unpacked,
+};
 use crate::mirror::charts::{self, HelmCli, NeededChart, Registry};
 use crate::mirror::images;
 use crate::output::Printer;
@@ -176,14 +181,9 @@ pub fn push(
     helm: Option<&Path>,
     printer: &Printer,
 ) -> Result<(), Error> {
-    let registry = Registry::parse(&args.to, args.plain_http).map_err(|error| Error::Usage {
-        message: error.to_string(),
-        help: "e.g. --to oci://registry.internal/openchoreo".into(),
-    })?;
+    let registry = target(&args.to, args.plain_http)?;
     let planned = plan(catalog, &args.source, kubeconfig)?;
-    let binary = HelmBinary::locate(helm).map_err(anyhow::Error::from)?;
-    binary.major().map_err(anyhow::Error::from)?;
-    let cli = HelmCli { path: binary.path };
+    let cli = helm_cli(helm)?;
     let scratch = scratch()?;
     let mut results = Vec::new();
     for (index, chart) in charts::needed(&planned.plan).iter().enumerate() {
@@ -193,39 +193,92 @@ pub fn push(
             &registry,
             &scratch.path().join(index.to_string()),
         )?;
-        let _ = writeln!(
-            printer.stderr(),
-            "{result:7} {} {} → {}",
-            chart.name,
-            chart.version,
-            registry.reference(&chart.name)
-        );
-        results.push(Copied {
-            name: chart.name.clone(),
-            version: chart.version.clone(),
-            from: chart.source.clone(),
-            to: registry.reference(&chart.name),
+        results.push(report(
+            printer,
+            &registry,
+            &chart.name,
+            &chart.version,
+            &chart.source,
             result,
-        });
+        ));
     }
-    let remote: Vec<&str> = planned
-        .plan
-        .steps
-        .iter()
-        .filter_map(|step| match &step.action {
-            Action::Apply(ApplyAction::Remote(remote)) => Some(remote.url.as_str()),
-            _ => None,
-        })
+    let remote: Vec<&str> = remote_manifests(&planned.plan)
+        .map(|remote| remote.url.as_str())
         .collect();
     if !remote.is_empty() {
         let _ = writeln!(
             printer.stderr(),
             "note: {} manifest(s) are not charts and stay out of the registry: serve them from an \
-             https:// or file:// manifest mirror (docs/mirror.md): {}",
+             https:// or file:// manifest mirror, or carry them with `mirror bundle` \
+             (docs/mirror.md): {}",
             remote.len(),
             remote.join(", ")
         );
     }
+    summary(printer, &results, &registry)
+}
+
+/// Copies one chart unless the registry already holds its version.
+fn copy(
+    cli: &HelmCli,
+    chart: &NeededChart,
+    registry: &Registry,
+    dir: &Path,
+) -> anyhow::Result<&'static str> {
+    if cli.holds(registry, &chart.name, &chart.version) {
+        return Ok("present");
+    }
+    std::fs::create_dir(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let archive = cli.pull(chart, dir)?;
+    cli.push(&archive, registry)?;
+    Ok("copied")
+}
+
+/// `--to`, checked.
+fn target(url: &str, plain_http: bool) -> Result<Registry, Error> {
+    Registry::parse(url, plain_http).map_err(|error| Error::Usage {
+        message: error.to_string(),
+        help: "e.g. --to oci://registry.internal/openchoreo".into(),
+    })
+}
+
+/// The helm binary for pulls and pushes, once its version is known to be supported.
+fn helm_cli(helm: Option<&Path>) -> Result<HelmCli, Error> {
+    let binary = HelmBinary::locate(helm).map_err(anyhow::Error::from)?;
+    binary.major().map_err(anyhow::Error::from)?;
+    Ok(HelmCli { path: binary.path })
+}
+
+/// The plan's manifests fetched by URL.
+fn remote_manifests(plan: &Plan) -> impl Iterator<Item = &crate::plan::RemoteManifest> {
+    plan.steps.iter().filter_map(|step| match &step.action {
+        Action::Apply(ApplyAction::Remote(remote)) => Some(remote),
+        _ => None,
+    })
+}
+
+/// Prints one chart's line on stderr and returns its entry of the result.
+fn report(
+    printer: &Printer,
+    registry: &Registry,
+    name: &str,
+    version: &str,
+    from: &str,
+    result: &'static str,
+) -> Copied {
+    let to = registry.reference(name);
+    let _ = writeln!(printer.stderr(), "{result:7} {name} {version} → {to}");
+    Copied {
+        name: name.to_owned(),
+        version: version.to_owned(),
+        from: from.to_owned(),
+        to,
+        result,
+    }
+}
+
+/// The result: a count line, or the list under `-o json|yaml`.
+fn summary(printer: &Printer, results: &[Copied], registry: &Registry) -> Result<(), Error> {
     let copied = results.iter().filter(|r| r.result == "copied").count();
     printer.emit(&results, |out| {
         writeln!(
@@ -238,18 +291,124 @@ pub fn push(
     Ok(())
 }
 
-/// Copies one chart unless the registry already holds its version.
-fn copy(
-    cli: &HelmCli,
-    chart: &NeededChart,
-    registry: &Registry,
-    dir: &Path,
-) -> anyhow::Result<&'static str> {
-    if cli.holds(registry, chart) {
-        return Ok("present");
+/// `mirror bundle`: the plan's charts and manifests in one tar file.
+pub fn bundle(
+    catalog: &Catalog,
+    args: &MirrorBundleArgs,
+    kubeconfig: Option<&Path>,
+    helm: Option<&Path>,
+    printer: &Printer,
+) -> Result<(), Error> {
+    let planned = plan(catalog, &args.source, kubeconfig)?;
+    let cli = helm_cli(helm)?;
+    let scratch = scratch()?;
+    let mut writer = BundleWriter::create(&args.out)?;
+    let mut index = BundleIndex {
+        api_version: API_VERSION.into(),
+        kind: KIND.into(),
+        installation: planned.plan.name.clone(),
+        openchoreo: planned.plan.version.clone(),
+        charts: Vec::new(),
+        manifests: Vec::new(),
+    };
+    for (number, chart) in charts::needed(&planned.plan).iter().enumerate() {
+        let dir = scratch.path().join(number.to_string());
+        std::fs::create_dir(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let archive = cli.pull(chart, &dir)?;
+        let file = format!(
+            "charts/{}",
+            archive
+                .file_name()
+                .expect("helm pull names its archive")
+                .to_string_lossy()
+        );
+        let bytes =
+            std::fs::read(&archive).with_context(|| format!("reading {}", archive.display()))?;
+        writer.add(&file, &bytes)?;
+        let _ = writeln!(printer.stderr(), "chart    {file} (from {})", chart.source);
+        index.charts.push(BundledChart {
+            name: chart.name.clone(),
+            version: chart.version.clone(),
+            file,
+        });
     }
-    std::fs::create_dir(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let archive = cli.pull(chart, dir)?;
-    cli.push(&archive, registry)?;
-    Ok("copied")
+    let runtime = tokio::runtime::Runtime::new().map_err(anyhow::Error::from)?;
+    let mut seen = BTreeSet::new();
+    for remote in remote_manifests(&planned.plan) {
+        if !seen.insert((remote.name.clone(), remote.version.clone())) {
+            continue;
+        }
+        let text = runtime
+            .block_on(apply::fetch_text(&remote.url, planned.manifests_plain_http))
+            .map_err(anyhow::Error::from)?;
+        let base = remote.url.rsplit('/').next().unwrap_or("manifest.yaml");
+        let file = format!("manifests/{}/{}/{base}", remote.name, remote.version);
+        writer.add(&file, text.as_bytes())?;
+        let _ = writeln!(printer.stderr(), "manifest {file} (from {})", remote.url);
+        index.manifests.push(BundledManifest {
+            name: remote.name.clone(),
+            version: remote.version.clone(),
+            url: remote.url.clone(),
+            file,
+        });
+    }
+    writer.finish(&index)?;
+    printer.emit(&index, |out| {
+        writeln!(
+            out,
+            "wrote {}: {} chart(s), {} manifest(s)",
+            args.out.display(),
+            index.charts.len(),
+            index.manifests.len()
+        )
+    })?;
+    Ok(())
+}
+
+/// `mirror load`: a bundle's charts into a registry, its manifests into a directory.
+pub fn load(args: &MirrorLoadArgs, helm: Option<&Path>, printer: &Printer) -> Result<(), Error> {
+    let registry = target(&args.to, args.plain_http)?;
+    let cli = helm_cli(helm)?;
+    let scratch = scratch()?;
+    let unpacked = Unpacked::open(&args.bundle, scratch.path())?;
+    let mut results = Vec::new();
+    for chart in &unpacked.index.charts {
+        let result = if cli.holds(&registry, &chart.name, &chart.version) {
+            "present"
+        } else {
+            cli.push(&unpacked.path(&chart.file)?, &registry)?;
+            "copied"
+        };
+        results.push(report(
+            printer,
+            &registry,
+            &chart.name,
+            &chart.version,
+            &chart.file,
+            result,
+        ));
+    }
+    let manifests = &unpacked.index.manifests;
+    match &args.manifests_dir {
+        Some(dir) => {
+            for manifest in manifests {
+                let to = dir.join(manifest.mirror_path());
+                std::fs::create_dir_all(to.parent().expect("a manifest path has directories"))
+                    .with_context(|| format!("creating the directory of {}", to.display()))?;
+                std::fs::copy(unpacked.path(&manifest.file)?, &to)
+                    .with_context(|| format!("writing {}", to.display()))?;
+                let _ = writeln!(printer.stderr(), "manifest {}", to.display());
+            }
+        }
+        None if !manifests.is_empty() => {
+            let _ = writeln!(
+                printer.stderr(),
+                "note: the bundle's {} manifest(s) were not written: pass --manifests-dir DIR, \
+                 then install with --manifest-mirror file://DIR",
+                manifests.len()
+            );
+        }
+        None => {}
+    }
+    summary(printer, &results, &registry)
 }

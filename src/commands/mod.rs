@@ -84,6 +84,16 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
             cli.global.helm.as_deref(),
             &printer,
         )?,
+        Command::Mirror(MirrorCommand::Bundle(args)) => mirror::bundle(
+            &catalog()?,
+            args,
+            kubeconfig,
+            cli.global.helm.as_deref(),
+            &printer,
+        )?,
+        Command::Mirror(MirrorCommand::Load(args)) => {
+            mirror::load(args, cli.global.helm.as_deref(), &printer)?;
+        }
         Command::Completion(args) => completion::print(args.shell)?,
         Command::Version => version::print(&catalog()?, cli.global.helm.as_deref(), &printer)?,
     }

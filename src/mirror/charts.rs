@@ -140,14 +140,14 @@ impl HelmCli {
         }
     }
 
-    /// Whether `registry` already holds `chart` at its version (`helm show chart`).
-    pub fn holds(&self, registry: &Registry, chart: &NeededChart) -> bool {
+    /// Whether `registry` already holds chart `name` at `version` (`helm show chart`).
+    pub fn holds(&self, registry: &Registry, name: &str, version: &str) -> bool {
         let mut args: Vec<OsString> = vec![
             "show".into(),
             "chart".into(),
-            registry.reference(&chart.name).into(),
+            registry.reference(name).into(),
             "--version".into(),
-            chart.version.clone().into(),
+            version.into(),
         ];
         if registry.plain_http {
             args.push("--plain-http".into());

@@ -141,6 +141,19 @@ fn sandbox_mirror_images_lists_every_image_of_the_rendered_releases_once() {
     );
 }
 
+/// The number in the install summary's `…, N helm upgrade(s)`.
+fn helm_upgrades(stderr: &str) -> u32 {
+    let before = stderr
+        .split(" helm upgrade(s)")
+        .next()
+        .filter(|before| before.len() < stderr.len())
+        .unwrap_or_else(|| panic!("no install summary in:\n{stderr}"));
+    let count = before.rsplit(' ').next().unwrap();
+    count
+        .parse()
+        .unwrap_or_else(|_| panic!("`{count}` in:\n{stderr}"))
+}
+
 fn push(sb: &Sandbox, from: &str, to: &str) -> crate::harness::Output {
     profile(sb, &["mirror", "push", "-o", "json"])
         .args(["--chart-mirror", from, "--source-plain-http"])
@@ -221,7 +234,7 @@ fn sandbox_mirror_push_then_install_from_the_copy_with_the_source_stopped() {
         installed.stderr
     );
     assert!(
-        !installed.stderr.contains(" 0 helm upgrade(s)"),
+        helm_upgrades(&installed.stderr) > 0,
         "the install ran no helm upgrade, so it pulled nothing:\n{}",
         installed.stderr
     );
@@ -255,4 +268,84 @@ fn mirror_push_refuses_a_target_that_is_not_oci() {
         .status(2)
         .run();
     assert_contains(&refused.stderr, "oci://host[:port]/path");
+}
+
+/// Across the air gap through a file: `bundle` from the sandbox's mirrors, `load` into a registry
+/// of the test's own and a manifest directory, then an install that reaches neither sandbox
+/// server (charts from the loaded registry, manifests from `file://`).
+#[test]
+fn sandbox_mirror_bundle_then_load_then_install_from_what_was_loaded() {
+    let sb = sandbox();
+    let target = OwnRegistry::start(sb);
+    let bundling = profile(sb, &["mirror", "bundle", "-o", "json"])
+        .args(["--chart-mirror", &sb.mirror])
+        .args(["--manifest-mirror", &sb.manifests, "--source-plain-http"]);
+    let bundle = bundling.path().join("openchoreo.tar");
+    let bundled = bundling.arg("--out").arg(&bundle).run();
+    let index = bundled.json();
+    let charts: Vec<&str> = index["charts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|chart| chart["name"].as_str().unwrap())
+        .collect();
+    assert!(charts.contains(&"openchoreo-control-plane"), "{charts:?}");
+    assert_eq!(
+        index["manifests"][0]["file"],
+        "manifests/gateway-api/v1.5.1/standard-install.yaml"
+    );
+
+    let manifests = bundled.path("site-manifests");
+    let load = || {
+        Test::new()
+            .args(["mirror", "load", "-o", "json"])
+            .arg(&bundle)
+            .args([
+                "--to",
+                &target.url("site"),
+                "--plain-http",
+                "--manifests-dir",
+            ])
+            .arg(&manifests)
+            .arg("--helm")
+            .arg(&sb.helm)
+            .run()
+    };
+    let loaded = results(&load());
+    assert_eq!(loaded.len(), charts.len());
+    assert!(
+        loaded.iter().all(|(_, result)| result == "copied"),
+        "{loaded:?}"
+    );
+    assert_eq!(
+        std::fs::read(manifests.join("gateway-api/v1.5.1/standard-install.yaml")).unwrap(),
+        std::fs::read(
+            crate::sandbox::repo_root()
+                .join("tests/charts/manifests/gateway-api/v1.5.1/standard-install.yaml")
+        )
+        .unwrap()
+    );
+    let again = results(&load());
+    assert!(
+        again.iter().all(|(_, result)| result == "present"),
+        "{again:?}"
+    );
+
+    let _platform = platform_lock();
+    let installed = profile(sb, &["install", "--yes"])
+        .args(["--chart-mirror", &target.url("site"), "--plain-http"])
+        .arg("--manifest-mirror")
+        .arg(format!("file://{}", manifests.display()))
+        .run();
+    for address in [
+        sb.registry.as_str(),
+        sb.manifests.trim_start_matches("http://"),
+    ] {
+        assert!(!installed.stderr.contains(address), "{}", installed.stderr);
+    }
+    assert!(
+        helm_upgrades(&installed.stderr) > 0,
+        "the install ran no helm upgrade, so it pulled nothing:\n{}",
+        installed.stderr
+    );
 }
