@@ -368,9 +368,12 @@ pub fn bundle(
 /// `mirror load`: a bundle's charts into a registry, its manifests into a directory.
 pub fn load(args: &MirrorLoadArgs, helm: Option<&Path>, printer: &Printer) -> Result<(), Error> {
     let registry = target(&args.to, args.plain_http)?;
-    let cli = helm_cli(helm)?;
     let scratch = scratch()?;
-    let unpacked = Unpacked::open(&args.bundle, scratch.path())?;
+    let unpacked = Unpacked::open(&args.bundle, scratch.path()).map_err(|error| Error::Usage {
+        message: format!("{error:#}"),
+        help: "load a file written by `choreoctl mirror bundle --out FILE`".into(),
+    })?;
+    let cli = helm_cli(helm)?;
     let mut results = Vec::new();
     for chart in &unpacked.index.charts {
         let result = if cli.holds(&registry, &chart.name, &chart.version) {

@@ -125,9 +125,14 @@ impl Unpacked {
     /// Unpacks `bundle` into `dir` (an empty directory) and reads its index.
     pub fn open(bundle: &Path, dir: &Path) -> anyhow::Result<Self> {
         let file = File::open(bundle).with_context(|| format!("opening {}", bundle.display()))?;
-        tar::Archive::new(file).unpack(dir).with_context(|| {
-            format!(
-                "unpacking {} (is it a `mirror bundle` file?)",
+        // tar's own message quotes raw bytes of the file; its kind is enough to tell the user.
+        tar::Archive::new(file).unpack(dir).map_err(|error| {
+            let kind = match error.kind() {
+                std::io::ErrorKind::Other => String::new(),
+                kind => format!(" ({kind})"),
+            };
+            anyhow::anyhow!(
+                "{} cannot be unpacked{kind}: it is not a tar file, or it is damaged",
                 bundle.display()
             )
         })?;

@@ -349,3 +349,18 @@ fn sandbox_mirror_bundle_then_load_then_install_from_what_was_loaded() {
         installed.stderr
     );
 }
+
+/// A file that is not a bundle is refused, naming it, before anything is pushed.
+#[test]
+fn mirror_load_refuses_a_file_that_is_not_a_bundle() {
+    let test = Test::new().file("charts.tar", "not a tar file\n");
+    let file = test.path().join("charts.tar");
+    let refused = test
+        .args(["mirror", "load"])
+        .arg(&file)
+        .args(["--to", "oci://127.0.0.1:1/x", "--plain-http"])
+        .status(2)
+        .run();
+    assert_contains(&refused.stderr, "charts.tar");
+    assert_contains(&refused.stderr, "choreoctl mirror bundle");
+}
