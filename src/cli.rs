@@ -182,6 +182,10 @@ choreoctl render -p prod.yaml --format helmfile --out helmfile && helmfile -f he
         after_help = "Example, without a terminal:\n  choreoctl init --edition generic --preset multi-plane --context lab-cp \\\n    --plane-context dev=lab-dev --plane-context prod=lab-prod \\\n    --domain choreo.example.com --module cd --module build --out lab.yaml"
     )]
     Init(InitArgs),
+    /// Copy what an install needs into a registry an air-gapped site can reach, and list the
+    /// container images it runs (docs/mirror.md).
+    #[command(subcommand)]
+    Mirror(MirrorCommand),
     /// Print a shell completion script.
     Completion(CompletionArgs),
     /// Versions of choreoctl and its catalog.
@@ -429,6 +433,101 @@ pub struct ProfileShowArgs {
     /// Show the profile after defaults, preset, overrides and module placement.
     #[arg(long)]
     pub resolved: bool,
+}
+
+/// `mirror …`.
+#[derive(Debug, Subcommand)]
+pub enum MirrorCommand {
+    /// List every container image the plan's releases and manifests reference (rendered with
+    /// `helm template`), sorted, each once; `-o json` adds which steps use each.
+    #[command(
+        after_help = "Example:\n  choreoctl mirror images --preset single-plane --edition generic > images.txt"
+    )]
+    Images(MirrorSourceArgs),
+    /// Copy every chart version the plan installs, from where the plan pulls it, into an OCI
+    /// registry (`helm pull` + `helm push`); versions the registry already holds are skipped.
+    #[command(
+        after_help = "Example:\n  choreoctl mirror push --preset multi-plane --to oci://registry.internal/openchoreo\n  \
+choreoctl install --preset multi-plane --chart-mirror oci://registry.internal/openchoreo --yes"
+    )]
+    Push(MirrorPushArgs),
+    /// Write every chart version the plan installs, and its pinned manifests, into one tar
+    /// file to carry across an air gap (`mirror load` on the other side).
+    #[command(
+        after_help = "Example:\n  choreoctl mirror bundle --preset multi-plane --out openchoreo-1.2.3.tar"
+    )]
+    Bundle(MirrorBundleArgs),
+    /// Push the charts of a `mirror bundle` file into an OCI registry (versions it already
+    /// holds are skipped) and write its manifests as a `file://` manifest mirror.
+    #[command(
+        after_help = "Example:\n  choreoctl mirror load openchoreo-1.2.3.tar --to oci://registry.internal/openchoreo \\\n    \
+--manifests-dir /srv/openchoreo-manifests\n  \
+choreoctl install --preset multi-plane --yes --chart-mirror oci://registry.internal/openchoreo \\\n    \
+--manifest-mirror file:///srv/openchoreo-manifests"
+    )]
+    Load(MirrorLoadArgs),
+}
+
+/// The profile of a mirror command, and where its plan pulls from.
+#[derive(Debug, Args)]
+pub struct MirrorSourceArgs {
+    /// The profile.
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    /// Pull the charts from this OCI mirror (`oci://host[:port]/path`) instead of the profile's
+    /// `spec.charts.mirror` or the upstream registries.
+    #[arg(long, value_name = "URL", env = "CHOREOCTL_CHART_MIRROR")]
+    pub chart_mirror: Option<String>,
+    /// Fetch manifests from this mirror instead of the profile's `spec.manifests.mirror`.
+    #[arg(long, value_name = "URL", env = "CHOREOCTL_MANIFEST_MIRROR")]
+    pub manifest_mirror: Option<String>,
+    /// --chart-mirror and --manifest-mirror speak plain HTTP (loopback hosts only).
+    #[arg(long)]
+    pub source_plain_http: bool,
+}
+
+/// `mirror push`.
+#[derive(Debug, Args)]
+pub struct MirrorPushArgs {
+    /// The profile and where its charts come from.
+    #[command(flatten)]
+    pub source: MirrorSourceArgs,
+    /// The registry path to copy into: `oci://host[:port]/path` (then install with
+    /// `--chart-mirror` set to it, or `spec.charts.mirror`).
+    #[arg(long, value_name = "URL")]
+    pub to: String,
+    /// The target registry speaks plain HTTP.
+    #[arg(long)]
+    pub plain_http: bool,
+}
+
+/// `mirror bundle`.
+#[derive(Debug, Args)]
+pub struct MirrorBundleArgs {
+    /// The profile and where its charts and manifests come from.
+    #[command(flatten)]
+    pub source: MirrorSourceArgs,
+    /// The tar file to write (replaced if it exists).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+/// `mirror load`.
+#[derive(Debug, Args)]
+pub struct MirrorLoadArgs {
+    /// A file written by `mirror bundle`.
+    #[arg(value_name = "FILE")]
+    pub bundle: PathBuf,
+    /// The registry path to push the charts into: `oci://host[:port]/path`.
+    #[arg(long, value_name = "URL")]
+    pub to: String,
+    /// The target registry speaks plain HTTP.
+    #[arg(long)]
+    pub plain_http: bool,
+    /// Write the bundle's manifests below DIR as `<name>/<version>/<file>` (then use
+    /// `--manifest-mirror file://DIR`, or `spec.manifests.mirror`).
+    #[arg(long, value_name = "DIR")]
+    pub manifests_dir: Option<PathBuf>,
 }
 
 /// `completion`.

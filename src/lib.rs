@@ -12,6 +12,7 @@ pub mod error;
 pub mod export;
 pub mod init;
 pub mod kubeconfig;
+pub mod mirror;
 pub mod output;
 pub mod plan;
 pub mod profile;

@@ -7,6 +7,7 @@ pub mod confirm;
 pub mod diff;
 pub mod init;
 pub mod install;
+pub mod mirror;
 pub mod module;
 pub mod plan;
 pub mod profile;
@@ -20,13 +21,15 @@ use std::path::Path;
 use serde_saphyr::{Location, Spanned};
 
 use crate::catalog::Catalog;
-use crate::cli::{Cli, Command, MirrorArgs, ModuleCommand, ProfileArgs, ProfileCommand};
+use crate::cli::{
+    Cli, Command, MirrorArgs, MirrorCommand, ModuleCommand, ProfileArgs, ProfileCommand,
+};
 use crate::error::Error;
 use crate::kubeconfig::KnownContexts;
 use crate::output::Printer;
 use crate::plan::Plan;
 use crate::profile::model::{ChartsSpec, ManifestsSpec, Profile};
-use crate::profile::{LoadedProfile, ProfileError, ProfileRequest, mirror};
+use crate::profile::{LoadedProfile, ProfileError, ProfileRequest};
 use crate::resolve::{self, Resolved};
 
 /// Runs the command the command line names.
@@ -80,6 +83,30 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
             )?;
         }
         Command::Init(args) => init::run(&catalog()?, &args.into(), kubeconfig, &printer)?,
+        Command::Mirror(MirrorCommand::Images(args)) => mirror::images(
+            &catalog()?,
+            args,
+            kubeconfig,
+            cli.global.helm.as_deref(),
+            &printer,
+        )?,
+        Command::Mirror(MirrorCommand::Push(args)) => mirror::push(
+            &catalog()?,
+            args,
+            kubeconfig,
+            cli.global.helm.as_deref(),
+            &printer,
+        )?,
+        Command::Mirror(MirrorCommand::Bundle(args)) => mirror::bundle(
+            &catalog()?,
+            args,
+            kubeconfig,
+            cli.global.helm.as_deref(),
+            &printer,
+        )?,
+        Command::Mirror(MirrorCommand::Load(args)) => {
+            mirror::load(args, cli.global.helm.as_deref(), &printer)?;
+        }
         Command::Completion(args) => completion::print(args.shell)?,
         Command::Version => version::print(&catalog()?, cli.global.helm.as_deref(), &printer)?,
     }
@@ -130,7 +157,8 @@ pub fn load_profile(
 ) -> Result<LoadedProfile, Error> {
     let mut loaded = ProfileRequest::from(profile).load(catalog)?;
     override_mirrors(&mut loaded.profile, mirrors);
-    mirror::check(&loaded.profile, &loaded.source).map_err(ProfileError::Invalid)?;
+    crate::profile::mirror::check(&loaded.profile, &loaded.source)
+        .map_err(ProfileError::Invalid)?;
     Ok(loaded)
 }
 

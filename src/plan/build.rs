@@ -287,6 +287,7 @@ impl<'a> Builder<'a> {
             model::Action::Apply(model::ApplyAction::Manifest(key)) => {
                 let pin = &self.resolved.release.manifests[key];
                 let remote = RemoteManifest {
+                    name: pin.name.clone(),
                     url: self.manifest_url(pin),
                     version: pin.version.clone(),
                 };

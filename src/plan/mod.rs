@@ -128,6 +128,8 @@ pub enum ApplyAction {
 /// A manifest of a release, fetched when the step runs.
 #[derive(Debug, Clone)]
 pub struct RemoteManifest {
+    /// The catalog's name of the manifest (its directory in a manifest mirror).
+    pub name: String,
     /// Where it is fetched from (the mirror, when one is set).
     pub url: String,
     /// Its pinned version.

@@ -84,6 +84,7 @@ mod tests {
     #[test]
     fn a_remote_manifest_puts_its_version_before_the_manifest_and_kubeconfig_after_context() {
         let remote = ApplyAction::Remote(RemoteManifest {
+            name: "crds".into(),
             url: "https://example.com/crds.yaml".into(),
             version: "v1.5.1".into(),
         });

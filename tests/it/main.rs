@@ -15,6 +15,7 @@ mod install_output;
 mod install_runs;
 mod kube;
 mod malformed;
+mod mirror;
 mod real_charts;
 mod rendered_values;
 mod run_state;

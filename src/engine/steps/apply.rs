@@ -85,23 +85,30 @@ pub async fn run(
 
 /// Fetches a manifest and splits it into its objects.
 pub async fn fetch(remote: &RemoteManifest, plain_http: bool) -> Result<Vec<Value>, StepError> {
-    let url = &remote.url;
+    let text = fetch_text(&remote.url, plain_http).await?;
+    split(&text).map_err(|reason| StepError::Manifest {
+        url: remote.url.clone(),
+        reason,
+    })
+}
+
+/// Fetches a manifest as text: `file://`, `https://`, or `http://` when `plain_http`.
+pub async fn fetch_text(url: &str, plain_http: bool) -> Result<String, StepError> {
     let failed = |reason: String| StepError::Manifest {
-        url: url.clone(),
+        url: url.to_owned(),
         reason,
     };
-    let text = if let Some(path) = url.strip_prefix("file://") {
-        std::fs::read_to_string(path).map_err(|e| failed(e.to_string()))?
+    if let Some(path) = url.strip_prefix("file://") {
+        std::fs::read_to_string(path).map_err(|e| failed(e.to_string()))
     } else if url.starts_with("https://") || (plain_http && url.starts_with("http://")) {
-        download(url).await.map_err(failed)?
+        download(url).await.map_err(failed)
     } else {
-        return Err(failed(
+        Err(failed(
             "only https:// and file:// URLs are fetched (http:// only from a manifest mirror \
              marked plainHttp)"
                 .into(),
-        ));
-    };
-    split(&text).map_err(failed)
+        ))
+    }
 }
 
 async fn download(url: &str) -> Result<String, String> {
