@@ -19,6 +19,7 @@ lint:
 
 bench:
 	benches/plan.sh
+	benches/install.sh
 
 sandbox:
 	tests/sandbox/build.sh

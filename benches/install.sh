@@ -115,17 +115,20 @@ down
 # 3. helmfile
 fresh helmfile "$clusters"
 profile "$main" "$work/helmfile.yaml"
-"$choreoctl" render -p "$work/helmfile.yaml" --format helmfile --out "$work/helmfile" 2>/dev/null
-releases=$(grep -c '^  - name:' "$work/helmfile/helmfile.yaml" || true)
+"$choreoctl" render -p "$work/helmfile.yaml" --format helmfile --out "$work/helmfile" >&2
+releases=$(grep -c '^- name:' "$work/helmfile/helmfile.yaml" || true)
 t=$(now)
-(cd "$work/helmfile" && "$helmfile" --helm-binary "$helm" sync >"$work/helmfile-sync.log" 2>&1)
-helmfile_s=$(secs "$t")
-before=$(helm_revisions)
-t=$(now)
-(cd "$work/helmfile" && "$helmfile" --helm-binary "$helm" sync >>"$work/helmfile-sync.log" 2>&1)
-helmfile_noop_s=$(secs "$t")
-echo "helmfile sync ($releases releases): $helmfile_s s; again, nothing changed: $helmfile_noop_s s, helm revisions added: $(( $(helm_revisions) - before ))"
-echo "choreoctl vs helmfile: install $(ratio "$helmfile_s" "$install_s")x faster, no-op $(ratio "$helmfile_noop_s" "$noop_s")x faster"
+if (cd "$work/helmfile" && "$helmfile" --helm-binary "$helm" sync >"$work/helmfile-sync.log" 2>&1); then
+  helmfile_s=$(secs "$t")
+  before=$(helm_revisions)
+  t=$(now)
+  (cd "$work/helmfile" && "$helmfile" --helm-binary "$helm" sync >>"$work/helmfile-sync.log" 2>&1)
+  helmfile_noop_s=$(secs "$t")
+  echo "helmfile sync ($releases releases): $helmfile_s s; again, nothing changed: $helmfile_noop_s s, helm revisions added: $(( $(helm_revisions) - before ))"
+  echo "choreoctl vs helmfile: install $(ratio "$helmfile_s" "$install_s")x faster, no-op $(ratio "$helmfile_noop_s" "$noop_s")x faster"
+else
+  echo "helmfile sync ($releases releases) FAILED after $(secs "$t") s: $(grep -m1 'Error:' "$work/helmfile-sync.log" | sed 's/^ *//')"
+fi
 down
 
 # 4. scale: control plane + N data planes, one cluster each

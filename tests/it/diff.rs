@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::harness::{Test, assert_contains};
+use crate::install::releases;
 use crate::sandbox::{Sandbox, platform_lock, run, sandbox};
 
 const CONTEXT: &str = "cp";
@@ -43,22 +44,6 @@ fn changes(plan: &Value) -> BTreeMap<String, String> {
                     .as_str()
                     .unwrap_or("(none)")
                     .to_owned(),
-            )
-        })
-        .collect()
-}
-
-/// Release → revision on the context.
-fn revisions(sb: &Sandbox) -> BTreeMap<String, String> {
-    let out = run(sb
-        .helm()
-        .args(["list", "-A", "-a", "-o", "json", "--kube-context", CONTEXT]));
-    let list: Vec<Value> = serde_json::from_str(&out).unwrap();
-    list.iter()
-        .map(|release| {
-            (
-                release["name"].as_str().unwrap().to_owned(),
-                release["revision"].to_string(),
             )
         })
         .collect()
@@ -166,7 +151,7 @@ fn sandbox_install_dry_run_changes_no_release_and_no_object() {
     let _platform = platform_lock();
     let sb = sandbox();
     install(sb);
-    let releases = revisions(sb);
+    let before = releases(sb);
     let objects = applied_versions(sb);
 
     let dry = choreoctl(sb, &["install", "--dry-run", "--set", THUNDER_REPLICAS]).run();
@@ -174,7 +159,7 @@ fn sandbox_install_dry_run_changes_no_release_and_no_object() {
     assert_contains(&dry.stderr, "nothing was changed on any cluster");
     assert_contains(&dry.stderr, "helm would make revision");
 
-    assert_eq!(revisions(sb), releases, "{}", dry.stderr);
+    assert_eq!(releases(sb), before, "{}", dry.stderr);
     assert_eq!(applied_versions(sb), objects, "{}", dry.stderr);
     // No journal run was recorded and no lock is left: a real install still changes only
     // what the profile changes.

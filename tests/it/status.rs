@@ -4,11 +4,10 @@
 //! registration reported as drift; an unreachable plane reported, not a crash; a missing
 //! installation and an unreachable control plane end with exit 4 (docs/status.md).
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 
 use crate::harness::{Output, Test, assert_contains};
+use crate::install::releases;
 use crate::sandbox::{Sandbox, platform_lock, run, sandbox};
 
 const CONTEXT: &str = "cp";
@@ -37,26 +36,6 @@ fn status(sb: &Sandbox, extra: &[&str]) -> Test {
             INSTALLATION,
         ])
         .args(extra)
-}
-
-/// Every helm release on the context, as `helm list` reports it: name → (status, revision).
-fn helm_releases(sb: &Sandbox) -> BTreeMap<String, (String, u64)> {
-    let out = run(sb
-        .helm()
-        .args(["list", "-A", "-a", "-o", "json", "--kube-context", CONTEXT]));
-    let list: Vec<Value> = serde_json::from_str(&out).unwrap();
-    list.iter()
-        .map(|release| {
-            let revision = match &release["revision"] {
-                Value::String(text) => text.parse().unwrap(),
-                number => number.as_u64().unwrap(),
-            };
-            (
-                release["name"].as_str().unwrap().to_owned(),
-                (release["status"].as_str().unwrap().to_owned(), revision),
-            )
-        })
-        .collect()
 }
 
 fn plane<'a>(report: &'a Value, name: &str) -> &'a Value {
@@ -114,7 +93,7 @@ fn sandbox_status_reports_an_install_from_its_journal_and_sees_ca_drift() {
     let _platform = platform_lock();
     let sb = sandbox();
     install(sb);
-    let helm = helm_releases(sb);
+    let helm = releases(sb);
 
     let report = status(sb, &["-o", "json"]).run().json();
     assert_eq!(report["kind"], "Status");
