@@ -39,20 +39,9 @@ fn install_with(sb: &Sandbox, helm: &Path) -> Test {
 
 /// Every helm release on the context: name → (status, revision).
 pub(crate) fn releases(sb: &Sandbox) -> BTreeMap<String, (String, u64)> {
-    let out = run(sb
-        .helm()
-        .args(["list", "-A", "-a", "-o", "json", "--kube-context", CONTEXT]));
-    let list: Vec<Value> = serde_json::from_str(&out).unwrap();
-    list.iter()
-        .map(|release| {
-            let name = release["name"].as_str().unwrap().to_owned();
-            let status = release["status"].as_str().unwrap().to_owned();
-            let revision = match &release["revision"] {
-                Value::String(text) => text.parse().unwrap(),
-                number => number.as_u64().unwrap(),
-            };
-            (name, (status, revision))
-        })
+    sb.helm_releases(&sb.kubeconfig, CONTEXT)
+        .into_iter()
+        .map(|((_, name), state)| (name, state))
         .collect()
 }
 

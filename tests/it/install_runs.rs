@@ -64,30 +64,9 @@ fn install(sb: &Sandbox, kubeconfig: &Path, profile_yaml: &str) -> Test {
 
 /// Every helm release on `context`: `namespace/name` → (status, revision).
 fn releases(sb: &Sandbox, kubeconfig: &Path, context: &str) -> BTreeMap<String, (String, u64)> {
-    let out = run(sb.helm().env("KUBECONFIG", kubeconfig).args([
-        "list",
-        "-A",
-        "-a",
-        "-o",
-        "json",
-        "--kube-context",
-        context,
-    ]));
-    let list: Vec<Value> = serde_json::from_str(&out).unwrap();
-    list.iter()
-        .map(|release| {
-            let name = format!(
-                "{}/{}",
-                release["namespace"].as_str().unwrap(),
-                release["name"].as_str().unwrap()
-            );
-            let status = release["status"].as_str().unwrap().to_owned();
-            let revision = match &release["revision"] {
-                Value::String(text) => text.parse().unwrap(),
-                number => number.as_u64().unwrap(),
-            };
-            (name, (status, revision))
-        })
+    sb.helm_releases(kubeconfig, context)
+        .into_iter()
+        .map(|((namespace, name), state)| (format!("{namespace}/{name}"), state))
         .collect()
 }
 
@@ -119,22 +98,6 @@ fn expect_deployed(
         );
     }
     mine
-}
-
-/// `helm get values` of a release, as JSON.
-fn values(sb: &Sandbox, context: &str, namespace: &str, release: &str) -> Value {
-    let out = run(sb.helm().args([
-        "get",
-        "values",
-        release,
-        "-n",
-        namespace,
-        "--kube-context",
-        context,
-        "-o",
-        "json",
-    ]));
-    serde_json::from_str(&out).unwrap()
 }
 
 fn kubectl_json(sb: &Sandbox, context: &str, args: &[&str]) -> Value {
@@ -380,7 +343,7 @@ fn sandbox_install_killed_at_three_points_then_resumed_or_discarded() {
             );
         }
     }
-    assert_eq!(values(sb, ctx, "thunder", "thunder")["itProfile"], "p0");
+    assert_eq!(sb.helm_values(ctx, "thunder", "thunder")["itProfile"], "p0");
 
     // 4. An upgrade of thunder to a new image registry whose pods may not start (a quota):
     //    helm waits, pending-upgrade, and is killed with choreoctl. Then p2, the quota gone,
@@ -409,7 +372,7 @@ fn sandbox_install_killed_at_three_points_then_resumed_or_discarded() {
             thunder_revision - 1
         ),
     );
-    assert_eq!(values(sb, ctx, "thunder", "thunder")["itProfile"], "p2");
+    assert_eq!(sb.helm_values(ctx, "thunder", "thunder")["itProfile"], "p2");
     let after_discard = expect_deployed(sb, kubeconfig, ctx, &SINGLE_PLANE_RELEASES, &discarded);
     for (release, (_, revision)) in &after_resume {
         if release != "thunder/thunder" {
@@ -543,7 +506,7 @@ fn sandbox_install_changed_values_a_release_never_ready_and_a_moved_context() {
             failed.stderr
         );
     }
-    let restored = values(sb, "dp1", data_namespace, "openchoreo-data-plane");
+    let restored = sb.helm_values("dp1", data_namespace, "openchoreo-data-plane");
     assert!(
         restored["clusterAgent"].get("extraEnvs").is_none(),
         "the previous revision's values are back: {restored}"
@@ -553,7 +516,7 @@ fn sandbox_install_changed_values_a_release_never_ready_and_a_moved_context() {
     quota(sb, "dp1", data_namespace, false);
     let fixed = install(sb, kubeconfig, &changes_profile(&agent_env)).run();
     assert_contains(&fixed.stderr, "done   secure-core/register@default");
-    let upgraded = values(sb, "dp1", data_namespace, "openchoreo-data-plane");
+    let upgraded = sb.helm_values("dp1", data_namespace, "openchoreo-data-plane");
     assert_eq!(upgraded["clusterAgent"]["extraEnvs"][0]["name"], "IT_AGENT");
 
     // Context `dp1` now reaches dp2: refused, naming the plane, the context and both clusters.

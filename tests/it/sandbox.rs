@@ -295,6 +295,54 @@ impl Sandbox {
         self.command(&self.helm)
     }
 
+    /// Every helm release on `context` of `kubeconfig`, as `helm list -A -a` reports it:
+    /// (namespace, name) → (status, revision).
+    pub fn helm_releases(
+        &self,
+        kubeconfig: &Path,
+        context: &str,
+    ) -> BTreeMap<(String, String), (String, u64)> {
+        let out = run(self.helm().env("KUBECONFIG", kubeconfig).args([
+            "list",
+            "-A",
+            "-a",
+            "-o",
+            "json",
+            "--kube-context",
+            context,
+        ]));
+        let list: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+        list.iter()
+            .map(|release| {
+                let text = |key: &str| release[key].as_str().unwrap().to_owned();
+                let revision = match &release["revision"] {
+                    serde_json::Value::String(text) => text.parse().unwrap(),
+                    number => number.as_u64().unwrap(),
+                };
+                (
+                    (text("namespace"), text("name")),
+                    (text("status"), revision),
+                )
+            })
+            .collect()
+    }
+
+    /// `helm get values` of a release, as JSON.
+    pub fn helm_values(&self, context: &str, namespace: &str, release: &str) -> serde_json::Value {
+        let out = run(self.helm().args([
+            "get",
+            "values",
+            release,
+            "-n",
+            namespace,
+            "--kube-context",
+            context,
+            "-o",
+            "json",
+        ]));
+        serde_json::from_str(&out).unwrap()
+    }
+
     /// `kubectl --context <context>` with the sandbox environment.
     pub fn kubectl(&self, context: &str) -> Command {
         let mut cmd = self.command(&self.kubectl);

@@ -26,21 +26,6 @@ fn install(sb: &Sandbox, profile: &str) -> crate::harness::Output {
         .run()
 }
 
-fn helm_values(sb: &Sandbox, context: &str, namespace: &str, release: &str) -> Value {
-    serde_json::from_str(&run(sb.helm().args([
-        "get",
-        "values",
-        release,
-        "-n",
-        namespace,
-        "--kube-context",
-        context,
-        "-o",
-        "json",
-    ])))
-    .unwrap()
-}
-
 const PROFILE: &str = "apiVersion: choreoctl.openchoreo.dev/v1alpha1\nkind: Profile\n\
     metadata: {name: it-gateway-address}\nspec:\n  edition: generic\n  planes:\n\
     \x20   - {name: control, type: control, context: cp}\n\
@@ -79,7 +64,7 @@ fn sandbox_install_multi_cluster_agents_dial_the_load_balancer_ip_the_certificat
         .to_owned();
 
     // The remote agent dials that address...
-    let values = helm_values(sb, "obs", "openchoreo-data-plane", "openchoreo-data-plane");
+    let values = sb.helm_values("obs", "openchoreo-data-plane", "openchoreo-data-plane");
     assert_eq!(
         values["clusterAgent"]["serverUrl"],
         format!("wss://{ip}:8443/ws"),
@@ -185,7 +170,7 @@ fn sandbox_install_remote_log_collectors_ship_to_the_listener_and_route_the_obse
     assert_eq!(route["spec"]["parentRefs"][0]["sectionName"], "tls");
 
     // What the collector on the data plane's cluster dials: the same host, SNI and port.
-    let collector = &helm_values(sb, "cp", NS, "observability-logs-opensearch")["fluent-bit"];
+    let collector = &sb.helm_values("cp", NS, "observability-logs-opensearch")["fluent-bit"];
     assert_eq!(
         collector["openSearchHost"], listener["hostname"],
         "{collector}"
