@@ -45,9 +45,10 @@ pub struct GlobalArgs {
     /// Print detail lines on stderr too (`render`: every file written).
     #[arg(short, long, global = true)]
     pub verbose: bool,
-    /// How progress and log lines on stderr are written: text (a progress display on a
-    /// terminal, timestamped lines otherwise) or json (one JSON event per line, see
-    /// docs/engine.md).
+    /// How progress, status and error lines on stderr are written, by every command: text
+    /// (a progress display on a terminal, timestamped lines otherwise) or json (one JSON
+    /// event per line, an `error` event last on failure; docs/engine.md), e.g.
+    /// `choreoctl check --log-format json 2>events.ndjson`.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
 }

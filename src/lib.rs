@@ -25,7 +25,7 @@ pub mod template;
 
 use clap::Parser;
 
-use cli::Cli;
+use cli::{Cli, LogFormat};
 use error::ExitCode;
 
 /// Runs the command line; returns the process exit code.
@@ -38,20 +38,63 @@ pub fn run() -> i32 {
             } else {
                 ExitCode::Success
             };
-            let _ = error.print();
+            if code == ExitCode::InvalidInput && json_log_asked(std::env::args()) {
+                let detail = error.render().to_string();
+                let first = detail.lines().next().unwrap_or_default();
+                log_error(first.trim_start_matches("error: "), None, &detail, code);
+            } else {
+                let _ = error.print();
+            }
             return code as i32;
         }
     };
     install_error_hook();
+    let log_format = cli.global.log_format;
     match commands::execute(cli) {
         Ok(()) => ExitCode::Success as i32,
         Err(error) if error.is_broken_pipe() => ExitCode::Success as i32,
         Err(error) => {
             let code = error.exit_code();
-            eprintln!("{:?}", miette::Report::new(error));
+            match log_format {
+                LogFormat::Text => eprintln!("{:?}", miette::Report::new(error)),
+                LogFormat::Json => {
+                    let mut detail = String::new();
+                    let _ =
+                        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::none())
+                            .with_width(100)
+                            .render_report(&mut detail, &error);
+                    let help = miette::Diagnostic::help(&error).map(|help| help.to_string());
+                    log_error(&error.to_string(), help.as_deref(), &detail, code);
+                }
+            }
             code as i32
         }
     }
+}
+
+/// The last event of a run that failed with `--log-format json` (docs/engine.md): instead of
+/// the text of the error, `message`, `help` (how to fix it, when known), `exit_code`, and
+/// `detail` (the whole text the error is shown as without `--log-format json`, uncoloured).
+fn log_error(message: &str, help: Option<&str>, detail: &str, code: ExitCode) {
+    commands::report::json::write_event(
+        "error",
+        serde_json::json!({
+            "message": message,
+            "help": help,
+            "exit_code": code as i32,
+            "detail": detail.trim_end(),
+        }),
+    );
+}
+
+/// Whether a command line clap refused asked for `--log-format json` (its error is then an
+/// `error` event too).
+fn json_log_asked(args: impl Iterator<Item = String>) -> bool {
+    let args: Vec<String> = args.collect();
+    args.iter().any(|arg| arg == "--log-format=json")
+        || args
+            .windows(2)
+            .any(|pair| pair[0] == "--log-format" && pair[1] == "json")
 }
 
 fn install_error_hook() {

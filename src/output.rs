@@ -7,7 +7,7 @@ use std::io::{BufWriter, StdoutLock, Write};
 use anyhow::Context;
 use serde::Serialize;
 
-use crate::cli::OutputFormat;
+use crate::cli::{LogFormat, OutputFormat};
 
 /// How much choreoctl says besides its results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -26,12 +26,24 @@ pub enum Verbosity {
 pub struct Printer {
     format: OutputFormat,
     verbosity: Verbosity,
+    log_format: LogFormat,
 }
 
 impl Printer {
-    /// A printer for results in `format`, saying as much besides them as `verbosity` allows.
-    pub fn new(format: OutputFormat, verbosity: Verbosity) -> Self {
-        Self { format, verbosity }
+    /// A printer for results in `format`, saying as much besides them as `verbosity` allows,
+    /// in lines or events as `log_format` says (`--log-format`).
+    pub fn new(format: OutputFormat, verbosity: Verbosity, log_format: LogFormat) -> Self {
+        Self {
+            format,
+            verbosity,
+            log_format,
+        }
+    }
+
+    /// How status lines on stderr are written (`--log-format`); see
+    /// `commands::report::log::Log`.
+    pub fn log_format(&self) -> LogFormat {
+        self.log_format
     }
 
     /// Where results go: stdout, buffered (flush it). `-q` never silences results.

@@ -4,6 +4,9 @@
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
+use serde_json::json;
+
+use super::report::log::Log;
 use crate::catalog::Catalog;
 use crate::cli::{CheckArgs, LogFormat};
 use crate::engine::preflight::{self, Report, Verdict};
@@ -22,9 +25,40 @@ pub fn check(
     let plan = super::compute_plan(catalog, &ProfileRequest::from(&args.profile), kubeconfig)?;
     let runtime = tokio::runtime::Runtime::new().map_err(anyhow::Error::from)?;
     let report = runtime.block_on(run(catalog, &plan, kubeconfig));
+    log_results(&Log::new(printer), &report);
     let marks = Marks::for_stream(std::io::stdout().is_terminal());
     printer.emit(&report, |out| write_report(out, &report, marks))?;
     outcome(&report)
+}
+
+/// With `--log-format json`: one `check_result` event per check, then `check_summary` (the
+/// report itself goes to stdout as usual).
+fn log_results(log: &Log, report: &Report) {
+    for cluster in &report.clusters {
+        for check in &cluster.checks {
+            log.event(
+                "check_result",
+                json!({
+                    "context": cluster.context,
+                    "server": cluster.server,
+                    "planes": cluster.planes,
+                    "check": check.id,
+                    "verdict": check.verdict,
+                    "message": check.message,
+                    "hint": check.hint,
+                }),
+            );
+        }
+    }
+    log.event(
+        "check_summary",
+        json!({
+            "installation": report.installation,
+            "clusters": report.clusters.len(),
+            "passed": report.passed,
+            "counts": report.summary,
+        }),
+    );
 }
 
 /// The preflight of `install`, before it confirms or takes the lock: a failure prints the

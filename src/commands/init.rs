@@ -4,7 +4,7 @@
 //! answer must come from a flag, or `--yes` takes the defaults.
 
 use std::cell::RefCell;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -12,6 +12,9 @@ use dialoguer::console::{Term, style};
 use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
 use dialoguer::{Input, MultiSelect, Select};
 
+use serde_json::json;
+
+use super::report::log::Log;
 use crate::catalog::Catalog;
 use crate::error::Error;
 use crate::init::choices::{EDITIONS, ModuleChoice, TOPOLOGIES, module_choices, topology};
@@ -83,7 +86,7 @@ pub fn run(
         Destination::Stdout => crate::output::write_stdout(text.as_bytes())?,
         Destination::File(path) => write_file(path, &text, request.force)?,
     }
-    report(&resolved, request, printer).context("writing to stderr")?;
+    report(&resolved, request, printer);
     Ok(())
 }
 
@@ -469,8 +472,8 @@ fn write_file(path: &Path, text: &str, force: bool) -> anyhow::Result<()> {
         .with_context(|| format!("writing {}", path.display()))
 }
 
-fn report(resolved: &Resolved, request: &InitRequest, printer: &Printer) -> std::io::Result<()> {
-    let mut stderr = printer.stderr();
+fn report(resolved: &Resolved, request: &InitRequest, printer: &Printer) {
+    let log = Log::new(printer);
     let modules: Vec<&str> = resolved.modules.iter().map(|m| m.name.as_str()).collect();
     let what = format!(
         "profile {}: {} edition, {} planes, modules {}",
@@ -483,21 +486,37 @@ fn report(resolved: &Resolved, request: &InitRequest, printer: &Printer) -> std:
             modules.join(", ")
         }
     );
+    let mut fields = json!({
+        "installation": resolved.name,
+        "edition": resolved.edition,
+        "planes": resolved.planes.len(),
+        "modules": modules,
+    });
     let Destination::File(path) = &request.out else {
-        return writeln!(stderr, "{what}");
+        log.line("profile_generated", fields, what);
+        return;
     };
-    writeln!(stderr, "wrote {} ({what})", path.display())?;
-    writeln!(stderr, "next: choreoctl plan --profile {}", path.display())?;
+    fields["path"] = json!(path);
+    log.line(
+        "profile_generated",
+        fields,
+        format_args!("wrote {} ({what})", path.display()),
+    );
+    let next = format!("choreoctl plan --profile {}", path.display());
+    log.line(
+        "note",
+        json!({ "message": format!("next: {next}") }),
+        format_args!("next: {next}"),
+    );
     let schema = Path::new(&request.schema);
     let beside = path.parent().unwrap_or(Path::new("")).join(schema);
     if !request.schema.contains("://") && schema.is_relative() && !beside.exists() {
-        writeln!(
-            stderr,
+        let hint = format!(
             "editors complete and check it once the schema is there: choreoctl profile schema > {}",
             beside.display()
-        )?;
+        );
+        log.line("note", json!({ "message": hint }), &hint);
     }
-    Ok(())
 }
 
 /// How questions without a flag get their answer.

@@ -6,12 +6,13 @@
 //! registry and lays its manifests out as a `file://` manifest mirror.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
 use serde::Serialize;
+use serde_json::json;
 
+use super::report::log::Log;
 use crate::catalog::Catalog;
 use crate::cli::{MirrorArgs, MirrorBundleArgs, MirrorLoadArgs, MirrorPushArgs, MirrorSourceArgs};
 use crate::engine::helm::{ChartSource, Helm, HelmBinary, HelmProcess, TemplateRequest};
@@ -192,14 +193,13 @@ pub fn push(
         .map(|remote| remote.url.as_str())
         .collect();
     if !remote.is_empty() {
-        let _ = writeln!(
-            printer.stderr(),
-            "note: {} manifest(s) are not charts and stay out of the registry: serve them from an \
+        Log::new(printer).note(&format!(
+            "{} manifest(s) are not charts and stay out of the registry: serve them from an \
              https:// or file:// manifest mirror, or carry them with `mirror bundle` \
              (docs/mirror.md): {}",
             remote.len(),
             remote.join(", ")
-        );
+        ));
     }
     summary(printer, &results, &registry)
 }
@@ -253,7 +253,11 @@ fn report(
     result: &'static str,
 ) -> Copied {
     let to = registry.reference(name);
-    let _ = writeln!(printer.stderr(), "{result:7} {name} {version} → {to}");
+    Log::new(printer).line(
+        "chart_mirrored",
+        json!({ "result": result, "chart": name, "version": version, "from": from, "to": to }),
+        format_args!("{result:7} {name} {version} → {to}"),
+    );
     Copied {
         name: name.to_owned(),
         version: version.to_owned(),
@@ -311,7 +315,11 @@ pub fn bundle(
         let bytes =
             std::fs::read(&archive).with_context(|| format!("reading {}", archive.display()))?;
         writer.add(&file, &bytes)?;
-        let _ = writeln!(printer.stderr(), "chart    {file} (from {})", chart.source);
+        Log::new(printer).line(
+            "bundled",
+            json!({ "kind": "chart", "file": file, "from": chart.source }),
+            format_args!("chart    {file} (from {})", chart.source),
+        );
         index.charts.push(BundledChart {
             name: chart.name.clone(),
             version: chart.version.clone(),
@@ -330,7 +338,11 @@ pub fn bundle(
         let base = remote.url.rsplit('/').next().unwrap_or("manifest.yaml");
         let file = format!("manifests/{}/{}/{base}", remote.name, remote.version);
         writer.add(&file, text.as_bytes())?;
-        let _ = writeln!(printer.stderr(), "manifest {file} (from {})", remote.url);
+        Log::new(printer).line(
+            "bundled",
+            json!({ "kind": "manifest", "file": file, "from": remote.url }),
+            format_args!("manifest {file} (from {})", remote.url),
+        );
         index.manifests.push(BundledManifest {
             name: remote.name.clone(),
             version: remote.version.clone(),
@@ -386,16 +398,19 @@ pub fn load(args: &MirrorLoadArgs, helm: Option<&Path>, printer: &Printer) -> Re
                     .with_context(|| format!("creating the directory of {}", to.display()))?;
                 std::fs::copy(unpacked.path(&manifest.file)?, &to)
                     .with_context(|| format!("writing {}", to.display()))?;
-                let _ = writeln!(printer.stderr(), "manifest {}", to.display());
+                Log::new(printer).line(
+                    "manifest_written",
+                    json!({ "path": to }),
+                    format_args!("manifest {}", to.display()),
+                );
             }
         }
         None if !manifests.is_empty() => {
-            let _ = writeln!(
-                printer.stderr(),
-                "note: the bundle's {} manifest(s) were not written: pass --manifests-dir DIR, \
+            Log::new(printer).note(&format!(
+                "the bundle's {} manifest(s) were not written: pass --manifests-dir DIR, \
                  then install with --manifest-mirror file://DIR",
                 manifests.len()
-            );
+            ));
         }
         None => {}
     }

@@ -34,7 +34,11 @@ use crate::resolve::{self, Resolved};
 
 /// Runs the command the command line names.
 pub fn execute(cli: Cli) -> Result<(), Error> {
-    let printer = Printer::new(cli.global.output, (&cli.global).into());
+    let printer = Printer::new(
+        cli.global.output,
+        (&cli.global).into(),
+        cli.global.log_format,
+    );
     let kubeconfig = cli.global.kubeconfig.as_deref();
     let catalog = || Catalog::open(cli.global.catalog.as_deref());
     match &cli.command {

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
+use super::report::log::Log;
 use crate::catalog::Catalog;
 use crate::cli::PlanArgs;
 use crate::engine::live::{Change, InspectOptions, Inspection, inspect};
@@ -50,18 +51,15 @@ pub fn read_live(
 ) -> Result<Option<Inspection>, Error> {
     let runtime = tokio::runtime::Runtime::new().map_err(anyhow::Error::from)?;
     let inspection = runtime.block_on(inspect(plan, options));
-    let mut stderr = printer.stderr();
+    let log = Log::new(printer);
     if !inspection.any_configured() {
         return Ok(None);
     }
     for note in &inspection.notes {
-        let _ = writeln!(stderr, "note: {note}");
+        log.note(note);
     }
     if !inspection.any_reachable() {
-        let _ = writeln!(
-            stderr,
-            "note: no cluster of the plan is reachable: the plan is offline"
-        );
+        log.note("no cluster of the plan is reachable: the plan is offline");
         return Ok(None);
     }
     Ok(Some(inspection))

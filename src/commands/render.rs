@@ -1,12 +1,14 @@
 //! `choreoctl render --out DIR`: values per release, one manifest per apply step, an index;
 //! with `--format argocd|flux|helmfile`, an export for that engine ([`crate::export`]).
 
-use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
 use serde::Serialize;
 
+use serde_json::json;
+
+use super::report::log::Log;
 use crate::cli::{RenderArgs, RenderFormat};
 use crate::error::Error;
 use crate::export::{self, Format, GitSource};
@@ -43,16 +45,20 @@ pub fn render(plan: &Plan, args: &RenderArgs, printer: &Printer) -> Result<(), E
     let files = export::export(plan, format, git.as_ref())?;
     let written = export::write(&args.out, &files)?;
     for path in &written {
-        wrote(printer, path)?;
+        wrote(printer, path);
     }
-    Ok(writeln!(
-        printer.stderr(),
-        "wrote {} files to {} (read {} first)",
-        written.len(),
-        args.out.display(),
-        args.out.join("README.md").display()
-    )
-    .context("writing to stderr")?)
+    let readme = args.out.join("README.md");
+    Log::new(printer).line(
+        "files_written",
+        json!({ "files": written.len(), "dir": args.out, "readme": readme }),
+        format_args!(
+            "wrote {} files to {} (read {} first)",
+            written.len(),
+            args.out.display(),
+            readme.display()
+        ),
+    );
+    Ok(())
 }
 
 /// The read step of the cluster gateway's load-balancer address, when the plan has one (planes
@@ -143,7 +149,7 @@ pub fn write(plan: &Plan, dir: &Path, printer: &Printer) -> anyhow::Result<()> {
             std::fs::create_dir_all(path.parent().expect("file has a plane directory"))
                 .with_context(|| format!("creating {}", dir.display()))?;
             std::fs::write(&path, body).with_context(|| format!("writing {}", path.display()))?;
-            wrote(printer, &path)?;
+            wrote(printer, &path);
             written += 1;
         }
         entries.push(entry);
@@ -160,17 +166,20 @@ pub fn write(plan: &Plan, dir: &Path, printer: &Printer) -> anyhow::Result<()> {
     let path = dir.join("index.yaml");
     std::fs::write(&path, to_yaml(&index)?)
         .with_context(|| format!("writing {}", path.display()))?;
-    wrote(printer, &path)?;
-    writeln!(
-        printer.stderr(),
-        "wrote {} files to {}",
-        written + 1,
-        dir.display()
-    )
-    .context("writing to stderr")
+    wrote(printer, &path);
+    Log::new(printer).line(
+        "files_written",
+        json!({ "files": written + 1, "dir": dir }),
+        format_args!("wrote {} files to {}", written + 1, dir.display()),
+    );
+    Ok(())
 }
 
 /// Names a file just written, under `-v`.
-fn wrote(printer: &Printer, path: &Path) -> anyhow::Result<()> {
-    writeln!(printer.verbose(), "wrote {}", path.display()).context("writing to stderr")
+fn wrote(printer: &Printer, path: &Path) {
+    Log::new(printer).detail(
+        "file_written",
+        json!({ "path": path }),
+        format_args!("wrote {}", path.display()),
+    );
 }

@@ -5,6 +5,9 @@
 use std::io::Write;
 use std::path::Path;
 
+use serde_json::json;
+
+use super::report::log::Log;
 use crate::catalog::Catalog;
 use crate::cli::StatusArgs;
 use crate::engine::kube::{Clusters, Target};
@@ -62,8 +65,27 @@ pub fn status(
         };
         Ok::<_, Error>(collect(&clusters, &control, &inputs).await)
     })?;
+    log_problems(&Log::new(printer), &report);
     printer.emit(&report, |out| text(&report, out))?;
     Ok(())
+}
+
+/// With `--log-format json`: one `warning` event per problem found, then `status_summary`
+/// (the report itself goes to stdout as usual).
+fn log_problems(log: &Log, report: &Report) {
+    for problem in &report.problems {
+        log.event("warning", json!({ "message": problem }));
+    }
+    log.event(
+        "status_summary",
+        json!({
+            "installation": report.installation,
+            "planes": report.planes.len(),
+            "reachable": report.planes.iter().filter(|plane| plane.reachable).count(),
+            "healthy": report.problems.is_empty(),
+            "problems": report.problems.len(),
+        }),
+    );
 }
 
 /// `--profile` / `--preset`, resolved; `None` when neither is given (the journal's profile is

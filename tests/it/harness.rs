@@ -196,6 +196,28 @@ impl Output {
         })
     }
 
+    /// Standard error as `--log-format json` writes it: every line one JSON object with a
+    /// string `ts` and a string `event` (panics naming the first line that is not).
+    pub fn events(&self) -> Vec<Value> {
+        self.stderr
+            .lines()
+            .map(|line| {
+                let event: Value = serde_json::from_str(line).unwrap_or_else(|error| {
+                    panic!(
+                        "{}: stderr line not JSON ({error}): {line}\n{}",
+                        self.command, self.stderr
+                    )
+                });
+                assert!(
+                    event["ts"].is_string() && event["event"].is_string(),
+                    "{}: event without ts or event: {line}",
+                    self.command
+                );
+                event
+            })
+            .collect()
+    }
+
     /// A path inside the test's temporary directory.
     pub fn path(&self, name: impl AsRef<Path>) -> PathBuf {
         self.tempdir.path().join(name)

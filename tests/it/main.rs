@@ -14,6 +14,7 @@ mod install;
 mod install_output;
 mod install_runs;
 mod kube;
+mod log_format;
 mod malformed;
 mod mirror;
 mod real_charts;

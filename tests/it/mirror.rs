@@ -364,3 +364,81 @@ fn mirror_load_refuses_a_file_that_is_not_a_bundle() {
     assert_contains(&refused.stderr, "charts.tar");
     assert_contains(&refused.stderr, "choreoctl mirror bundle");
 }
+
+/// `--log-format json` on `mirror push`, `bundle` and `load`: every stderr line is an event
+/// (`chart_mirrored` per chart, `bundled` per file, `manifest_written`, `note`), stdout stays
+/// the result.
+#[test]
+fn sandbox_mirror_commands_log_format_json() {
+    let sb = sandbox();
+    let target = OwnRegistry::start(sb);
+    let pushed = profile(
+        sb,
+        &["mirror", "push", "-o", "json", "--log-format", "json"],
+    )
+    .args(["--chart-mirror", &sb.mirror, "--source-plain-http"])
+    .args(["--manifest-mirror", &sb.manifests])
+    .args(["--to", &target.url("pushed"), "--plain-http"])
+    .run();
+    let events = pushed.events();
+    let charts = results(&pushed).len();
+    let mirrored: Vec<&Value> = events
+        .iter()
+        .filter(|event| event["event"] == "chart_mirrored")
+        .collect();
+    assert_eq!(mirrored.len(), charts, "{}", pushed.stderr);
+    assert!(
+        mirrored.iter().all(|event| event["result"] == "copied"),
+        "{}",
+        pushed.stderr
+    );
+    assert!(
+        events.iter().any(|event| event["event"] == "note"),
+        "the manifests' note: {}",
+        pushed.stderr
+    );
+
+    let bundling = profile(sb, &["mirror", "bundle", "--log-format", "json"])
+        .args(["--chart-mirror", &sb.mirror])
+        .args(["--manifest-mirror", &sb.manifests, "--source-plain-http"]);
+    let bundle = bundling.path().join("openchoreo.tar");
+    let bundled = bundling.arg("--out").arg(&bundle).run();
+    let events = bundled.events();
+    assert_eq!(
+        events
+            .iter()
+            .filter(|event| event["event"] == "bundled" && event["kind"] == "chart")
+            .count(),
+        charts,
+        "{}",
+        bundled.stderr
+    );
+    assert_contains(&bundled.stdout, "chart(s)");
+
+    let manifests = bundled.path("site-manifests");
+    let loaded = Test::new()
+        .args(["mirror", "load", "--log-format", "json"])
+        .arg(&bundle)
+        .args(["--to", &target.url("pushed"), "--plain-http"])
+        .arg("--manifests-dir")
+        .arg(&manifests)
+        .arg("--helm")
+        .arg(&sb.helm)
+        .run();
+    let events = loaded.events();
+    assert!(
+        events
+            .iter()
+            .filter(|event| event["event"] == "chart_mirrored")
+            .all(|event| event["result"] == "present"),
+        "{}",
+        loaded.stderr
+    );
+    assert!(
+        events
+            .iter()
+            .any(|event| event["event"] == "manifest_written"),
+        "{}",
+        loaded.stderr
+    );
+}

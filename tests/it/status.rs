@@ -14,7 +14,8 @@ const CONTEXT: &str = "cp";
 /// `metadata.name` of the single-plane preset.
 const INSTALLATION: &str = "single-plane";
 
-fn install(sb: &Sandbox) -> Output {
+/// Installs the single-plane preset (generic) on `cp` from the sandbox's mirrors.
+pub fn install(sb: &Sandbox) -> Output {
     Test::new()
         .env("KUBECONFIG", &sb.kubeconfig)
         .args(["install", "--preset", INSTALLATION, "--edition", "generic"])

@@ -3,6 +3,7 @@
 //! event per line with `--log-format json` ([`json`]). docs/engine.md documents all three.
 
 pub mod json;
+pub mod log;
 pub mod plain;
 pub mod progress;
 
