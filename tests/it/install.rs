@@ -20,17 +20,17 @@ fn install(sb: &Sandbox) -> Test {
     install_with(sb, &sb.helm)
 }
 
-/// `install` of the single-plane preset on [`CONTEXT`], run with the given helm binary.
+/// `install` of the single-plane preset (generic edition) on [`CONTEXT`], run with the given
+/// helm binary.
 fn install_with(sb: &Sandbox, helm: &Path) -> Test {
+    install_edition(sb, helm, "generic")
+}
+
+/// `install --edition EDITION` of the single-plane preset on [`CONTEXT`] with `helm`.
+fn install_edition(sb: &Sandbox, helm: &Path, edition: &str) -> Test {
     Test::new()
         .env("KUBECONFIG", &sb.kubeconfig)
-        .args([
-            "install",
-            "--preset",
-            "single-plane",
-            "--edition",
-            "generic",
-        ])
+        .args(["install", "--preset", "single-plane", "--edition", edition])
         .args(["--context", CONTEXT, "--yes", "--helm"])
         .arg(helm)
         .args(["--chart-mirror", &sb.mirror])
@@ -156,6 +156,66 @@ fn install_single_plane_then_rerun_changes_nothing(sb: &Sandbox, helm: &Path, ma
 
     // Nothing changed: no helm upgrade, same revisions.
     let again = install_with(sb, helm).run();
+    assert_eq!(releases(sb), installed, "{}", again.stderr);
+    assert_contains(&again.stderr, "0 helm upgrade(s)");
+}
+
+/// Uninstalls the Cilium release of the cilium edition from [`CONTEXT`] when dropped, so the
+/// generic tests sharing the cluster find no second CNI (their next install puts their own
+/// values back on the other releases).
+struct UninstallCilium<'a>(&'a Sandbox);
+
+impl Drop for UninstallCilium<'_> {
+    fn drop(&mut self) {
+        let _ = self
+            .0
+            .helm()
+            .args(["uninstall", "cilium", "--namespace", "kube-system"])
+            .args(["--kube-context", CONTEXT, "--wait"])
+            .output();
+    }
+}
+
+/// The README's command with the cilium edition: `install --edition cilium` of the
+/// single-plane preset on one context. Every release is deployed, Cilium's too; `status`
+/// reports Cilium as the CNI of both planes with WireGuard encryption (what the preset's
+/// `wireguard` feature asks for); the re-run makes no new revision. Cilium is uninstalled
+/// afterwards: moving a cluster from one edition to the other is not something a user can
+/// do cleanly today (`migrate generic-to-cilium` does not exist).
+#[test]
+fn sandbox_install_single_plane_cilium_edition_then_rerun_changes_nothing() {
+    let _platform = platform_lock();
+    let sb = sandbox();
+    let _cleanup = UninstallCilium(sb);
+    let first = install_edition(sb, &sb.helm, "cilium").run();
+    let installed = expect_installed(&first, sb);
+    assert_eq!(
+        installed.get("cilium").map(|(status, _)| status.as_str()),
+        Some("deployed"),
+        "{installed:?}\n{}",
+        first.stderr
+    );
+    assert_contains(&first.stderr, "done   secure-core/cilium-ready@control");
+
+    let status = Test::new()
+        .env("KUBECONFIG", &sb.kubeconfig)
+        .args([
+            "status",
+            "--context",
+            CONTEXT,
+            "--installation",
+            INSTALLATION,
+        ])
+        .args(["-o", "json"])
+        .run()
+        .json();
+    assert_eq!(status["edition"], "cilium", "{status:#}");
+    for plane in status["planes"].as_array().unwrap() {
+        assert_eq!(plane["network"]["cni"], "cilium", "{plane:#}");
+        assert_eq!(plane["network"]["encryption"], "wireguard", "{plane:#}");
+    }
+
+    let again = install_edition(sb, &sb.helm, "cilium").run();
     assert_eq!(releases(sb), installed, "{}", again.stderr);
     assert_contains(&again.stderr, "0 helm upgrade(s)");
 }
