@@ -143,6 +143,7 @@ fn engine_exit_code(error: &EngineError) -> ExitCode {
         EngineError::Helm(_)
         | EngineError::Cluster(_)
         | EngineError::ClusterChanged(_)
+        | EngineError::ControlPlaneMoved(_)
         | EngineError::ClusterUnderTwoContexts { .. } => ExitCode::Preflight,
         EngineError::Lock(LockError::Held { .. } | LockError::LostRace { .. })
         | EngineError::LockLost(_) => ExitCode::Locked,

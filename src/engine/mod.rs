@@ -29,6 +29,7 @@ pub mod kube;
 pub mod live;
 pub mod lock;
 pub mod outputs;
+pub mod ownership;
 pub mod preflight;
 mod run;
 pub mod steps;

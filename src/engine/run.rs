@@ -35,8 +35,9 @@ use super::journal::{
     decide_run_start, decide_step, step_input_digest,
 };
 use super::kube::{ApplyOptions, Cluster, Clusters, KubeError, Target};
-use super::lock::{LockError, LockLost, LockOptions, acquire};
+use super::lock::{LockError, LockLost, LockOptions, SYSTEM_NAMESPACE, acquire};
 use super::outputs::Outputs;
+use super::ownership::{self, ControlPlaneMoved, MarkerCheck, Sites, check_marker};
 use super::steps::{self, StepDone, StepEnv, StepError};
 use crate::plan::{Action, Plan, Step};
 use crate::profile::model::PlaneType;
@@ -170,6 +171,10 @@ pub enum EngineError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     ClusterChanged(#[from] ClusterChanged),
+    /// A plane's cluster belongs to this installation under another control plane's cluster.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    ControlPlaneMoved(#[from] ControlPlaneMoved),
     /// Two planes name different contexts that reach one cluster.
     #[error(
         "planes '{first}' ({first_context}) and '{second}' ({second_context}) reach the same \
@@ -240,14 +245,15 @@ pub async fn run(
     let helm = HelmProcess::new(HelmBinary::locate(options.helm.as_deref())?)?;
     let clusters = Clusters::new(options.kubeconfig.clone());
     let planes = connect_planes(&clusters, plan, options).await?;
-    if options.dry_run {
-        let outcome = super::dry_run::run(plan, options, reporter, &helm, &planes).await;
-        return finish(outcome);
-    }
     let control = planes
         .iter()
         .find(|plane| plane.control)
         .ok_or(EngineError::NoControlPlane)?;
+    let unmarked = check_ownership(&plan.name, &planes, control, options.rebind, reporter).await?;
+    if options.dry_run {
+        let outcome = super::dry_run::run(plan, options, reporter, &helm, &planes).await;
+        return finish(outcome);
+    }
     let lock_options = LockOptions {
         force_unlock: options.force_unlock,
         ..LockOptions::default()
@@ -273,6 +279,7 @@ pub async fn run(
     let connected = Connected {
         clusters: &clusters,
         planes,
+        unmarked,
     };
     let result = run_locked(
         plan, options, replan, reporter, &helm, connected, &store, &by, watch,
@@ -353,6 +360,97 @@ async fn connect_planes(
 struct Connected<'a> {
     clusters: &'a Clusters,
     planes: Vec<PlaneCluster>,
+    /// Clusters whose ownership marker is written once the journal is saved.
+    unmarked: Vec<Arc<Cluster>>,
+}
+
+/// Checks the ownership marker ([`ownership`]) of every cluster of `planes` other than the
+/// control plane's against the control plane's cluster (a marker naming another one: exit 4
+/// unless `rebind`); returns the clusters whose marker is to be written (none yet, or rebound).
+async fn check_ownership(
+    installation: &str,
+    planes: &[PlaneCluster],
+    control: &PlaneCluster,
+    rebind: bool,
+    reporter: &dyn Reporter,
+) -> Result<Vec<Arc<Cluster>>, EngineError> {
+    let control_uid = control.cluster.identity().await?.to_owned();
+    let control_context = control.target_label();
+    let mut seen = vec![control_uid.clone()];
+    let mut unmarked = Vec::new();
+    for plane in planes {
+        let uid = plane.cluster.identity().await?;
+        if seen.iter().any(|known| known == uid) {
+            continue;
+        }
+        seen.push(uid.to_owned());
+        let marker = ownership::read(plane.cluster.client(), installation)
+            .await
+            .map_err(|e| {
+                plane.cluster.api_error(
+                    "reading",
+                    &format!(
+                        "ConfigMap {SYSTEM_NAMESPACE}/{}",
+                        ownership::marker_name(installation)
+                    ),
+                    e,
+                )
+            })?;
+        let plane_context = plane.target_label();
+        let sites = Sites {
+            installation,
+            plane: &plane.name,
+            plane_context: &plane_context,
+            control_context: &control_context,
+            control_uid: &control_uid,
+        };
+        match check_marker(marker.as_ref(), sites, rebind)? {
+            MarkerCheck::Same => {}
+            MarkerCheck::Absent => unmarked.push(plane.cluster.clone()),
+            MarkerCheck::Rebound { previous_uid } => {
+                reporter.note(&format!(
+                    "the cluster of plane {} ({plane_context}) belonged to the control plane on \
+                     cluster {previous_uid}; rebound to {control_uid} ({control_context})",
+                    plane.name
+                ));
+                unmarked.push(plane.cluster.clone());
+            }
+        }
+    }
+    Ok(unmarked)
+}
+
+/// Writes the ownership marker naming the control plane's cluster on each of `clusters`.
+async fn write_markers(
+    installation: &str,
+    clusters: &[Arc<Cluster>],
+    control: &PlaneCluster,
+) -> Result<(), EngineError> {
+    let control_uid = control.cluster.identity().await?;
+    let control_context = control
+        .context
+        .clone()
+        .unwrap_or_else(|| control.cluster.context().to_owned());
+    for cluster in clusters {
+        ownership::write(
+            cluster.client(),
+            installation,
+            control_uid,
+            &control_context,
+        )
+        .await
+        .map_err(|e| {
+            cluster.api_error(
+                "writing",
+                &format!(
+                    "ConfigMap {SYSTEM_NAMESPACE}/{}",
+                    ownership::marker_name(installation)
+                ),
+                e,
+            )
+        })?;
+    }
+    Ok(())
 }
 
 /// A plane and its connected cluster.
@@ -443,6 +541,7 @@ async fn run_locked(
             (stored.journal, Some(stored.resource_version))
         }
     };
+    let connected_unmarked = connected.unmarked;
     let (plan, planes) = match &journaled_plan {
         Some(journaled) => (
             journaled,
@@ -474,6 +573,9 @@ async fn run_locked(
         }
     }
     let version = store.save(&journal, version.as_deref()).await?;
+    if let Some(control) = planes.iter().find(|plane| plane.control) {
+        write_markers(&plan.name, &connected_unmarked, control).await?;
+    }
 
     // One client per cluster: index the distinct ones, read their releases once each.
     let mut distinct: Vec<Arc<Cluster>> = Vec::new();

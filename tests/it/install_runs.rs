@@ -408,6 +408,12 @@ const DATA_RELEASES: [&str; 5] = [
 /// A copy of the sandbox's kubeconfig in `dir` whose context `dp1` reaches the cluster (server
 /// and credentials) of context `other`.
 fn kubeconfig_repointing_dp1(sb: &Sandbox, dir: &Path, other: &str) -> PathBuf {
+    kubeconfig_repointing(sb, dir, "dp1", other)
+}
+
+/// A copy of the sandbox's kubeconfig in `dir` whose context `context` reaches the cluster
+/// (server and credentials) of context `other`.
+fn kubeconfig_repointing(sb: &Sandbox, dir: &Path, context: &str, other: &str) -> PathBuf {
     let path = dir.join("kubeconfig");
     std::fs::copy(&sb.kubeconfig, &path).unwrap();
     let view = kubectl_json(sb, other, &["config", "view", "--raw", "--minify"]);
@@ -416,7 +422,7 @@ fn kubeconfig_repointing_dp1(sb: &Sandbox, dir: &Path, other: &str) -> PathBuf {
     run(sb.command(&sb.kubectl).args([
         "config".to_owned(),
         "set-context".to_owned(),
-        "dp1".to_owned(),
+        context.to_owned(),
         format!("--cluster={cluster}"),
         format!("--user={user}"),
         format!("--kubeconfig={}", path.display()),
@@ -560,6 +566,131 @@ fn sandbox_install_changed_values_a_release_never_ready_and_a_moved_context() {
         "dp2",
         data_namespace,
     );
+}
+
+const MOVED: &str = "it-moved-control";
+
+/// Forgets installation [`MOVED`] on `cp`, `dp1` and `dp2` when dropped (and when made, for a
+/// kept sandbox): its lock, journal and ownership markers, and its plane resource `moved`. Its
+/// releases stay, as every test's do (the next test on a cluster adopts them).
+struct ForgetMoved<'a>(&'a Sandbox);
+
+impl ForgetMoved<'_> {
+    fn forget(&self) {
+        for context in ["cp", "dp1", "dp2"] {
+            let _ = self
+                .0
+                .kubectl(context)
+                .args(["-n", "choreoctl-system", "delete", "secret,lease,configmap"])
+                .args([
+                    "-l",
+                    &format!("choreoctl.openchoreo.dev/installation={MOVED}"),
+                ])
+                .arg("--ignore-not-found")
+                .output();
+            let _ = self
+                .0
+                .kubectl(context)
+                .args(["delete", "clusterdataplanes.openchoreo.dev", "moved"])
+                .arg("--ignore-not-found")
+                .output();
+        }
+    }
+}
+
+impl Drop for ForgetMoved<'_> {
+    fn drop(&mut self) {
+        self.forget();
+    }
+}
+
+/// The control plane on `cp`, a data plane on `dp1`; then context `cp` re-pointed at `dp2`,
+/// which holds no journal of the installation (the run would look like a first install):
+/// refused with exit 4, because `dp1` carries the installation's ownership marker naming
+/// `cp`'s cluster; the message names both identities, the context and `--rebind`, and nothing
+/// is written on `dp2`. With `--rebind` the run proceeds: the control plane is installed on
+/// `dp2` and `dp1`'s marker names `dp2`.
+#[test]
+fn sandbox_install_refuses_a_control_plane_context_repointed_at_another_cluster() {
+    let _platform = platform_lock();
+    let sb = sandbox();
+    let cleanup = ForgetMoved(sb);
+    cleanup.forget();
+    let uid = |context: &str| {
+        kubectl_json(sb, context, &["get", "namespace", "kube-system"])["metadata"]["uid"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let marker = |context: &str| {
+        kubectl_json(sb, context, &["-n", "choreoctl-system", "get", "configmap"])["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|item| item["metadata"]["name"] == format!("choreoctl-owner-{MOVED}"))
+            .map(|item| item["data"]["controlPlaneCluster"].clone())
+    };
+    let yaml = profile(
+        MOVED,
+        &[
+            "{name: control, type: control, context: cp}",
+            "{name: moved, type: data, context: dp1}",
+        ],
+        "",
+        "",
+    );
+    let installed = install(sb, &sb.kubeconfig, &yaml).run();
+    assert_eq!(
+        marker("dp1"),
+        Some(Value::from(uid("cp"))),
+        "{}",
+        installed.stderr
+    );
+    assert_eq!(
+        marker("cp"),
+        None,
+        "no marker on the control plane's own cluster"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let moved = kubeconfig_repointing(sb, dir.path(), "cp", "dp2");
+    let refused = install(sb, &moved, &yaml).status(4).run();
+    for needle in [
+        format!("installation '{MOVED}'"),
+        "plane 'moved' (context 'dp1')".to_owned(),
+        "control plane's context 'cp'".to_owned(),
+        uid("cp"),
+        uid("dp2"),
+        "--rebind".to_owned(),
+    ] {
+        assert_contains(&refused.stderr, &needle);
+    }
+    let journals = run(sb.kubectl("dp2").args([
+        "-n",
+        "choreoctl-system",
+        "get",
+        "secret,lease",
+        "-l",
+        &format!("choreoctl.openchoreo.dev/installation={MOVED}"),
+        "-o",
+        "name",
+    ]));
+    assert_eq!(journals.trim(), "", "the refused run wrote on dp2");
+
+    let rebound = install(sb, &moved, &yaml).arg("--rebind").run();
+    assert_contains(
+        &rebound.stderr,
+        &format!("belonged to the control plane on cluster {}", uid("cp")),
+    );
+    expect_deployed(sb, &moved, "cp", &CONTROL_RELEASES, &rebound);
+    assert_eq!(
+        marker("dp1"),
+        Some(Value::from(uid("dp2"))),
+        "{}",
+        rebound.stderr
+    );
+    let again = install(sb, &moved, &yaml).run();
+    assert_contains(&again.stderr, "0 helm upgrade(s)");
 }
 
 /// Asserts that plane resource `resource`/`name` on `control` carries exactly the `ca.crt` of
