@@ -253,7 +253,8 @@ pub struct InstallArgs {
     /// Drop an interrupted run and install the current profile.
     #[arg(long)]
     pub discard: bool,
-    /// Accept that a plane's context now reaches another cluster, and record the new one.
+    /// Accept that a plane's context (the control plane's too) now reaches another cluster,
+    /// and record the new one, e.g. `choreoctl install -p lab.yaml --yes --rebind`.
     #[arg(long)]
     pub rebind: bool,
     /// Take over fields another field manager owns when applying objects.

@@ -106,7 +106,7 @@ pub fn check_marker(
     marker: Option<&Marker>,
     sites: Sites<'_>,
     rebind: bool,
-) -> Result<MarkerCheck, ControlPlaneMoved> {
+) -> Result<MarkerCheck, Box<ControlPlaneMoved>> {
     let Some(marker) = marker else {
         return Ok(MarkerCheck::Absent);
     };
@@ -118,7 +118,7 @@ pub fn check_marker(
             previous_uid: marker.control_uid.clone(),
         });
     }
-    Err(ControlPlaneMoved {
+    Err(Box::new(ControlPlaneMoved {
         installation: sites.installation.to_owned(),
         plane: sites.plane.to_owned(),
         plane_context: sites.plane_context.to_owned(),
@@ -127,7 +127,7 @@ pub fn check_marker(
         recorded: marker.recorded.clone(),
         control_context: sites.control_context.to_owned(),
         live_uid: sites.control_uid.to_owned(),
-    })
+    }))
 }
 
 /// Reads the marker of `installation` on the cluster `client` reaches.

@@ -1,10 +1,12 @@
 //! One run of a plan against live clusters (DESIGN.md §10), in this order:
 //!
-//! 1. connect every plane's cluster (one client per cluster), locate helm;
+//! 1. connect every plane's cluster (one client per cluster), locate helm; check the
+//!    ownership markers of the planes' other clusters ([`super::ownership`]: a control plane
+//!    re-pointed at another cluster → exit 4 unless `--rebind`);
 //! 2. take the lock on the control plane's cluster (held → exit 5);
 //! 3. load the journal and decide how the run starts (interrupted with a changed profile →
 //!    exit 6 unless `--resume`/`--discard`); check each plane's cluster identity (another
-//!    cluster → exit 4 unless `--rebind`); save the journal;
+//!    cluster → exit 4 unless `--rebind`); save the journal; write the missing markers;
 //! 4. read helm's release state in bulk, once per cluster;
 //! 5. execute the DAG: each step starts when its needs are done, at most `concurrency` at once
 //!    per cluster; helm steps that the journal shows done with the same inputs and whose
@@ -174,7 +176,7 @@ pub enum EngineError {
     /// A plane's cluster belongs to this installation under another control plane's cluster.
     #[error(transparent)]
     #[diagnostic(transparent)]
-    ControlPlaneMoved(#[from] ControlPlaneMoved),
+    ControlPlaneMoved(#[from] Box<ControlPlaneMoved>),
     /// Two planes name different contexts that reach one cluster.
     #[error(
         "planes '{first}' ({first_context}) and '{second}' ({second_context}) reach the same \
