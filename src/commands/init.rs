@@ -73,7 +73,7 @@ pub fn run(
     if let Destination::File(path) = &request.out {
         refuse_overwrite(path, request.force)?;
     }
-    let asker = Asker::new(request.yes);
+    let asker = Asker::new(request.yes, Log::new(printer).is_json());
     let answers = ask(catalog, request, kubeconfig, &asker)?;
     asker.finish()?;
     let text = profile_text(
@@ -537,8 +537,10 @@ struct Asker {
 }
 
 impl Asker {
-    fn new(yes: bool) -> Self {
-        let terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    /// An asker; `events` (`--log-format json`): stderr is an event log, so nothing is asked
+    /// there, as without a terminal.
+    fn new(yes: bool, events: bool) -> Self {
+        let terminal = !events && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
         let mode = if yes {
             Mode::Defaults
         } else if terminal {

@@ -298,3 +298,42 @@ pub(crate) fn plain(output: &str) -> String {
     }
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+/// On a terminal with `--log-format json`, stderr is an event log: nothing is asked, and the
+/// missing answers end the run as one `error` event (exit 2), as without a terminal.
+#[test]
+fn init_on_a_terminal_with_log_format_json_asks_nothing() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_choreoctl"));
+    command
+        .args(["init", "--log-format", "json"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("TERM", "xterm")
+        .env("NO_COLOR", "1")
+        .env("HOME", dir.path())
+        .env("KUBECONFIG", dir.path().join("kubeconfig"))
+        .current_dir(dir.path());
+    let mut session = Session::spawn(command).expect("choreoctl runs on a pseudo-terminal");
+    session.set_expect_timeout(Some(Duration::from_secs(60)));
+    let mut output = Vec::new();
+    let seen = session.expect(Eof).expect("init ends without a question");
+    output.extend_from_slice(seen.before());
+    for matched in seen.matches() {
+        output.extend_from_slice(matched);
+    }
+    let status = session.get_process().wait().expect("exit status");
+    assert!(
+        matches!(status, WaitStatus::Exited(_, 2)),
+        "init exits 2: {status:?}"
+    );
+    let text = String::from_utf8_lossy(&output);
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .collect();
+    assert_eq!(lines.len(), 1, "one event, no question:\n{text}");
+    let event: Value = serde_json::from_str(lines[0].trim()).expect("a JSON event");
+    assert_eq!(event["event"], "error");
+    assert_contains(event["message"].as_str().unwrap(), "without a terminal");
+}
