@@ -152,6 +152,16 @@ fn man_writes_a_valid_page_for_every_command() {
     );
 }
 
+#[test]
+fn man_into_an_unwritable_place_exits_1_naming_it() {
+    let stderr = Test::new()
+        .args(["man", "--out", "/proc/choreoctl-man"])
+        .status(1)
+        .run()
+        .stderr;
+    assert_contains(&stderr, "creating /proc/choreoctl-man");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Completions, loaded by the real shells
 
