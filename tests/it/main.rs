@@ -5,6 +5,7 @@ mod check;
 mod cli;
 mod crd_waits;
 mod diff;
+mod docs;
 mod fixtures;
 mod gitops;
 mod harness;
