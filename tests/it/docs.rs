@@ -160,6 +160,11 @@ fn man_into_an_unwritable_place_exits_1_naming_it() {
         .run()
         .stderr;
     assert_contains(&stderr, "creating /proc/choreoctl-man");
+    assert_eq!(
+        stderr.matches("creating /proc/choreoctl-man").count(),
+        1,
+        "the failed step is said once, then its cause:\n{stderr}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
