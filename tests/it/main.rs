@@ -9,6 +9,7 @@ mod fixtures;
 mod gitops;
 mod harness;
 mod helm;
+mod helmfile_sync;
 mod init;
 mod install;
 mod install_output;
