@@ -121,6 +121,9 @@ fresh helmfile "$clusters"
 profile "$main" "$work/helmfile.yaml"
 "$choreoctl" render -p "$work/helmfile.yaml" --format helmfile --out "$work/helmfile" >&2
 releases=$(grep -c '^- name:' "$work/helmfile/helmfile.yaml" || true)
+# Apply steps are empty releases of the export's charts/step whose hooks kubectl-apply the objects.
+applies=$(grep -c '^  chart: ./charts/step$' "$work/helmfile/helmfile.yaml" || true)
+releases="$releases releases, $applies of them apply steps"
 t=$(now)
 if (cd "$work/helmfile" && "$helmfile" --helm-binary "$helm" sync >"$work/helmfile-sync.log" 2>&1); then
   helmfile_s=$(secs "$t")

@@ -10,6 +10,7 @@ mod fixtures;
 mod gitops;
 mod harness;
 mod helm;
+mod helmfile_sync;
 mod init;
 mod install;
 mod install_output;
