@@ -6,6 +6,7 @@ mod cli;
 mod crd_waits;
 mod diff;
 mod fixtures;
+mod gateway_tls;
 mod gitops;
 mod harness;
 mod helm;

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+use crate::engine::gateway_tls::dialled_host;
 use crate::engine::lock::SYSTEM_NAMESPACE;
 use crate::plan::{Action, ApplyAction, Plan};
 
@@ -67,6 +68,10 @@ pub struct ClusterNeeds {
     pub installs_cilium: bool,
     /// The Gateway API CRDs version applied there, if any.
     pub gateway_api: Option<String>,
+    /// On the control plane's cluster: every host the planes' agents will dial the cluster
+    /// gateway under, known before the install (`clusterAgent.serverUrl`; an address read
+    /// during the install is not known yet), with the planes dialling it.
+    pub gateway_hosts: Vec<(String, Vec<String>)>,
 }
 
 /// Whether a release's values make it claim volumes.
@@ -221,6 +226,7 @@ pub fn cluster_needs(plan: &Plan, planes: &[String]) -> ClusterNeeds {
     };
     if control {
         needs.namespaces.insert(SYSTEM_NAMESPACE.to_owned());
+        needs.gateway_hosts = gateway_hosts(plan);
     }
     for step in plan
         .steps
@@ -267,6 +273,31 @@ pub fn cluster_needs(plan: &Plan, planes: &[String]) -> ClusterNeeds {
         }
     }
     needs
+}
+
+/// The hosts agents dial (`wss://HOST:PORT/ws` in a helm step's `clusterAgent.serverUrl`) with
+/// the planes dialling each, in plan order; a host still to be read during the install (a
+/// placeholder) is left out.
+fn gateway_hosts(plan: &Plan) -> Vec<(String, Vec<String>)> {
+    let mut hosts: Vec<(String, Vec<String>)> = Vec::new();
+    for step in &plan.steps {
+        let Action::Helm(helm) = &step.action else {
+            continue;
+        };
+        let Some(host) = helm.values["clusterAgent"]["serverUrl"]
+            .as_str()
+            .and_then(dialled_host)
+            .filter(|host| !host.contains(['<', '>', ' ']))
+        else {
+            continue;
+        };
+        match hosts.iter_mut().find(|(known, _)| *known == host) {
+            Some((_, planes)) if planes.contains(&step.plane) => {}
+            Some((_, planes)) => planes.push(step.plane.clone()),
+            None => hosts.push((host, vec![step.plane.clone()])),
+        }
+    }
+    hosts
 }
 
 #[cfg(test)]
