@@ -367,4 +367,45 @@ mod tests {
             "update secrets -n choreoctl-system"
         );
     }
+
+    fn plan_of(control: &str) -> Plan {
+        let yaml = format!(
+            "apiVersion: choreoctl.openchoreo.dev/v1alpha1\nkind: Profile\nmetadata: {{name: t}}\n\
+             spec:\n  edition: generic\n  planes:\n\
+             \x20   - {control}\n\
+             \x20   - {{name: local, type: data, context: cp}}\n\
+             \x20   - {{name: eu, type: data, context: eu}}\n"
+        );
+        let catalog = crate::catalog::Catalog::embedded().unwrap();
+        let source = crate::source::SourceFile::new("test.yaml", yaml.as_str());
+        let loaded = crate::profile::LoadedProfile {
+            profile: crate::profile::load::parse(&source).unwrap(),
+            source,
+        };
+        let known = crate::kubeconfig::KnownContexts::default();
+        let resolved = crate::resolve::resolve(&catalog, &loaded, &known).unwrap();
+        crate::plan::build(&catalog, &resolved).unwrap()
+    }
+
+    #[test]
+    fn the_gateway_hosts_are_those_agents_dial_and_an_address_read_later_is_left_out() {
+        let named = plan_of(
+            "{name: control, type: control, context: cp, clusterGateway: {address: gw.example.com}}",
+        );
+        assert_eq!(
+            gateway_hosts(&named),
+            [(
+                "gw.example.com".to_owned(),
+                vec!["local".to_owned(), "eu".to_owned()]
+            )]
+        );
+        let read_later = plan_of("{name: control, type: control, context: cp}");
+        assert_eq!(
+            gateway_hosts(&read_later),
+            [(
+                "cluster-gateway.openchoreo-control-plane.svc.cluster.local".to_owned(),
+                vec!["local".to_owned()]
+            )]
+        );
+    }
 }
