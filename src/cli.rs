@@ -155,8 +155,8 @@ pub enum Command {
     )]
     Diff(DiffArgs),
     /// Preflight: can the profile be installed on its clusters? Reachability, Kubernetes
-    /// version, permissions, CNI vs edition, components already there, storage, load balancers
-    /// and namespaces, per cluster; exit 4 when a check fails.
+    /// version, permissions, CNI vs edition, components already there, storage, load balancers,
+    /// namespaces and the installed gateway certificate, per cluster; exit 4 when a check fails.
     #[command(
         after_help = "Example:\n  choreoctl check --preset shared-observability --edition generic\n  choreoctl check --profile lab.yaml -o json | jq '.clusters[].checks[] | select(.verdict != \"pass\")'\n\nEvery check and its JSON form: docs/check.md."
     )]
@@ -171,7 +171,8 @@ choreoctl render -p prod.yaml --format helmfile --out helmfile && helmfile -f he
     )]
     Render(RenderArgs),
     /// What is installed and how it is doing: per plane and module, releases, health, CNI,
-    /// encryption, agent connection, CA drift, the last run and the next adoption stage.
+    /// encryption, agent connection, CA drift, gateway name coverage, the last run and the next
+    /// adoption stage.
     #[command(
         after_help = "Examples:\n  choreoctl status                         # the installation on the current context\n  choreoctl status --context prod-cp -o json\n  choreoctl status --installation acme-prod # when the cluster holds several\n\nExit codes: 0 reported (even if something is unhealthy: see `healthy` in -o json),\n2 several installations and none named, 4 installation not found or control plane\nunreachable. Details: docs/status.md"
     )]

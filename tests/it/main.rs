@@ -7,6 +7,7 @@ mod crd_waits;
 mod diff;
 mod docs;
 mod fixtures;
+mod gateway_tls;
 mod gitops;
 mod harness;
 mod helm;
