@@ -40,6 +40,10 @@ now() { python3 -c 'import time; print(time.time())'; }
 secs() { python3 -c 'import sys,time; print(f"{time.time()-float(sys.argv[1]):.1f}")' "$1"; }
 ratio() { python3 -c 'import sys; print(f"{float(sys.argv[1])/float(sys.argv[2]):.2f}")' "$1" "$2"; }
 log() { printf 'bench: %s\n' "$*" >&2; }
+# busy: the machine's busy and total CPU jiffies so far (/proc/stat, every core).
+busy() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat; }
+# utilisation BEFORE AFTER: percent of all cores busy between two `busy` readings.
+utilisation() { python3 -c 'import sys; b0,t0,b1,t1=map(float,sys.argv[1:]); print(f"{100*(b1-b0)/(t1-t0):.0f}")' $1 $2; }
 
 # fresh NAME CLUSTERS: a sandbox of its own; sets KUBECONFIG, mirrors and PATH for it.
 fresh() {
@@ -117,6 +121,9 @@ fresh helmfile "$clusters"
 profile "$main" "$work/helmfile.yaml"
 "$choreoctl" render -p "$work/helmfile.yaml" --format helmfile --out "$work/helmfile" >&2
 releases=$(grep -c '^- name:' "$work/helmfile/helmfile.yaml" || true)
+# Apply steps are empty releases of the export's charts/step whose hooks kubectl-apply the objects.
+applies=$(grep -c '^  chart: ./charts/step$' "$work/helmfile/helmfile.yaml" || true)
+releases="$releases releases, $applies of them apply steps"
 t=$(now)
 if (cd "$work/helmfile" && "$helmfile" --helm-binary "$helm" sync >"$work/helmfile-sync.log" 2>&1); then
   helmfile_s=$(secs "$t")
@@ -142,9 +149,13 @@ if [ "$scale" = true ]; then
     fresh "scale$n" "$list"
     printf 'apiVersion: choreoctl.openchoreo.dev/v1alpha1\nkind: Profile\nmetadata: {name: bench-scale}\nspec:\n  edition: generic\n  planes:\n%s\n' "$planes" > "$work/scale.src"
     profile "$work/scale.src" "$work/scale.yaml"
-    t=$(now)
-    /usr/bin/time -f '%M' -o "$work/rss" "$choreoctl" install -p "$work/scale.yaml" --yes --helm "$helm" 2> "$work/scale$n.log"
-    echo "scale: $n data plane(s): $(secs "$t") s, choreoctl peak RSS $(( $(cat "$work/rss") / 1024 )) MiB"
+    t=$(now) cpu=$(busy)
+    /usr/bin/time -f '%M %U %S' -o "$work/rss" "$choreoctl" install -p "$work/scale.yaml" --yes --helm "$helm" 2> "$work/scale$n.log"
+    wall=$(secs "$t") cpu_used=$(utilisation "$cpu" "$(busy)")
+    read -r rss user sys < "$work/rss"
+    # CPU of choreoctl and every helm it ran (GNU time counts waited-for children), and how busy
+    # the whole machine was (the sandbox's control planes share its cores).
+    echo "scale: $n data plane(s): $wall s, choreoctl peak RSS $(( rss / 1024 )) MiB, CPU of choreoctl+helm $(python3 -c "print(f'{$user+$sys:.1f}')") s, machine busy $cpu_used% of $(nproc) cores"
     down
   done
 fi

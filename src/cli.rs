@@ -11,7 +11,15 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     name = "choreoctl",
     version,
     propagate_version = true,
-    max_term_width = 100
+    max_term_width = 100,
+    after_long_help = "Examples:\n  \
+choreoctl init                                   # write a profile by answering questions\n  \
+choreoctl plan --preset multi-plane --edition generic\n  \
+choreoctl check -p choreoctl.yaml\n  \
+choreoctl install -p choreoctl.yaml\n  \
+choreoctl status\n\n\
+Every command and its page: docs/commands.md; `choreoctl man --out DIR` writes a man page per \
+command."
 )]
 pub struct Cli {
     /// Options every command takes.
@@ -148,8 +156,8 @@ pub enum Command {
     )]
     Diff(DiffArgs),
     /// Preflight: can the profile be installed on its clusters? Reachability, Kubernetes
-    /// version, permissions, CNI vs edition, components already there, storage, load balancers
-    /// and namespaces, per cluster; exit 4 when a check fails.
+    /// version, permissions, CNI vs edition, components already there, storage, load balancers,
+    /// namespaces and the installed gateway certificate, per cluster; exit 4 when a check fails.
     #[command(
         after_help = "Example:\n  choreoctl check --preset shared-observability --edition generic\n  choreoctl check --profile lab.yaml -o json | jq '.clusters[].checks[] | select(.verdict != \"pass\")'\n\nEvery check and its JSON form: docs/check.md."
     )]
@@ -164,18 +172,35 @@ choreoctl render -p prod.yaml --format helmfile --out helmfile && helmfile -f he
     )]
     Render(RenderArgs),
     /// What is installed and how it is doing: per plane and module, releases, health, CNI,
-    /// encryption, agent connection, CA drift, the last run and the next adoption stage.
+    /// encryption, agent connection, CA drift, gateway name coverage, the last run and the next
+    /// adoption stage.
     #[command(
         after_help = "Examples:\n  choreoctl status                         # the installation on the current context\n  choreoctl status --context prod-cp -o json\n  choreoctl status --installation acme-prod # when the cluster holds several\n\nExit codes: 0 reported (even if something is unhealthy: see `healthy` in -o json),\n2 several installations and none named, 4 installation not found or control plane\nunreachable. Details: docs/status.md"
     )]
     Status(StatusArgs),
     /// The module catalog.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_long_help = "Examples:\n  choreoctl module list\n  choreoctl module info observe -o yaml\n\n\
+Details: docs/modules.md"
+    )]
     Module(ModuleCommand),
-    /// The edition compatibility matrix.
+    /// The edition compatibility matrix: which modules each edition supports, at which level,
+    /// and why not.
+    #[command(
+        after_long_help = "Examples:\n  choreoctl matrix\n  choreoctl matrix -o json\n\n\
+Details: docs/modules.md"
+    )]
     Matrix,
     /// Check, explain and show profiles.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_long_help = "Examples:\n  \
+choreoctl profile show --preset fintech > prod.yaml\n  \
+choreoctl profile validate prod.yaml\n  \
+choreoctl profile show prod.yaml --resolved\n\n\
+The profile format: docs/profiles.md"
+    )]
     Profile(ProfileCommand),
     /// Write a profile: asks for edition, topology, contexts, domain and modules (on a
     /// terminal), or takes them from flags.
@@ -185,11 +210,35 @@ choreoctl render -p prod.yaml --format helmfile --out helmfile && helmfile -f he
     Init(InitArgs),
     /// Copy what an install needs into a registry an air-gapped site can reach, and list the
     /// container images it runs (docs/mirror.md).
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_long_help = "Examples:\n  \
+choreoctl mirror images --preset multi-plane --edition generic > images.txt\n  \
+choreoctl mirror push --preset multi-plane --to oci://registry.internal/openchoreo\n  \
+choreoctl mirror bundle --preset multi-plane --out openchoreo-1.2.3.tar\n\n\
+Details: docs/mirror.md"
+    )]
     Mirror(MirrorCommand),
-    /// Print a shell completion script.
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(after_long_help = "Examples:\n  \
+source <(choreoctl completion bash)                 # this bash; add the line to ~/.bashrc\n  \
+choreoctl completion zsh > ~/.zfunc/_choreoctl      # zsh: fpath+=~/.zfunc before compinit\n  \
+choreoctl completion fish > ~/.config/fish/completions/choreoctl.fish\n\n\
+Details: docs/shell.md")]
     Completion(CompletionArgs),
-    /// Versions of choreoctl and its catalog.
+    /// Write a man page (roff, section 1) for choreoctl and each of its commands.
+    #[command(after_long_help = "Examples:\n  \
+choreoctl man --out ~/.local/share/man/man1 && man choreoctl-install\n  \
+choreoctl man --out /tmp/choreoctl-man && man -l /tmp/choreoctl-man/choreoctl-mirror-push.1\n\n\
+Details: docs/shell.md")]
+    Man(ManArgs),
+    /// Versions of choreoctl, its catalog (the OpenChoreo releases it pins) and the helm an
+    /// install would run.
+    #[command(after_long_help = "Examples:\n  \
+choreoctl version\n  \
+choreoctl version -o json | jq -r .helm.version\n  \
+choreoctl version --helm /opt/helm4/helm            # is this helm usable?\n\n\
+Details: docs/shell.md")]
     Version,
 }
 
@@ -396,8 +445,14 @@ pub struct InitArgs {
 #[derive(Debug, Subcommand)]
 pub enum ModuleCommand {
     /// Every module with its stage, home plane and edition support.
+    #[command(
+        after_long_help = "Examples:\n  choreoctl module list\n  choreoctl module list -o json"
+    )]
     List,
     /// One module in detail: support, options, charts and steps.
+    #[command(
+        after_long_help = "Examples:\n  choreoctl module info observe\n  choreoctl module info guard -o json"
+    )]
     Info {
         /// Module name.
         name: String,
@@ -408,10 +463,22 @@ pub enum ModuleCommand {
 #[derive(Debug, Subcommand)]
 pub enum ProfileCommand {
     /// Check a profile against the catalog (and the kubeconfig, when readable).
+    #[command(after_long_help = "Examples:\n  \
+choreoctl profile validate prod.yaml\n  \
+choreoctl profile validate prod.yaml -f prod-overrides.yaml --set spec.domain=choreo.example.com\n\n\
+Errors name file:line:column and the fix; exit 2 when the profile is invalid.")]
     Validate(ProfileFileArgs),
     /// Print the profile's JSON Schema (draft-07, for yaml-language-server).
+    #[command(
+        after_long_help = "Example, for editors that speak yaml-language-server:\n  \
+choreoctl profile schema > profile.schema.json\n  \
+# then, as the profile's first line: # yaml-language-server: $schema=profile.schema.json"
+    )]
     Schema,
     /// Print a profile; with --resolved, after defaults, overrides and module placement.
+    #[command(after_long_help = "Examples:\n  \
+choreoctl profile show --preset fintech > prod.yaml\n  \
+choreoctl profile show prod.yaml --resolved -o json")]
     Show(ProfileShowArgs),
 }
 
@@ -530,6 +597,14 @@ pub struct MirrorLoadArgs {
     /// `--manifest-mirror file://DIR`, or `spec.manifests.mirror`).
     #[arg(long, value_name = "DIR")]
     pub manifests_dir: Option<PathBuf>,
+}
+
+/// `man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Directory to write the pages into (created; pages of the same name are replaced).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 /// `completion`.

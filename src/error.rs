@@ -93,8 +93,9 @@ pub enum Error {
         /// How many failed.
         failed: usize,
     },
-    /// Anything else (I/O, serialization).
-    #[error("{0}")]
+    /// Anything else (I/O, serialization). Transparent, so the context line is printed once and
+    /// the causes below it.
+    #[error(transparent)]
     Other(#[from] anyhow::Error),
 }
 

@@ -7,6 +7,7 @@ pub mod confirm;
 pub mod diff;
 pub mod init;
 pub mod install;
+pub mod man;
 pub mod mirror;
 pub mod module;
 pub mod plan;
@@ -112,6 +113,7 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
             mirror::load(args, cli.global.helm.as_deref(), &printer)?;
         }
         Command::Completion(args) => completion::print(args.shell)?,
+        Command::Man(args) => man::write(&args.out, &printer)?,
         Command::Version => version::print(&catalog()?, cli.global.helm.as_deref(), &printer)?,
     }
     Ok(())

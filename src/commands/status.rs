@@ -17,6 +17,7 @@ use crate::profile::ProfileRequest;
 use crate::profile::model::PlaneType;
 use crate::resolve::{Resolved, from_stored};
 use crate::status::drift::CaState;
+use crate::status::gateway::GatewayState;
 use crate::status::health::{Health, HealthState};
 use crate::status::{Inputs, PlaneReport, ProfileSource, Report, StatusError, collect, locate};
 
@@ -161,6 +162,7 @@ fn text(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             "ENCRYPTION",
             "AGENT",
             "CA",
+            "GATEWAY",
         ]
         .map(String::from)
         .to_vec(),
@@ -203,6 +205,9 @@ fn text(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             ]);
         }
         table(out, "  ", &rows)?;
+        if let Some(gateway) = &plane.gateway {
+            writeln!(out, "  {}", gateway.detail)?;
+        }
     }
     writeln!(out)?;
     match &report.next_stage {
@@ -253,6 +258,14 @@ fn plane_row(plane: &PlaneReport) -> Vec<String> {
         CaState::Missing => "missing",
         CaState::Unknown => "unknown",
     });
+    let gateway = plane
+        .gateway
+        .as_ref()
+        .map_or("-", |gateway| match gateway.state {
+            GatewayState::Covered => "covered",
+            GatewayState::NotCovered => "NOT COVERED",
+            GatewayState::Unknown => "unknown",
+        });
     vec![
         plane.name.clone(),
         plane.plane_type.to_string(),
@@ -266,6 +279,7 @@ fn plane_row(plane: &PlaneReport) -> Vec<String> {
         encryption,
         agent.into(),
         ca.into(),
+        gateway.into(),
     ]
 }
 

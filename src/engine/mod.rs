@@ -16,6 +16,7 @@
 //!   read values substituted into later steps.
 //! - [`live`]: what an install would change, read without changing anything (`plan`, `diff`).
 //! - `dry_run`: `install --dry-run`, every step checked server-side, nothing changed.
+//! - [`gateway_tls`]: whether the cluster gateway's certificate covers the name a plane dials.
 //! - [`preflight`]: the checks `choreoctl check` runs, and `install` before taking the lock.
 //! - [`run`]: one run of a plan, from connecting to releasing the lock; the [`Reporter`] it
 //!   tells as it goes is implemented by the command layer.
@@ -23,6 +24,7 @@
 pub mod conditions;
 mod dry_run;
 pub mod executor;
+pub mod gateway_tls;
 pub mod helm;
 pub mod journal;
 pub mod kube;

@@ -12,8 +12,8 @@
 //! - both are written by `copy-cas.sh` ([`copy_script`]): server-side apply under its own field
 //!   manager, of objects the engine does not own.
 //!
-//! helmfile runs imperatively, like choreoctl, and reads the value when the release syncs
-//! ([`Reads::vals_ref`]).
+//! helmfile runs imperatively, like choreoctl, and reads the value when the step that carries
+//! it runs: an apply step's hook, or a release's sync ([`Reads::vals_ref`]).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -183,8 +183,8 @@ impl Reads {
             .collect()
     }
 
-    /// helmfile's reference to the value (vals' Kubernetes provider), read when the release
-    /// that carries it syncs.
+    /// helmfile's reference to the value (vals' Kubernetes provider), read when the hook or the
+    /// release that carries it runs.
     pub fn vals_ref(source: &Source) -> String {
         let mut reference = format!(
             "ref+k8s://v1/{}/{}/{}/{}",

@@ -2,14 +2,19 @@
 //! `needs:` (`[KUBECONTEXT/]NAMESPACE/NAME`) along the plan's DAG, across contexts.
 //!
 //! - Helm steps are releases of their chart with their values file.
-//! - Apply steps are releases of the local chart `charts/objects` (written into the export),
-//!   which renders the step's objects from its values file, so helm orders, upgrades and
-//!   removes them like any release. A pinned remote manifest is applied by a `presync` hook
-//!   (`kubectl apply --server-side`) of an empty release of that chart.
-//! - Wait steps are `postsync` hooks (`kubectl wait` / `rollout status`) of the releases they
-//!   follow: a failing hook fails its release and stops later groups.
-//! - A value read from a cluster (agent CA, cluster-gateway CA) is a vals reference in a
-//!   `.gotmpl` values file, `fetchSecretValue "ref+k8s://…"`, read when that release syncs.
+//! - Apply steps are not helm releases of their objects: an apply step may write into an object
+//!   a chart owns (publish-ca's ConfigMap `cluster-gateway-ca` is the control plane's), which
+//!   helm refuses to adopt. Each is an empty release of the local chart `charts/step` (a node of
+//!   the DAG that owns nothing) whose `postsync` hook server-side applies the step's objects
+//!   (`manifests/<plane>/<module>.<step>/objects.yaml`, or a pinned manifest's URL) with
+//!   kubectl under choreoctl's own field manager, taking over conflicting fields as
+//!   `choreoctl install` does.
+//! - Wait steps are `postsync` hooks (`kubectl wait --for=create`, then the condition) of the
+//!   releases they follow, after their apply hook: a failing hook fails its release and stops
+//!   the releases that need it.
+//! - A value read from a cluster (agent CA, cluster-gateway CA) is a vals reference,
+//!   `fetchSecretValue "ref+k8s://…"`, in a `.gotmpl` file rendered when it is used: a values
+//!   file when its release syncs, an objects file by its apply hook.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -21,46 +26,49 @@ use super::cross_cluster::Reads;
 use super::dag::Dag;
 use super::{File, layout};
 use crate::catalog::model::WaitCondition;
+use crate::engine::kube::FIELD_MANAGER;
 use crate::output::to_yaml;
 use crate::plan::{Action, ApplyAction, Plan, Step, WaitAction};
 
-/// Field manager of the remote-manifest hooks.
-pub const FIELD_MANAGER: &str = "choreoctl-helmfile";
 /// Namespace of the releases of cluster-scoped apply steps.
 const CLUSTER_SCOPED_NAMESPACE: &str = "kube-system";
 
-/// The local chart rendering an apply step's objects from `.Values.objects`.
-const OBJECTS_CHART: [(&str, &str); 2] = [
-    (
-        "charts/objects/Chart.yaml",
-        "apiVersion: v2\nname: objects\nversion: 1.0.0\n\
-         description: The objects of one choreoctl apply step, from .Values.objects.\n",
-    ),
-    (
-        "charts/objects/templates/objects.yaml",
-        "{{- range .Values.objects }}\n---\n{{ toYaml . }}\n{{- end }}\n",
-    ),
-];
+/// The local chart of every apply step's release: no templates, so the release owns nothing.
+const STEP_CHART: &str = "./charts/step";
+
+/// [`STEP_CHART`]'s only file.
+const STEP_CHART_FILE: (&str, &str) = (
+    "charts/step/Chart.yaml",
+    "apiVersion: v2\nname: step\nversion: 1.0.0\n\
+     description: A choreoctl apply step. Renders nothing; its helmfile hooks apply the step's \
+     objects with kubectl.\n",
+);
+
+/// The `sh -c` script of an apply hook whose objects carry values read from clusters: its
+/// first argument is the objects as helmfile rendered them, the rest kubectl's arguments.
+const APPLY_RENDERED: &str = "objects=$1; shift; printf '%s\\n' \"$objects\" | kubectl \"$@\" -f -";
 
 /// The export's files.
 pub fn export(plan: &Plan) -> anyhow::Result<Vec<File>> {
     let reads = Reads::of(plan);
     let dag = Dag::new(plan, layout::is_exported);
-    let mut files: Vec<File> = OBJECTS_CHART
-        .iter()
-        .map(|(path, body)| File {
-            path: (*path).into(),
-            body: (*body).into(),
-        })
-        .collect();
+    let mut files = vec![File {
+        path: STEP_CHART_FILE.0.into(),
+        body: STEP_CHART_FILE.1.into(),
+    }];
     let mut repositories = BTreeMap::new();
     let mut releases: Vec<Value> = Vec::new();
     let mut position = BTreeMap::new();
     for (index, step) in plan.steps.iter().enumerate() {
         match &step.action {
             Action::Helm(helm) => {
-                let (path, body) =
-                    values_file(step, &layout::values_file(step), &helm.values, &reads)?;
+                let (path, body) = with_reads(
+                    step,
+                    &layout::values_file(step),
+                    &helm.values,
+                    &reads,
+                    |values| layout::values_body(step, values),
+                )?;
                 files.push(File {
                     path: path.clone(),
                     body,
@@ -94,40 +102,25 @@ pub fn export(plan: &Plan) -> anyhow::Result<Vec<File>> {
                     .as_deref()
                     .unwrap_or(CLUSTER_SCOPED_NAMESPACE);
                 let mut release = base(step, &apply_release_name(step), namespace);
-                release["chart"] = json!("./charts/objects");
-                let objects: Vec<Value> = match apply {
-                    ApplyAction::Objects(objects) => objects
-                        .iter()
-                        .filter(|object| !is_namespace(object, step.namespace.as_deref()))
-                        .cloned()
-                        .collect(),
-                    ApplyAction::Remote(remote) => {
-                        release["hooks"] = json!([hook(
-                            "presync",
+                release["chart"] = json!(STEP_CHART);
+                let hook = match apply {
+                    ApplyAction::Objects(objects) => {
+                        let (path, body) = with_reads(
                             step,
-                            vec![
-                                "apply".into(),
-                                "--server-side".into(),
-                                "--force-conflicts".into(),
-                                format!("--field-manager={FIELD_MANAGER}"),
-                                "-f".into(),
-                                remote.url.clone(),
-                            ]
-                        )]);
-                        Vec::new()
+                            &format!("{}/objects.yaml", layout::manifest_dir(step)),
+                            &Value::Array(objects.clone()),
+                            &reads,
+                            |objects| {
+                                layout::yaml_stream(objects.as_array().map_or(&[], Vec::as_slice))
+                            },
+                        )?;
+                        let hook = apply_hook(step, &path);
+                        files.push(File { path, body });
+                        hook
                     }
+                    ApplyAction::Remote(remote) => apply_hook(step, &remote.url),
                 };
-                let (path, body) = values_file(
-                    step,
-                    &format!("values/{}.objects.yaml", layout::stem(step)),
-                    &json!({"objects": objects}),
-                    &reads,
-                )?;
-                files.push(File {
-                    path: path.clone(),
-                    body,
-                });
-                release["values"] = json!([path]);
+                release["hooks"] = json!([hook]);
                 position.insert(index, releases.len());
                 releases.push(release);
             }
@@ -135,7 +128,7 @@ pub fn export(plan: &Plan) -> anyhow::Result<Vec<File>> {
                 for &parent in &dag.needs[index] {
                     let release = &mut releases[position[&parent]];
                     let mut hooks = release["hooks"].as_array().cloned().unwrap_or_default();
-                    hooks.push(hook("postsync", step, wait_args(wait)));
+                    hooks.extend(wait_hooks(step, wait));
                     release["hooks"] = json!(hooks);
                 }
             }
@@ -217,26 +210,47 @@ fn apply_release_name(step: &Step) -> String {
     )
 }
 
-/// The release's own namespace (helm creates it; two releases may not both own it).
-fn is_namespace(object: &Value, namespace: Option<&str>) -> bool {
-    object["kind"] == "Namespace"
-        && object["apiVersion"] == "v1"
-        && object["metadata"]["name"].as_str() == namespace
-}
-
-/// A hook running kubectl against the step's context.
-fn hook(event: &str, step: &Step, args: Vec<String>) -> Value {
-    let mut all = Vec::new();
-    if let Some(context) = &step.context {
-        all.push("--context".to_owned());
-        all.push(context.clone());
+/// kubectl's `--context` for the step's cluster (none: the current context).
+fn context_args(step: &Step) -> Vec<String> {
+    match &step.context {
+        Some(context) => vec!["--context".to_owned(), context.clone()],
+        None => Vec::new(),
     }
-    all.extend(args);
-    json!({"events": [event], "showlogs": true, "command": "kubectl", "args": all})
 }
 
-/// kubectl's arguments for a wait step.
-fn wait_args(wait: &WaitAction) -> Vec<String> {
+/// A `postsync` hook running `command` with `args`.
+fn postsync(command: &str, args: Vec<String>) -> Value {
+    json!({"events": ["postsync"], "showlogs": true, "command": command, "args": args})
+}
+
+/// The hook server-side applying `manifest` (a file of the export or a URL) on the step's
+/// cluster, as `choreoctl install` applies it. A `.gotmpl` file is rendered by helmfile when the
+/// hook runs (its vals references read then) and piped to kubectl.
+fn apply_hook(step: &Step, manifest: &str) -> Value {
+    let mut kubectl = context_args(step);
+    kubectl.extend([
+        "apply".to_owned(),
+        "--server-side".to_owned(),
+        "--force-conflicts".to_owned(),
+        format!("--field-manager={FIELD_MANAGER}"),
+    ]);
+    if !manifest.ends_with(".gotmpl") {
+        kubectl.extend(["-f".to_owned(), manifest.to_owned()]);
+        return postsync("kubectl", kubectl);
+    }
+    let mut args = vec![
+        "-c".to_owned(),
+        APPLY_RENDERED.to_owned(),
+        "sh".to_owned(),
+        format!("{{{{ tpl (readFile \"{manifest}\") . }}}}"),
+    ];
+    args.extend(kubectl);
+    postsync("sh", args)
+}
+
+/// The hooks of a wait step: the object exists (operators create some of them a while after
+/// their chart is installed), then its condition holds.
+fn wait_hooks(step: &Step, wait: &WaitAction) -> Vec<Value> {
     let resource = &wait.resource;
     let group = resource
         .api_version
@@ -248,44 +262,48 @@ fn wait_args(wait: &WaitAction) -> Vec<String> {
     } else {
         format!("{}.{group}", resource.kind.to_lowercase())
     };
-    let mut args = Vec::new();
+    let mut object = context_args(step);
     if let Some(namespace) = &resource.namespace {
-        args.extend(["-n".to_owned(), namespace.clone()]);
+        object.extend(["-n".to_owned(), namespace.clone()]);
     }
     let target = format!("{kind}/{}", resource.name);
     let timeout = format!("--timeout={}s", wait.timeout);
-    match wait.condition {
-        WaitCondition::RolledOut => {
-            args.extend(["rollout".into(), "status".into(), target, timeout])
+    let kubectl = |args: [&str; 2]| {
+        let mut all = object.clone();
+        all.extend(args.map(str::to_owned));
+        all.extend([target.clone(), timeout.clone()]);
+        postsync("kubectl", all)
+    };
+    let exists = kubectl(["wait", "--for=create"]);
+    let condition = match wait.condition {
+        WaitCondition::Exists => return vec![exists],
+        WaitCondition::RolledOut => kubectl(["rollout", "status"]),
+        WaitCondition::Available => kubectl(["wait", "--for=condition=Available"]),
+        WaitCondition::Ready => kubectl(["wait", "--for=condition=Ready"]),
+        WaitCondition::Established => kubectl(["wait", "--for=condition=Established"]),
+        WaitCondition::Complete => kubectl(["wait", "--for=condition=Complete"]),
+        WaitCondition::Addressed => {
+            kubectl(["wait", "--for=jsonpath={.status.loadBalancer.ingress}"])
         }
-        condition => {
-            let what = match condition {
-                WaitCondition::Available => "--for=condition=Available",
-                WaitCondition::Ready => "--for=condition=Ready",
-                WaitCondition::Established => "--for=condition=Established",
-                WaitCondition::Complete => "--for=condition=Complete",
-                WaitCondition::Addressed => "--for=jsonpath={.status.loadBalancer.ingress}",
-                WaitCondition::Exists | WaitCondition::RolledOut => "--for=create",
-            };
-            args.extend(["wait".into(), what.into(), target, timeout]);
-        }
-    }
-    args
+    };
+    vec![exists, condition]
 }
 
-/// A values file; `.gotmpl` with vals references when it carries values read from clusters.
-fn values_file(
+/// A file of `value` rendered by `render`: `.gotmpl`, its values read from clusters as vals
+/// references, when it carries any.
+fn with_reads(
     step: &Step,
     path: &str,
-    values: &Value,
+    value: &Value,
     reads: &Reads,
+    render: impl Fn(&Value) -> anyhow::Result<String>,
 ) -> anyhow::Result<(String, String)> {
-    if !reads.carried_by(values) {
-        return Ok((path.to_owned(), layout::values_body(step, values)?));
+    if !reads.carried_by(value) {
+        return Ok((path.to_owned(), render(value)?));
     }
     let mut tokens = Vec::new();
-    let values = tokenize(values, reads, &mut tokens, step)?;
-    let mut body = layout::values_body(step, &values)?;
+    let value = tokenize(value, reads, &mut tokens, step)?;
+    let mut body = render(&value)?;
     if body.contains("{{") {
         bail!(
             "{}: its values hold `{{{{` and a value read from a cluster; helmfile cannot template them",
@@ -351,13 +369,18 @@ fn readme(plan: &Plan) -> String {
          ## Files\n\n\
          - `helmfile.yaml`: one release per helm or apply step, each with its `kubeContext`, \
          `needs:` along the install DAG (`[KUBECONTEXT/]NAMESPACE/NAME`, across contexts), and \
-         `postsync` hooks for the plan's waits (`kubectl wait`).\n\
-         - `values/<plane>/<module>.<step>.values.yaml`: the complete values of each release; \
-         `…objects.yaml` the objects of each apply step, rendered by the local chart \
-         `charts/objects`. Pinned remote manifests are applied by a `presync` hook \
-         (`kubectl apply --server-side --field-manager={FIELD_MANAGER}`).\n\
-         - `*.gotmpl` values files read a value from another cluster when their release syncs \
-         (`fetchSecretValue \"ref+k8s://v1/Secret/NAMESPACE/NAME/KEY?kubeContext=CONTEXT\"`).\n\n\
+         `postsync` hooks: the plan's waits (`kubectl wait`) and the apply steps' objects.\n\
+         - `values/<plane>/<module>.<step>.values.yaml`: the complete values of each release.\n\
+         - `manifests/<plane>/<module>.<step>/objects.yaml`: the objects of each apply step. An \
+         apply step is a release of the empty local chart `charts/step` (it owns nothing) whose \
+         first `postsync` hook applies them: `kubectl apply --server-side --force-conflicts \
+         --field-manager={FIELD_MANAGER}`, as `choreoctl install` does, so a step may write into \
+         an object a chart owns (the `cluster-gateway-ca` ConfigMaps). Pinned remote manifests \
+         are applied the same way from their URL.\n\
+         - `*.gotmpl` files read a value from another cluster when they are used \
+         (`fetchSecretValue \"ref+k8s://v1/Secret/NAMESPACE/NAME/KEY?kubeContext=CONTEXT\"`): \
+         a values file when its release syncs, an objects file when its hook runs (rendered by \
+         helmfile's `tpl` and piped to kubectl by `sh`).\n\n\
          ## Contexts\n\n",
         name = plan.name,
         edition = plan.edition,
@@ -368,16 +391,20 @@ fn readme(plan: &Plan) -> String {
     }
     text.push_str(
         "\n## What runs when\n\n\
-         1. `helmfile sync` (helmfile v1, helm, kubectl; your kubeconfig names the contexts \
-         above). Releases run group by group (`helmfile show-dag`): a group starts once every \
-         release it needs has synced and its `postsync` waits have passed. The `.gotmpl` values \
-         files are rendered when their group starts, after the releases that create what they \
-         read (an agent's CA, the cluster gateway's CA).\n\
-         2. Later changes: `helmfile sync` again (or `helmfile apply`, which needs helm-diff and \
-         renders every release first, so only once everything exists). After an agent \
-         certificate renews (every 75 days), `helmfile sync` copies the new CA.\n\n\
-         `helmfile lint` and `helmfile template` render every release up front, so the values \
-         read from clusters must already exist there (an installed platform).\n\n\
+         1. `helmfile sync` (helmfile v1, helm, kubectl and sh on PATH; your kubeconfig names \
+         the contexts above). Releases run group by group (`helmfile show-dag`): a group starts \
+         once every release it needs has synced and its `postsync` hooks have passed. Each \
+         release's hooks run in order after helm: an apply step's objects first, then the waits \
+         that follow it (`kubectl wait --for=create`, then the condition or `rollout status`). \
+         Values read from clusters are read then, after the releases that create them (an \
+         agent's CA, the cluster gateway's CA).\n\
+         2. Later changes: `helmfile sync` again (it upgrades every release and re-runs every \
+         hook; the apply steps' releases stay empty). After an agent certificate renews (every \
+         75 days), `helmfile sync` copies the new CA. `helmfile apply` needs helm-diff and runs \
+         a release's hooks only when its diff is not empty, so it does not re-apply the steps' \
+         objects.\n\n\
+         `helmfile lint` and `helmfile template` run no hook: they render the charts only, not \
+         the apply steps' objects.\n\n\
          Secrets: no secret value is in this export; releases read theirs from the secret store \
          through ExternalSecrets, as `choreoctl install` does.\n",
     );
@@ -431,19 +458,85 @@ mod tests {
                 .to_string()
                 .contains("\"dp1/openchoreo-data-plane/openchoreo-data-plane\"")
         );
-        assert_eq!(
-            register["values"][0],
-            "values/dev/secure-core.register.objects.yaml.gotmpl"
+        let apply = &register["hooks"][0];
+        assert_eq!(apply["command"], "sh");
+        assert!(
+            apply["args"].to_string().contains(
+                "{{ tpl (readFile \\\"manifests/dev/secure-core.register/objects.yaml.gotmpl\\\") . }}"
+            ),
+            "{apply}"
         );
-        let values = &files["values/dev/secure-core.register.objects.yaml.gotmpl"];
-        assert!(values.contains(
+        let objects = &files["manifests/dev/secure-core.register/objects.yaml.gotmpl"];
+        assert!(objects.contains(
             "{{ fetchSecretValue \"ref+k8s://v1/Secret/openchoreo-data-plane/cluster-agent-tls/ca.crt?kubeContext=dp1\" | quote }}"
-        ), "{values}");
+        ), "{objects}");
         for (path, body) in &files {
             assert!(
                 !body.contains("<from plane"),
                 "{path} carries a placeholder"
             );
         }
+    }
+
+    /// An apply step may write into an object a chart owns (publish-ca's ConfigMap is the
+    /// control plane's), so no apply step is a release of its objects: its release renders
+    /// nothing and its first hook server-side applies them, before the waits that follow it.
+    #[test]
+    fn apply_steps_are_kubectl_hooks_of_releases_that_own_nothing() {
+        let plan = preset_plan("multi-plane");
+        let files = files(export(&plan).expect("exports"));
+        // The step chart has no templates: its releases own no object.
+        let chart: Vec<&String> = files
+            .keys()
+            .filter(|path| path.starts_with("charts/"))
+            .collect();
+        assert_eq!(chart, ["charts/step/Chart.yaml"]);
+        let helmfile: Value = serde_saphyr::from_str(&files["helmfile.yaml"]).expect("YAML");
+        let releases = helmfile["releases"].as_array().expect("releases");
+        let applies = plan
+            .steps
+            .iter()
+            .filter(|step| matches!(step.action, Action::Apply(_)))
+            .count();
+        let on_step_chart: Vec<&Value> = releases
+            .iter()
+            .filter(|release| release["chart"] == STEP_CHART)
+            .collect();
+        assert_eq!(on_step_chart.len(), applies);
+        for release in on_step_chart {
+            assert!(release.get("values").is_none(), "{release}");
+            let hooks = release["hooks"].as_array().expect("hooks");
+            let apply = hooks[0]["args"].to_string();
+            for flag in [
+                "\"apply\"",
+                "\"--server-side\"",
+                "\"--force-conflicts\"",
+                "\"--field-manager=choreoctl\"",
+            ] {
+                assert!(apply.contains(flag), "{apply}");
+            }
+            assert!(
+                hooks
+                    .iter()
+                    .all(|hook| hook["events"] == json!(["postsync"]))
+            );
+        }
+        let publish = releases
+            .iter()
+            .find(|release| release["name"] == "choreoctl-control-secure-core-publish-ca")
+            .expect("publish-ca");
+        assert_eq!(publish["namespace"], "openchoreo-control-plane");
+        let secret_store = releases
+            .iter()
+            .find(|release| release["name"] == "choreoctl-control-secure-core-secret-store")
+            .expect("secret-store");
+        let hooks = secret_store["hooks"].to_string();
+        let applied = hooks
+            .find("manifests/control/secure-core.secret-store/objects.yaml")
+            .expect("applies its objects");
+        let waited = hooks
+            .find("clustersecretstore.external-secrets.io/default")
+            .expect("waits for the store");
+        assert!(applied < waited, "{hooks}");
     }
 }

@@ -2,7 +2,9 @@
 //! list of helm's storage Secrets (release state in bulk) and one list each of Deployments,
 //! StatefulSets, DaemonSets, Pending pods and PersistentVolumeClaims; per installed release one
 //! read of its latest storage Secret (the chart version); per registered plane its plane
-//! resource on the control plane and its agent Secret on its own cluster. No helm process.
+//! resource on the control plane and its agent Secret on its own cluster; once, the certificate
+//! the cluster gateway serves, against the `serverUrl` each agent's release was installed with.
+//! No helm process.
 //! An unreachable plane is reported as such; it does not stop the report.
 
 use std::collections::{BTreeSet, HashMap};
@@ -18,13 +20,15 @@ use serde_json::Value;
 
 use super::agent::{Agent, agent_state};
 use super::drift::{CaState, Lookup, compare_ca};
+use super::gateway::{GatewayState, ServedNames, gateway_report};
 use super::health::{ClusterWorkloads, Health, HealthState, release_health};
 use super::network::{Network, detect};
 use super::run::{RunReport, RunState, run_report};
 use super::stage::next_stage;
 use super::{CaReport, PlaneReport, ProfileSource, ReleaseReport, Report, STATUS_API_VERSION};
 use crate::catalog::Catalog;
-use crate::engine::helm::{ReleaseStates, read_release_states, read_stored_chart};
+use crate::engine::gateway_tls::read_served_names;
+use crate::engine::helm::{ReleaseStates, read_release_states, read_stored_revision};
 use crate::engine::journal::Journal;
 use crate::engine::kube::{Cluster, Clusters, Target};
 use crate::engine::lock::live_holder;
@@ -86,6 +90,7 @@ pub async fn collect(clusters: &Clusters, control: &Arc<Cluster>, inputs: &Input
         .ok()
         .flatten();
     let run = run_report(&inputs.journal.run, holder.as_deref());
+    let served = read_served_names(control.client()).await;
     let planes = join_all(
         inputs
             .resolved
@@ -97,7 +102,7 @@ pub async fn collect(clusters: &Clusters, control: &Arc<Cluster>, inputs: &Input
                     .as_ref()
                     .ok()
                     .and_then(|c| facts.get(&Arc::as_ptr(c)));
-                plane_report(plane, cluster, facts, control, inputs.plan)
+                plane_report(plane, cluster, facts, control, inputs.plan, &served)
             }),
     )
     .await;
@@ -211,6 +216,7 @@ async fn plane_report(
     facts: Option<&Result<Facts, String>>,
     control: &Arc<Cluster>,
     plan: &Plan,
+    served: &ServedNames,
 ) -> PlaneReport {
     let helm_steps: Vec<&Step> = plan
         .steps
@@ -227,6 +233,7 @@ async fn plane_report(
         network: None,
         agent: None,
         ca: None,
+        gateway: None,
         releases: Vec::new(),
     };
     let facts = match (cluster, facts) {
@@ -245,7 +252,27 @@ async fn plane_report(
             None
         }
     };
-    report.releases = join_all(helm_steps.iter().map(|step| release_report(step, facts))).await;
+    let releases = join_all(helm_steps.iter().map(|step| release_report(step, facts))).await;
+    // The agent's release: the one whose planned values give it a serverUrl.
+    report.gateway = helm_steps
+        .iter()
+        .zip(&releases)
+        .find_map(|(step, (_, installed))| match &step.action {
+            Action::Helm(helm) if helm.values["clusterAgent"]["serverUrl"].is_string() => {
+                Some(installed)
+            }
+            _ => None,
+        })
+        .and_then(|installed| {
+            let server_url = match installed.as_ref()? {
+                Ok(values) => values["clusterAgent"]["serverUrl"]
+                    .as_str()
+                    .map_or(Lookup::Missing, |url| Lookup::Found(url.to_owned())),
+                Err(why) => Lookup::Failed(why.clone()),
+            };
+            Some(gateway_report(&server_url, served))
+        });
+    report.releases = releases.into_iter().map(|(release, _)| release).collect();
     report.network = facts.map(|(_, facts)| facts.network.clone());
     if plane.plane_type != PlaneType::Control
         && let Some(registration) = registration(plan, &plane.name)
@@ -257,7 +284,12 @@ async fn plane_report(
     report
 }
 
-async fn release_report(step: &Step, facts: Option<(&Arc<Cluster>, &Facts)>) -> ReleaseReport {
+/// The release's report, and the values of its latest revision (`None` when not installed or
+/// not read).
+async fn release_report(
+    step: &Step,
+    facts: Option<(&Arc<Cluster>, &Facts)>,
+) -> (ReleaseReport, Option<Result<serde_json::Value, String>>) {
     let Action::Helm(helm) = &step.action else {
         unreachable!("only helm steps are reported as releases")
     };
@@ -274,23 +306,27 @@ async fn release_report(step: &Step, facts: Option<(&Arc<Cluster>, &Facts)>) -> 
         health: Health::unknown("the cluster was not read"),
     };
     let Some((cluster, facts)) = facts else {
-        return report;
+        return (report, None);
     };
     let Some(stored) = facts.releases.get(&namespace, &helm.release) else {
         report.status = "missing".into();
         report.health = Health::unknown("not installed");
-        return report;
+        return (report, None);
     };
     report.revision = Some(stored.revision);
     report.status = stored.status.to_string();
-    report.chart_version =
-        read_stored_chart(cluster.client(), &namespace, &helm.release, stored.revision)
-            .await
-            .ok()
-            .flatten()
-            .map(|chart| chart.version);
+    let revision =
+        read_stored_revision(cluster.client(), &namespace, &helm.release, stored.revision).await;
     report.health = release_health(&facts.workloads, &helm.release, &namespace);
-    report
+    let values = match revision {
+        Ok(Some(revision)) => {
+            report.chart_version = Some(revision.chart.version);
+            Some(Ok(revision.values))
+        }
+        Ok(None) => None,
+        Err(why) => Some(Err(why)),
+    };
+    (report, values)
 }
 
 /// Where a plane is registered and where its live agent CA is, as the plan says.
@@ -458,6 +494,13 @@ fn problems(run: &RunReport, planes: &[PlaneReport]) -> Vec<String> {
         }
         if let Some(ca) = plane.ca.as_ref().filter(|ca| ca.state != CaState::Match) {
             problems.push(format!("plane {name}: {}", ca.detail));
+        }
+        if let Some(gateway) = plane
+            .gateway
+            .as_ref()
+            .filter(|gateway| gateway.state != GatewayState::Covered)
+        {
+            problems.push(format!("plane {name}: {}", gateway.detail));
         }
         if let Some(agent) = plane.agent.as_ref().filter(|a| a.connected == Some(false)) {
             problems.push(format!(

@@ -5,7 +5,7 @@
 //! plane registrations and agent CAs to look at.
 //!
 //! One job per module: [`health`] (workloads of a release ready), [`drift`] (registered CA vs
-//! live agent CA), [`network`] (CNI and encryption), [`agent`] (agent connection as the plane
+//! live agent CA), [`gateway`] (the gateway's certificate covers the name an agent dials), [`network`] (CNI and encryption), [`agent`] (agent connection as the plane
 //! resource reports it), [`stage`] (next adoption stage), [`run`] (the journal's last run) —
 //! pure decisions, unit-tested — and [`collect`], which reads the clusters (one list per kind
 //! per cluster, helm's release state in bulk, no helm process) and assembles the [`Report`].
@@ -14,6 +14,7 @@ pub mod agent;
 mod collect;
 pub mod drift;
 mod error;
+pub mod gateway;
 pub mod health;
 mod locate;
 pub mod network;
@@ -28,6 +29,7 @@ pub use locate::locate;
 
 use agent::Agent;
 use drift::CaState;
+use gateway::GatewayReport;
 use health::Health;
 use network::Network;
 use run::RunReport;
@@ -101,6 +103,9 @@ pub struct PlaneReport {
     pub agent: Option<Agent>,
     /// Registered CA against the live agent CA (not for the control plane itself).
     pub ca: Option<CaReport>,
+    /// Whether the cluster gateway's certificate covers the name its agent dials (planes with
+    /// an agent whose release is installed; `null` otherwise).
+    pub gateway: Option<GatewayReport>,
     /// Its helm releases, in plan order.
     pub releases: Vec<ReleaseReport>,
 }

@@ -860,3 +860,93 @@ fn sandbox_install_refuses_two_contexts_of_one_cluster() {
         "give planes on one cluster the same context",
     );
 }
+
+const FIRST: &str = "it-first-install";
+
+/// Removes quota `it-no-pods` however the test ends, so later tests can start pods there.
+struct NoQuotaAfter<'a> {
+    sb: &'a Sandbox,
+    context: &'a str,
+    namespace: &'a str,
+}
+
+impl Drop for NoQuotaAfter<'_> {
+    fn drop(&mut self) {
+        quota(self.sb, self.context, self.namespace, false);
+    }
+}
+
+/// A release that fails on its first install is uninstalled, not left `failed` (issue 8 item 3):
+/// the control plane on `cp`, a data plane on `obs` whose pods a quota forbids. After the run
+/// (exit 3) helm knows no such release at all (no revision in any state, no storage Secret),
+/// its dependents were skipped and the control plane's releases are deployed; with the quota
+/// gone the same profile installs it as a new release (revision 1).
+#[test]
+fn sandbox_install_a_release_failing_its_first_install_is_uninstalled() {
+    let _platform = platform_lock();
+    let sb = sandbox();
+    let kubeconfig = &sb.kubeconfig;
+    let (context, namespace, release) = ("obs", "openchoreo-data-plane", "openchoreo-data-plane");
+    let first_profile = profile(
+        FIRST,
+        &[
+            "{name: control, type: control, context: cp}",
+            "{name: first, type: data, context: obs}",
+        ],
+        "",
+        "",
+    );
+    // A kept sandbox holds this test's last journal on cp, and another test's data plane may be
+    // on obs: this one must be a first install.
+    remove_installation(sb, "cp", FIRST, &[]);
+    remove_installation(sb, context, FIRST, &[release]);
+    let _ = sb
+        .kubectl(context)
+        .args(["create", "namespace", namespace])
+        .output();
+    quota(sb, context, namespace, true);
+    let quota_guard = NoQuotaAfter {
+        sb,
+        context,
+        namespace,
+    };
+
+    let failed = install(sb, kubeconfig, &first_profile)
+        .args(["--timeout", "10"])
+        .status(3)
+        .run();
+    assert_contains(&failed.stderr, "FAILED secure-core/data-plane@first");
+    assert_contains(&failed.stderr, "uninstalled (it was new)");
+    assert_contains(&failed.stderr, "skip   secure-core/agent-ca@first");
+    assert_contains(&failed.stderr, "skip   secure-core/register@first");
+    assert_contains(&failed.stderr, "1 failed, 1 rolled back");
+    let left = only(&releases(sb, kubeconfig, context), &[release]);
+    assert!(
+        left.is_empty(),
+        "no {release} in any state: {left:?}\n{}",
+        failed.stderr
+    );
+    let storage = run(sb.kubectl(context).args([
+        "-n",
+        namespace,
+        "get",
+        "secrets",
+        "-l",
+        &format!("owner=helm,name={release}"),
+        "-o",
+        "name",
+    ]));
+    assert_eq!(storage.trim(), "", "helm storage Secrets left behind");
+    expect_deployed(sb, kubeconfig, "cp", &CONTROL_RELEASES, &failed);
+
+    // The cause fixed, the same profile installs the release anew.
+    drop(quota_guard);
+    let fixed = install(sb, kubeconfig, &first_profile).run();
+    assert_contains(&fixed.stderr, "done   secure-core/register@first");
+    let installed = expect_deployed(sb, kubeconfig, context, &[release], &fixed);
+    assert_eq!(
+        installed.values().next().map(|(_, revision)| *revision),
+        Some(1),
+        "a new release, not an upgrade of a failed one: {installed:?}"
+    );
+}

@@ -15,7 +15,7 @@ use serde_json::Value;
 use crate::harness::{Test, assert_contains};
 use crate::sandbox::{Sandbox, platform_lock, run, sandbox};
 
-fn install(sb: &Sandbox, profile: &str) -> crate::harness::Output {
+pub(crate) fn install(sb: &Sandbox, profile: &str) -> crate::harness::Output {
     Test::new()
         .file("profile.yaml", profile)
         .env("KUBECONFIG", &sb.kubeconfig)
@@ -26,7 +26,7 @@ fn install(sb: &Sandbox, profile: &str) -> crate::harness::Output {
         .run()
 }
 
-const PROFILE: &str = "apiVersion: choreoctl.openchoreo.dev/v1alpha1\nkind: Profile\n\
+pub(crate) const PROFILE: &str = "apiVersion: choreoctl.openchoreo.dev/v1alpha1\nkind: Profile\n\
     metadata: {name: it-gateway-address}\nspec:\n  edition: generic\n  planes:\n\
     \x20   - {name: control, type: control, context: cp}\n\
     \x20   - {name: remote, type: data, context: obs}\n";

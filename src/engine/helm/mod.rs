@@ -9,8 +9,8 @@
 //!   surfaced with secret values redacted ([`Redactor`]); a cancelled helm gets SIGTERM, never
 //!   SIGKILL, so it records the release as `failed` instead of leaving it `pending-*`.
 //! - [`read_release_states`]: the latest revision and status of every release of a cluster in
-//!   one list of helm's storage Secrets, without running helm; [`read_stored_chart`]: the
-//!   chart (and version) one revision was installed from, from its storage Secret.
+//!   one list of helm's storage Secrets, without running helm; [`read_stored_revision`]: the
+//!   chart (and version) one revision was installed from and its values, from its storage Secret.
 
 mod argv;
 mod binary;
@@ -29,7 +29,7 @@ use std::time::Duration;
 pub use binary::{HelmBinary, HelmMajor};
 pub use error::HelmError;
 pub use output::{Release, Revision};
-pub use payload::{StoredChart, read_stored_chart};
+pub use payload::{StoredChart, StoredRevision, read_stored_revision};
 pub use process::HelmProcess;
 pub use redact::{REDACTED, Redactor, looks_secret};
 pub use storage::{ReleaseStates, ReleaseStatus, StoredRelease, read_release_states};

@@ -1,4 +1,4 @@
-//! What one stored revision says about its chart: decoded from the payload of its storage
+//! What one stored revision says about its chart and values: decoded from the payload of its storage
 //! Secret (`sh.helm.release.v1.<release>.v<revision>`, key `release`: base64 of gzip'd JSON;
 //! helm 3 and 4 write the same form). One Secret is read per release asked about, never a helm
 //! process.
@@ -26,19 +26,29 @@ pub struct StoredChart {
     pub app_version: Option<String>,
 }
 
+/// One stored revision: its chart and the values it was installed with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRevision {
+    /// The chart.
+    pub chart: StoredChart,
+    /// The user-supplied values (helm's `config`, what `helm get values` shows); an empty
+    /// object when there were none.
+    pub values: Value,
+}
+
 /// The name of the storage Secret of one revision.
 pub fn storage_secret_name(release: &str, revision: u32) -> String {
     format!("sh.helm.release.v1.{release}.v{revision}")
 }
 
-/// Reads the chart of `release` at `revision` in `namespace`; `None` when that revision's
-/// Secret is gone. A payload that cannot be decoded is an `Err` naming why.
-pub async fn read_stored_chart(
+/// Reads the chart and values of `release` at `revision` in `namespace`; `None` when that
+/// revision's Secret is gone. A payload that cannot be decoded is an `Err` naming why.
+pub async fn read_stored_revision(
     client: &Client,
     namespace: &str,
     release: &str,
     revision: u32,
-) -> Result<Option<StoredChart>, String> {
+) -> Result<Option<StoredRevision>, String> {
     let api: Api<Secret> = Api::namespaced(client.clone(), namespace);
     let name = storage_secret_name(release, revision);
     let secret = api
@@ -53,13 +63,14 @@ pub async fn read_stored_chart(
         .as_ref()
         .and_then(|data| data.get("release"))
         .ok_or_else(|| format!("Secret {namespace}/{name} has no key `release`"))?;
-    decode_chart(&payload.0)
+    decode_revision(&payload.0)
         .map(Some)
         .map_err(|reason| format!("Secret {namespace}/{name}: {reason}"))
 }
 
-/// Decodes a storage payload (base64 text of gzip'd, or plain, release JSON) to its chart.
-pub fn decode_chart(payload: &[u8]) -> Result<StoredChart, String> {
+/// Decodes a storage payload (base64 text of gzip'd, or plain, release JSON) to its chart and
+/// values.
+pub fn decode_revision(payload: &[u8]) -> Result<StoredRevision, String> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(payload.trim_ascii())
         .map_err(|e| format!("the payload is not base64: {e}"))?;
@@ -76,14 +87,19 @@ pub fn decode_chart(payload: &[u8]) -> Result<StoredChart, String> {
         serde_json::from_slice(&json).map_err(|e| format!("the payload is not JSON: {e}"))?;
     let metadata = &release["chart"]["metadata"];
     let text = |key: &str| metadata[key].as_str().map(str::to_owned);
-    match (text("name"), text("version")) {
-        (Some(name), Some(version)) => Ok(StoredChart {
+    let chart = match (text("name"), text("version")) {
+        (Some(name), Some(version)) => StoredChart {
             name,
             version,
             app_version: text("appVersion").filter(|v| !v.is_empty()),
-        }),
-        _ => Err("the release has no chart name and version".into()),
-    }
+        },
+        _ => return Err("the release has no chart name and version".into()),
+    };
+    let values = match &release["config"] {
+        Value::Null => Value::Object(serde_json::Map::new()),
+        config => config.clone(),
+    };
+    Ok(StoredRevision { chart, values })
 }
 
 #[cfg(test)]
@@ -102,6 +118,7 @@ mod tests {
             "version": 3,
             "info": {"status": "deployed"},
             "chart": {"metadata": {"name": "cert-manager", "version": "v1.19.4", "appVersion": "v1.19.4"}},
+            "config": {"crds": {"enabled": true}},
         })
     }
 
@@ -116,9 +133,10 @@ mod tests {
         let mut gzip = GzEncoder::new(Vec::new(), Compression::default());
         gzip.write_all(release_json().to_string().as_bytes())
             .unwrap();
-        let chart = decode_chart(&encode(&gzip.finish().unwrap())).unwrap();
+        let revision = decode_revision(&encode(&gzip.finish().unwrap())).unwrap();
+        assert_eq!(revision.values, json!({"crds": {"enabled": true}}));
         assert_eq!(
-            chart,
+            revision.chart,
             StoredChart {
                 name: "cert-manager".into(),
                 version: "v1.19.4".into(),
@@ -129,11 +147,15 @@ mod tests {
 
     #[test]
     fn a_plain_json_payload_is_read_too_and_garbage_is_refused_with_a_reason() {
-        let chart = decode_chart(&encode(release_json().to_string().as_bytes())).unwrap();
-        assert_eq!(chart.version, "v1.19.4");
-        assert!(decode_chart(b"not base64!").unwrap_err().contains("base64"));
+        let revision = decode_revision(&encode(release_json().to_string().as_bytes())).unwrap();
+        assert_eq!(revision.chart.version, "v1.19.4");
+        assert!(
+            decode_revision(b"not base64!")
+                .unwrap_err()
+                .contains("base64")
+        );
         let no_chart = encode(json!({"name": "x"}).to_string().as_bytes());
-        assert!(decode_chart(&no_chart).unwrap_err().contains("no chart"));
+        assert!(decode_revision(&no_chart).unwrap_err().contains("no chart"));
     }
 
     #[test]

@@ -1,10 +1,16 @@
 //! Values handed to helm as files in a private directory: the directory is 0700, each file 0600,
 //! and both are gone when the helm command has finished (the value is dropped).
+//!
+//! A run killed with SIGKILL drops nothing, so its directories stay behind. Each directory's
+//! name carries the PID of the run that made it, and the next run removes those of runs that
+//! are gone (same user, untouched for an hour).
 
 use std::fs::{OpenOptions, Permissions};
 use std::io::{self, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::path::PathBuf;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
@@ -19,8 +25,10 @@ pub struct ValuesFiles {
 impl ValuesFiles {
     /// Writes each layer as JSON (which helm reads as YAML) into a new private directory.
     pub fn write(layers: &[Value]) -> io::Result<Self> {
+        static SWEEP: Once = Once::new();
+        SWEEP.call_once(|| remove_orphans(&std::env::temp_dir(), ORPHAN_AGE));
         let dir = tempfile::Builder::new()
-            .prefix("choreoctl-helm-")
+            .prefix(&format!("{PREFIX}{}-", std::process::id()))
             .permissions(Permissions::from_mode(0o700))
             .tempdir()?;
         let mut paths = Vec::with_capacity(layers.len());
@@ -43,6 +51,47 @@ impl ValuesFiles {
     fn dir(&self) -> &std::path::Path {
         self._dir.path()
     }
+}
+
+/// Start of every values directory's name; the creating process's PID and a random part follow.
+const PREFIX: &str = "choreoctl-helm-";
+
+/// How long a dead run's directory is left alone: helm has long read its values by then, even
+/// where the PID belongs to another PID namespace sharing this temporary directory.
+const ORPHAN_AGE: Duration = Duration::from_secs(3600);
+
+/// Removes the values directories in `tmp` that this user's runs left behind: their PID is no
+/// longer running and they are older than `min_age`. Best effort: errors are ignored, since
+/// the directories are private and empty of anything a later run needs.
+fn remove_orphans(tmp: &Path, min_age: Duration) {
+    let Ok(entries) = std::fs::read_dir(tmp) else {
+        return;
+    };
+    // SAFETY: getuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::getuid() };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(creator_pid) else {
+            continue;
+        };
+        let Ok(meta) = entry.metadata() else { continue };
+        let age = meta
+            .modified()
+            .ok()
+            .and_then(|modified| SystemTime::now().duration_since(modified).ok());
+        let stale = age.is_some_and(|age| age >= min_age);
+        let running = Path::new("/proc").join(pid.to_string()).exists();
+        if meta.is_dir() && meta.uid() == uid && stale && !running {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// The PID in a values directory's name (`choreoctl-helm-<pid>-<random>`); `None` for any other
+/// name, including the PID-less names of older choreoctl versions.
+fn creator_pid(name: &str) -> Option<u32> {
+    let (pid, _random) = name.strip_prefix(PREFIX)?.split_once('-')?;
+    pid.parse().ok()
 }
 
 #[cfg(test)]
@@ -71,5 +120,56 @@ mod tests {
         }
         drop(files);
         assert!(!dir.exists());
+    }
+
+    #[test]
+    fn directories_of_dead_runs_are_removed_and_live_ones_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let own = std::process::id();
+        // PIDs above the kernel's pid_max (at most 2^22) are never running.
+        let dead = 4_194_305_u32;
+        for name in [
+            format!("{PREFIX}{dead}-abc"),
+            format!("{PREFIX}{own}-def"),
+            "choreoctl-helm-legacy".to_string(),
+            format!("other-{dead}-x"),
+        ] {
+            std::fs::create_dir(tmp.path().join(name)).unwrap();
+        }
+        remove_orphans(tmp.path(), Duration::ZERO);
+        let mut left: Vec<String> = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        let mut kept = [
+            "choreoctl-helm-legacy".to_string(),
+            format!("{PREFIX}{own}-def"),
+            format!("other-{dead}-x"),
+        ];
+        kept.sort();
+        assert_eq!(left, kept);
+    }
+
+    #[test]
+    fn recent_directories_of_dead_runs_are_left_alone() {
+        let tmp = tempfile::tempdir().unwrap();
+        let name = format!("{PREFIX}4194305-abc");
+        std::fs::create_dir(tmp.path().join(&name)).unwrap();
+        remove_orphans(tmp.path(), ORPHAN_AGE);
+        assert!(tmp.path().join(name).exists());
+    }
+
+    #[test]
+    fn the_directory_name_carries_the_pid_of_its_run() {
+        let files = ValuesFiles::write(&[json!({})]).unwrap();
+        let name = files
+            .dir()
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(creator_pid(&name), Some(std::process::id()));
     }
 }

@@ -2,6 +2,7 @@
 //! `decide.rs`. A read that failed (forbidden, timed out) keeps its reason, and the checks
 //! depending on it say they could not tell.
 
+use crate::engine::gateway_tls::CertificateNames;
 use crate::engine::helm::ReleaseStates;
 
 use super::needs::Access;
@@ -32,6 +33,16 @@ pub struct Facts {
     pub namespaces: Read<Vec<NamespaceFact>>,
     /// Installations whose choreoctl journal is kept on this cluster (its control plane).
     pub installations: Read<Vec<String>>,
+}
+
+/// The cluster gateway's certificate on the control plane's cluster, once installed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GatewayCertificate {
+    /// The names of the certificate it serves (Secret `cluster-gateway-tls`).
+    pub served: CertificateNames,
+    /// The names Certificate `cluster-gateway-tls` asks cert-manager for (`dnsNames` and
+    /// `ipAddresses`); `None` when there is no such Certificate.
+    pub requested: Option<CertificateNames>,
 }
 
 /// A node and its `Ready` condition.

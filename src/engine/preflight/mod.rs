@@ -3,7 +3,8 @@
 //! it): reachability and Kubernetes version against the catalog's range, permissions asked with
 //! SelfSubjectAccessReviews, the CNI against the edition, components already there (helm
 //! releases, CRDs, an installation made by OpenChoreo's own scripts), a default StorageClass and
-//! load-balancer support where releases need them, and the namespaces install uses.
+//! load-balancer support where releases need them, the namespaces install uses, and whether an
+//! installed cluster gateway's certificate covers the names the planes will dial.
 //!
 //! - [`needs`]: what the plan asks of each cluster (pure);
 //! - [`read`]: every cluster read, at once; [`facts`]: what they return;
@@ -261,6 +262,13 @@ async fn check_group(
     checks.extend(decide::load_balancer(&needs, &facts));
     checks.extend(decide::components(&needs, &facts, &plan.name, journaled));
     checks.extend(decide::namespaces(&needs, &facts));
+    if !needs.gateway_hosts.is_empty() {
+        let certificate = read::gateway_certificate(&cluster).await;
+        checks.extend(decide::gateway_certificate(
+            &needs.gateway_hosts,
+            &certificate,
+        ));
+    }
     ClusterReport {
         context: cluster.context().to_owned(),
         server: Some(cluster.server().to_owned()),

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+use crate::engine::gateway_tls::dialled_host;
 use crate::engine::lock::SYSTEM_NAMESPACE;
 use crate::plan::{Action, ApplyAction, Plan};
 
@@ -67,6 +68,10 @@ pub struct ClusterNeeds {
     pub installs_cilium: bool,
     /// The Gateway API CRDs version applied there, if any.
     pub gateway_api: Option<String>,
+    /// On the control plane's cluster: every host the planes' agents will dial the cluster
+    /// gateway under, known before the install (`clusterAgent.serverUrl`; an address read
+    /// during the install is not known yet), with the planes dialling it.
+    pub gateway_hosts: Vec<(String, Vec<String>)>,
 }
 
 /// Whether a release's values make it claim volumes.
@@ -221,6 +226,7 @@ pub fn cluster_needs(plan: &Plan, planes: &[String]) -> ClusterNeeds {
     };
     if control {
         needs.namespaces.insert(SYSTEM_NAMESPACE.to_owned());
+        needs.gateway_hosts = gateway_hosts(plan);
     }
     for step in plan
         .steps
@@ -267,6 +273,31 @@ pub fn cluster_needs(plan: &Plan, planes: &[String]) -> ClusterNeeds {
         }
     }
     needs
+}
+
+/// The hosts agents dial (`wss://HOST:PORT/ws` in a helm step's `clusterAgent.serverUrl`) with
+/// the planes dialling each, in plan order; a host still to be read during the install (a
+/// placeholder) is left out.
+fn gateway_hosts(plan: &Plan) -> Vec<(String, Vec<String>)> {
+    let mut hosts: Vec<(String, Vec<String>)> = Vec::new();
+    for step in &plan.steps {
+        let Action::Helm(helm) = &step.action else {
+            continue;
+        };
+        let Some(host) = helm.values["clusterAgent"]["serverUrl"]
+            .as_str()
+            .and_then(dialled_host)
+            .filter(|host| !host.contains(['<', '>', ' ']))
+        else {
+            continue;
+        };
+        match hosts.iter_mut().find(|(known, _)| *known == host) {
+            Some((_, planes)) if planes.contains(&step.plane) => {}
+            Some((_, planes)) => planes.push(step.plane.clone()),
+            None => hosts.push((host, vec![step.plane.clone()])),
+        }
+    }
+    hosts
 }
 
 #[cfg(test)]
@@ -334,6 +365,47 @@ mod tests {
         assert_eq!(
             control.last().unwrap().describe(),
             "update secrets -n choreoctl-system"
+        );
+    }
+
+    fn plan_of(control: &str) -> Plan {
+        let yaml = format!(
+            "apiVersion: choreoctl.openchoreo.dev/v1alpha1\nkind: Profile\nmetadata: {{name: t}}\n\
+             spec:\n  edition: generic\n  planes:\n\
+             \x20   - {control}\n\
+             \x20   - {{name: local, type: data, context: cp}}\n\
+             \x20   - {{name: eu, type: data, context: eu}}\n"
+        );
+        let catalog = crate::catalog::Catalog::embedded().unwrap();
+        let source = crate::source::SourceFile::new("test.yaml", yaml.as_str());
+        let loaded = crate::profile::LoadedProfile {
+            profile: crate::profile::load::parse(&source).unwrap(),
+            source,
+        };
+        let known = crate::kubeconfig::KnownContexts::default();
+        let resolved = crate::resolve::resolve(&catalog, &loaded, &known).unwrap();
+        crate::plan::build(&catalog, &resolved).unwrap()
+    }
+
+    #[test]
+    fn the_gateway_hosts_are_those_agents_dial_and_an_address_read_later_is_left_out() {
+        let named = plan_of(
+            "{name: control, type: control, context: cp, clusterGateway: {address: gw.example.com}}",
+        );
+        assert_eq!(
+            gateway_hosts(&named),
+            [(
+                "gw.example.com".to_owned(),
+                vec!["local".to_owned(), "eu".to_owned()]
+            )]
+        );
+        let read_later = plan_of("{name: control, type: control, context: cp}");
+        assert_eq!(
+            gateway_hosts(&read_later),
+            [(
+                "cluster-gateway.openchoreo-control-plane.svc.cluster.local".to_owned(),
+                vec!["local".to_owned()]
+            )]
         );
     }
 }

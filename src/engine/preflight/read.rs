@@ -2,6 +2,7 @@
 //! (metadata only where that is enough). A read that fails keeps its reason.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::DaemonSet;
 use k8s_openapi::api::authorization::v1::{
@@ -14,9 +15,13 @@ use kube::api::{Api, ListParams, PostParams};
 use kube::{Client, Resource};
 
 use super::facts::{
-    CrdFact, Facts, Journaled, NamespaceFact, NodeFact, Read, ServiceFact, StorageClassFact,
+    CrdFact, Facts, GatewayCertificate, Journaled, NamespaceFact, NodeFact, Read, ServiceFact,
+    StorageClassFact,
 };
 use super::needs::Access;
+use crate::engine::gateway_tls::{
+    CertificateNames, GATEWAY_NAMESPACE, GATEWAY_TLS_SECRET, read_served_names,
+};
 use crate::engine::helm::read_release_states;
 use crate::engine::journal::{JOURNAL_SECRET_TYPE, JournalStore};
 use crate::engine::kube::{Cluster, chain};
@@ -68,6 +73,44 @@ pub async fn facts(cluster: &Cluster, access: &[Access]) -> Facts {
         namespaces,
         installations,
     }
+}
+
+/// The cluster gateway's certificate: the names it is valid for and the names its Certificate
+/// asks for; `None` before the first install (no Secret `cluster-gateway-tls`).
+pub async fn gateway_certificate(cluster: &Cluster) -> Read<Option<GatewayCertificate>> {
+    let Some(served) = read_served_names(cluster.client()).await? else {
+        return Ok(None);
+    };
+    let kind = cluster
+        .kind("cert-manager.io/v1", "Certificate", Duration::ZERO)
+        .await
+        .map_err(|e| e.to_string())?;
+    let requested = match kind {
+        None => None,
+        Some(kind) => cluster
+            .api(&kind, Some(GATEWAY_NAMESPACE))
+            .get_opt(GATEWAY_TLS_SECRET)
+            .await
+            .map_err(reason)?
+            .map(|certificate| {
+                let strings = |key: &str| -> Vec<String> {
+                    certificate.data["spec"][key]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|name| name.as_str().map(str::to_owned))
+                        .collect()
+                };
+                CertificateNames {
+                    dns: strings("dnsNames"),
+                    ips: strings("ipAddresses")
+                        .iter()
+                        .filter_map(|ip| ip.parse().ok())
+                        .collect(),
+                }
+            }),
+    };
+    Ok(Some(GatewayCertificate { served, requested }))
 }
 
 /// What choreoctl's journal of `installation` on the control plane's cluster records.

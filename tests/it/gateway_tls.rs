@@ -1,0 +1,164 @@
+//! The cluster gateway's certificate against the name each plane dials, as `status` and
+//! `check` verify it (issue 8 item 5; docs/status.md, docs/check.md): after the multi-cluster
+//! install of tests/it/wiring.rs (control plane on `cp`, a data plane on `obs` dialling the
+//! load-balancer IP), `status` reports the name covered; with Secret `cluster-gateway-tls`
+//! replaced by a certificate for another name, `status` reports it NOT covered with the name
+//! dialled and `check` fails (exit 4) with the fix. The Secret is put back afterwards.
+
+use base64::Engine as _;
+use serde_json::Value;
+
+use crate::harness::{Test, assert_contains};
+use crate::sandbox::{Sandbox, platform_lock, run, sandbox};
+use crate::wiring::{PROFILE, install};
+
+const NAMESPACE: &str = "openchoreo-control-plane";
+const SECRET: &str = "cluster-gateway-tls";
+/// The address the sandbox's load balancer gives every LoadBalancer Service.
+const LB_IP: &str = "198.51.100.10";
+
+/// wiring.rs's profile with the gateway's address named (as a user who knows it would).
+fn profile_naming_the_address() -> String {
+    PROFILE.replace(
+        "{name: control, type: control, context: cp}",
+        &format!(
+            "{{name: control, type: control, context: cp, clusterGateway: {{address: '{LB_IP}'}}}}"
+        ),
+    )
+}
+
+fn status(sb: &Sandbox, extra: &[&str]) -> Test {
+    Test::new()
+        .env("KUBECONFIG", &sb.kubeconfig)
+        .args([
+            "status",
+            "--context",
+            "cp",
+            "--installation",
+            "it-gateway-address",
+        ])
+        .args(extra)
+}
+
+fn check(sb: &Sandbox) -> Test {
+    Test::new()
+        .file("address.yaml", &profile_naming_the_address())
+        .env("KUBECONFIG", &sb.kubeconfig)
+        .args(["check", "--profile", "address.yaml"])
+}
+
+fn remote_gateway(report: &Value) -> Value {
+    report["planes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|plane| plane["name"] == "remote")
+        .unwrap_or_else(|| panic!("plane remote in {report:#}"))["gateway"]
+        .clone()
+}
+
+fn secret_data(sb: &Sandbox) -> Value {
+    let out = run(sb
+        .kubectl("cp")
+        .args(["-n", NAMESPACE, "get", "secret", SECRET, "-o", "json"]));
+    serde_json::from_str::<Value>(&out).unwrap()["data"].clone()
+}
+
+fn patch_secret(sb: &Sandbox, data: &Value) {
+    let patch = serde_json::json!({"data": data}).to_string();
+    run(sb
+        .kubectl("cp")
+        .args([
+            "-n", NAMESPACE, "patch", "secret", SECRET, "--type", "merge", "-p",
+        ])
+        .arg(patch));
+}
+
+/// Puts the gateway's own certificate back however the test ends, so later tests on the
+/// shared sandbox see the certificate the install made.
+struct Restore<'a> {
+    sb: &'a Sandbox,
+    data: Value,
+}
+
+impl Drop for Restore<'_> {
+    fn drop(&mut self) {
+        patch_secret(self.sb, &self.data);
+    }
+}
+
+#[test]
+fn sandbox_status_and_check_tell_whether_the_gateway_certificate_covers_the_dialled_name() {
+    let _platform = platform_lock();
+    let sb = sandbox();
+    install(sb, PROFILE);
+
+    let report = status(sb, &["-o", "json"]).run().json();
+    let gateway = remote_gateway(&report);
+    assert_eq!(gateway["state"], "covered", "{gateway:#}");
+    assert_eq!(gateway["dials"], LB_IP);
+    assert_eq!(gateway["serverUrl"], format!("wss://{LB_IP}:8443/ws"));
+    assert!(
+        gateway["certificateNames"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from(LB_IP)),
+        "{gateway:#}"
+    );
+    let passed = check(sb).run();
+    assert_contains(
+        &passed.stdout,
+        &format!(
+            "[ok] gateway-certificate: the cluster gateway's certificate covers every name agents dial: {LB_IP} (plane(s) remote)"
+        ),
+    );
+
+    // Another certificate in the Secret: valid for another name only.
+    let original = secret_data(sb);
+    let _restore = Restore {
+        sb,
+        data: original.clone(),
+    };
+    let key = rcgen::KeyPair::generate().unwrap();
+    let other = rcgen::CertificateParams::new(vec!["elsewhere.example".to_owned()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let b64 = |pem: String| base64::engine::general_purpose::STANDARD.encode(pem);
+    patch_secret(
+        sb,
+        &serde_json::json!({"tls.crt": b64(other.pem()), "tls.key": b64(key.serialize_pem())}),
+    );
+
+    let report = status(sb, &["-o", "json"]).run().json();
+    let gateway = remote_gateway(&report);
+    assert_eq!(gateway["state"], "not-covered", "{gateway:#}");
+    assert_eq!(gateway["dials"], LB_IP);
+    assert_eq!(
+        gateway["certificateNames"],
+        serde_json::json!(["elsewhere.example"])
+    );
+    assert_eq!(report["healthy"], false);
+    let text = status(sb, &[]).run().stdout;
+    assert_contains(
+        &text,
+        &format!(
+            "gateway name NOT covered: dials {LB_IP}, certificate valid for [elsewhere.example]"
+        ),
+    );
+
+    let failed = check(sb).status(4).run();
+    assert_contains(
+        &failed.stdout,
+        &format!(
+            "[FAIL] gateway-certificate: the cluster gateway's certificate (Secret {NAMESPACE}/{SECRET}) is valid for [elsewhere.example], not for {LB_IP} (plane(s) remote)"
+        ),
+    );
+    assert_contains(&failed.stdout, "`planes[].clusterGateway.address`");
+    assert_contains(&failed.stdout, "delete secret cluster-gateway-tls");
+
+    drop(_restore);
+    assert_eq!(secret_data(sb), original);
+    let report = status(sb, &["-o", "json"]).run().json();
+    assert_eq!(remote_gateway(&report)["state"], "covered");
+}
