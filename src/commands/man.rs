@@ -1,7 +1,6 @@
 //! `choreoctl man --out DIR`: one roff man page (section 1) per command, from the same clap
 //! tree as `--help`: `choreoctl.1`, `choreoctl-install.1`, `choreoctl-module-list.1`, …
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -9,6 +8,9 @@ use clap::CommandFactory;
 use clap_mangen::Man;
 use clap_mangen::roff::{Roff, roman};
 
+use serde_json::json;
+
+use super::report::log::Log;
 use crate::cli::Cli;
 use crate::output::Printer;
 
@@ -22,16 +24,20 @@ pub fn write(out: &Path, printer: &Printer) -> anyhow::Result<()> {
     root.build();
     let mut written = Vec::new();
     write_tree(&root, None, out, &mut written)?;
+    let log = Log::new(printer);
     for path in &written {
-        writeln!(printer.verbose(), "wrote {}", path.display()).context("writing to stderr")?;
+        log.detail(
+            "file_written",
+            json!({ "path": path }),
+            format_args!("wrote {}", path.display()),
+        );
     }
-    writeln!(
-        printer.stderr(),
-        "wrote {} man pages to {}",
-        written.len(),
-        out.display()
-    )
-    .context("writing to stderr")
+    log.line(
+        "files_written",
+        json!({ "files": written.len(), "dir": out }),
+        format_args!("wrote {} man pages to {}", written.len(), out.display()),
+    );
+    Ok(())
 }
 
 /// Writes the page of `command` (a child of `parent`) and those of its subcommands.

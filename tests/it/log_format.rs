@@ -165,6 +165,25 @@ fn render_writes_files_written_events_and_under_v_one_per_file() {
 }
 
 #[test]
+fn man_writes_files_written_events() {
+    let test = Test::new();
+    let out = test.path().join("man");
+    let written = test
+        .args(["man", "--log-format", "json", "-v", "--out"])
+        .arg(&out)
+        .run();
+    let events = written.events();
+    let pages = events
+        .iter()
+        .filter(|event| event["event"] == "file_written")
+        .count();
+    let last = events.last().unwrap();
+    assert_eq!(last["event"], "files_written", "{}", written.stderr);
+    assert_eq!(last["files"].as_u64(), Some(pages as u64));
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), pages);
+}
+
+#[test]
 fn init_without_a_terminal_writes_events_and_refusals_as_an_error_event() {
     let test = Test::new();
     let file = test.path().join("lab.yaml");
