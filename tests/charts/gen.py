@@ -100,6 +100,7 @@ class Chart:
     workloads: list = field(default_factory=list)
     crds: list = field(default_factory=list)
     crd_cond: str | None = None        # values path gating templated CRDs
+    crd_keep: str | None = None        # values path that, when true, keeps templated CRDs on uninstall (as the real chart)
     crd_dir: bool = False              # CRDs in crds/ (never templated, never upgraded)
     crd_jobs: str | None = None        # CRDs created at run time: name prefix of one Job per CRD (see crd_jobs_yaml)
     values: dict = field(default_factory=dict)
@@ -269,6 +270,17 @@ def crds_yaml(crds: list, part_of: str | None = None) -> str:
     return yaml.safe_dump_all([crd_doc(d, part_of) for d in crds], sort_keys=False, width=1 << 16)
 
 
+def kept(keep: str | None, body: str) -> str:
+    """Gives every CRD of `body` helm's `resource-policy: keep` annotation while the values path
+    `keep` is true, as the real charts do (cert-manager's `crds.keep`): uninstalling the release
+    then leaves the CRDs, and with them every custom resource, in place."""
+    if not keep:
+        return body
+    annotation = ("metadata:\n  {{- if " + values_ref(keep) + " }}\n  annotations:\n"
+                  "    helm.sh/resource-policy: keep\n  {{- end }}\n")
+    return re.sub(r"(?m)^metadata:\n", annotation, body)
+
+
 # The annotation naming the CRD a Job installs, read by the KWOK Stage
 # tests/sandbox/stages/17-crd-jobs.yaml.
 INSTALLS_CRD = "sandbox.choreoctl.dev/installs-crd"
@@ -357,7 +369,8 @@ def gen_chart(c: Chart, pin: Pin, out: str) -> None:
     elif c.crds and c.crd_dir:
         write(os.path.join(root, "crds", "crds.yaml"), crds_yaml(c.crds, c.name))
     elif c.crds:
-        write(os.path.join(root, "templates", "crds.yaml"), gated(c.crd_cond, crds_yaml(c.crds, c.name)))
+        write(os.path.join(root, "templates", "crds.yaml"),
+              gated(c.crd_cond, kept(c.crd_keep, crds_yaml(c.crds, c.name))))
     for name in c.shared:
         copy_file(os.path.join(SRC, "_shared", name), os.path.join(root, "templates", name))
     own = os.path.join(SRC, c.name)
@@ -563,7 +576,7 @@ CP_NS = "openchoreo-control-plane"
 CHARTS = [
     Chart("cert-manager", "v1.19.4", "cert-manager",
           workloads=[W("cert-manager", port=9402), W("cert-manager-webhook", port=443), W("cert-manager-cainjector", port=None)],
-          crds=cert_manager_crds(), crd_cond="crds.enabled",
+          crds=cert_manager_crds(), crd_cond="crds.enabled", crd_keep="crds.keep",
           values={"crds": {"enabled": False, "keep": True}, "startupapicheck": {"enabled": True}},
           notes="CRDs only with `crds.enabled=true`. No webhook configurations (nothing serves them under KWOK). "
                 "A post-install hook Job `cert-manager-startupapicheck` runs like the real one (KWOK completes it)."),
@@ -748,7 +761,7 @@ CHARTS = [
           workloads=[W("argocd-server", port=8080), W("argocd-repo-server", port=8081),
                      W("argocd-application-controller", kind="StatefulSet", port=8082), W("argocd-redis", port=6379)],
           crds=argo_cd_crds(),
-          crd_cond="crds.install", values={"crds": {"install": True, "keep": True}},
+          crd_cond="crds.install", crd_keep="crds.keep", values={"crds": {"install": True, "keep": True}},
           notes="Application and ApplicationSet CRDs carry closed schemas: the real CRDs' required fields and "
                 "every field choreoctl's Argo CD export writes (server-side dry-run with strict validation)."),
     Chart("flux2", "2.7.0", "flux-system",
@@ -768,7 +781,7 @@ CHARTS = [
           workloads=[W("argo-events-controller-manager", port=None)],
           crds=[CRD("argoproj.io", k, p, versions=("v1alpha1",)) for k, p in (
               ("EventBus", "eventbus"), ("EventSource", "eventsources"), ("Sensor", "sensors"))],
-          crd_cond="crds.install", values={"crds": {"install": True, "keep": True}}),
+          crd_cond="crds.install", crd_keep="crds.keep", values={"crds": {"install": True, "keep": True}}),
     Chart("keda", "2.20.1", "keda",
           workloads=[W("keda-operator", port=9666), W("keda-operator-metrics-apiserver", port=443),
                      W("keda-admission-webhooks", port=9443)],
