@@ -213,6 +213,9 @@ pub struct WaitAction {
     pub condition: WaitCondition,
     /// Seconds before giving up.
     pub timeout: u64,
+    /// What the user can do when the wait times out (a template, like the resource's name),
+    /// shown after the timeout message.
+    pub hint: Option<String>,
 }
 
 /// Conditions a wait step understands.

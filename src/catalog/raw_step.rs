@@ -59,6 +59,7 @@ pub struct RawStep {
     resource: Option<ResourceRef>,
     condition: Option<WaitCondition>,
     key: Option<String>,
+    hint: Option<String>,
 }
 
 impl TryFrom<RawStep> for StepSpec {
@@ -98,6 +99,7 @@ impl RawStep {
             set("resource", self.resource.is_some()),
             set("condition", self.condition.is_some()),
             set("key", self.key.is_some()),
+            set("hint", self.hint.is_some()),
             set("creates", !self.creates.is_empty()),
         ];
         let (name, allowed): (&str, &[&str]) = match self.kind {
@@ -106,7 +108,7 @@ impl RawStep {
                 &["chart", "release", "namespace", "values", "wait", "timeout"],
             ),
             Kind::Apply => ("apply", &["template", "manifest", "creates"]),
-            Kind::Wait => ("wait", &["resource", "condition", "timeout"]),
+            Kind::Wait => ("wait", &["resource", "condition", "timeout", "hint"]),
             Kind::Read => ("read", &["resource", "key"]),
         };
         if let Some(extra) = given
@@ -145,6 +147,7 @@ impl RawStep {
                     .ok_or("a wait step needs `resource`")?,
                 condition: self.condition.ok_or("a wait step needs `condition`")?,
                 timeout: self.timeout.unwrap_or(WAIT_TIMEOUT),
+                hint: self.hint.clone(),
             }),
             Kind::Read => Action::Read(ReadAction {
                 resource: self

@@ -125,6 +125,8 @@ pub struct WaitTimeout {
     pub pods: Vec<String>,
     /// The object's newest events, newest first.
     pub events: Vec<String>,
+    /// What the user can do about it (the wait step's `hint`).
+    pub hint: Option<String>,
 }
 
 impl fmt::Display for WaitTimeout {
@@ -151,6 +153,12 @@ impl fmt::Display for WaitTimeout {
             write!(f, "\n  latest events:")?;
             for event in &self.events {
                 write!(f, "\n    {event}")?;
+            }
+        }
+        if let Some(hint) = &self.hint {
+            write!(f, "\n  hint:")?;
+            for line in hint.trim().lines() {
+                write!(f, "\n    {line}")?;
             }
         }
         Ok(())
@@ -182,6 +190,7 @@ impl WaitTimeout {
             last_error: progress.last_error,
             pods,
             events,
+            hint: None,
         }
     }
 }
@@ -334,6 +343,7 @@ mod tests {
             last_error: None,
             pods: vec!["web-1: Pending: PodScheduled=False (Unschedulable: no nodes)".into()],
             events: vec!["Normal ScalingReplicaSet: Scaled up replica set web-5d8f to 1".into()],
+            hint: None,
         };
         assert_eq!(
             timeout.to_string(),
@@ -341,6 +351,28 @@ mod tests {
              Available: 0 of 1 updated replicas available\n  \
              pods not ready:\n    web-1: Pending: PodScheduled=False (Unschedulable: no nodes)\n  \
              latest events:\n    Normal ScalingReplicaSet: Scaled up replica set web-5d8f to 1"
+        );
+    }
+
+    #[test]
+    fn timeout_message_ends_with_the_steps_hint_indented() {
+        let timeout = WaitTimeout {
+            context: "dp1".into(),
+            object: "ExternalSecret ns/creds".into(),
+            condition: WaitCondition::Ready,
+            waited: Duration::from_secs(120),
+            reason: "Ready=False (SecretSyncedError: could not get secret data from provider)"
+                .into(),
+            last_error: None,
+            pods: Vec::new(),
+            events: Vec::new(),
+            hint: Some("Put the key into this cluster's store:\n  bao kv put secret/x\n".into()),
+        };
+        assert_eq!(
+            timeout.to_string(),
+            "timed out after 120 s waiting for ExternalSecret ns/creds on context `dp1` to be \
+             Ready: Ready=False (SecretSyncedError: could not get secret data from provider)\n  \
+             hint:\n    Put the key into this cluster's store:\n      bao kv put secret/x"
         );
     }
 }

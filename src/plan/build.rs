@@ -295,10 +295,17 @@ impl<'a> Builder<'a> {
             }
             model::Action::Wait(wait) => {
                 let resource = resource(&wait.resource)?;
+                let hint = wait
+                    .hint
+                    .as_deref()
+                    .map(|hint| self.renderer.inline(hint, context))
+                    .transpose()
+                    .map_err(|error| step_error(format!("hint: {error}")))?;
                 let action = WaitAction {
                     condition: wait.condition,
                     timeout: wait.timeout,
                     resource,
+                    hint,
                 };
                 (action.resource.namespace.clone(), Action::Wait(action))
             }

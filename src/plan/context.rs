@@ -108,8 +108,16 @@ impl<'a> PlanContext<'a> {
                 .iter()
                 .any(|plane| &plane.name == served && plane.cluster_key() != subject.cluster_key())
         });
+        let cluster_plane_types: Vec<&str> = self
+            .resolved
+            .planes
+            .iter()
+            .filter(|plane| plane.cluster_key() == subject.cluster_key())
+            .map(|plane| plane.plane_type.as_str())
+            .collect();
         let step = minijinja::context! {
             output => Value::from_object(OutputFunction(outputs)),
+            clusterPlaneTypes => cluster_plane_types,
             plane => self.planes[subject.name.as_str()].clone(),
             target => self.planes[target.name.as_str()].clone(),
             colocated => subject.cluster_key() == control(self.resolved).cluster_key(),

@@ -172,6 +172,9 @@ pub struct WaitAction {
     pub condition: WaitCondition,
     /// Seconds before giving up.
     pub timeout: u64,
+    /// What to do when it times out (rendered).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
 }
 
 /// A read step's source; its value becomes an output.

@@ -583,7 +583,10 @@ CHARTS = [
     Chart("external-secrets", "v2.0.1", "external-secrets",
           workloads=[W("external-secrets"), W("external-secrets-webhook", port=443), W("external-secrets-cert-controller", port=None)],
           crds=eso_crds(), crd_cond="installCRDs", values={"installCRDs": True},
-          notes="CRDs only with `installCRDs=true` (the default, like the real chart). No webhook configurations."),
+          notes="CRDs only with `installCRDs=true` (the default, like the real chart). No webhook configurations. "
+                "The operator is played by the KWOK Stages of tests/sandbox/stages/11-external-secrets.yaml: "
+                "an ExternalSecret becomes Ready only while its store exists (else Ready=False, "
+                "SecretSyncedError, looked at again every ~5 s)."),
     Chart("kgateway-crds", "v2.3.1", CP_NS,
           crds=[CRD("gateway.kgateway.dev", k, p, versions=("v1alpha1",)) for k, p in (
               ("GatewayParameters", "gatewayparameters"), ("TrafficPolicy", "trafficpolicies"),

@@ -723,8 +723,9 @@ const FOUR: &str = "it-four-contexts";
 
 /// Shared observability across four contexts: control and workflow planes on `cp`, data planes
 /// on `dp1` and `dp2`, the observability plane on `obs` serving all three. Every release is
-/// deployed on every context, every plane resource on the control plane carries its own
-/// plane's live agent CA, and a re-run upgrades nothing.
+/// deployed on every context (OpenBao, the secret store's backend, on each of them), each
+/// cluster has its own Ready ClusterSecretStore `default`, every plane resource on the control
+/// plane carries its own plane's live agent CA, and a re-run upgrades nothing.
 #[test]
 fn sandbox_install_shared_observability_on_four_contexts() {
     let _platform = platform_lock();
@@ -747,6 +748,7 @@ fn sandbox_install_shared_observability_on_four_contexts() {
         "external-secrets",
         "kgateway-crds",
         "kgateway",
+        "openbao",
     ];
     let mut expected: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     expected.insert(
@@ -754,7 +756,6 @@ fn sandbox_install_shared_observability_on_four_contexts() {
         [
             &secure_core[..],
             &[
-                "openbao",
                 "thunder",
                 "openchoreo-control-plane",
                 "openchoreo-workflow-plane",
@@ -779,6 +780,25 @@ fn sandbox_install_shared_observability_on_four_contexts() {
         first.insert(
             *context,
             expect_deployed(sb, &sb.kubeconfig, context, names, &installed),
+        );
+    }
+
+    // Every cluster's ExternalSecrets (the observability plane's on `obs`, the collectors' on the
+    // others) read a store on their own cluster: it exists and is Ready everywhere.
+    for context in expected.keys() {
+        let store = kubectl_json(
+            sb,
+            context,
+            &["get", "clustersecretstores.external-secrets.io", "default"],
+        );
+        let ready = store["status"]["conditions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|condition| condition["type"] == "Ready" && condition["status"] == "True");
+        assert!(
+            ready,
+            "{context}: ClusterSecretStore default not Ready: {store}"
         );
     }
 

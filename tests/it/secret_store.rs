@@ -1,15 +1,18 @@
 //! The Secure Core's secret store (docs/catalog.md "The secret store"): OpenBao keeps its secrets
 //! (storage on a volume, no dev mode, no well-known token) unless a profile asks for dev mode, and
-//! the ClusterSecretStore `default` reaches it with Kubernetes auth. Checked on the offline plan of
-//! every preset × edition, and on the sandbox with the stand-in charts.
+//! the ClusterSecretStore `default` reaches it with Kubernetes auth. Every cluster with a plane
+//! gets its own store; the Vault module's HA stays on the control plane's cluster. Checked on the
+//! offline plan of every preset × edition and of a three-cluster profile, and on the sandbox with
+//! the stand-in charts (whose External Secrets refuses an ExternalSecret without its store).
 
 use std::fs;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use crate::fixtures::every_plan;
 use crate::harness::Test;
-use crate::sandbox::{Sandbox, run, sandbox};
+use crate::sandbox::{Sandbox, platform_lock, run, sandbox};
 
 /// The offline plan (`plan -o json`) of a preset on an edition.
 fn plan(preset: &str, edition: &str) -> Value {
@@ -37,6 +40,30 @@ fn plan_of_profile(modules: &str) -> Value {
     Test::new()
         .file("profile.yaml", &profile)
         .args(["plan", "--profile", "profile.yaml", "-o", "json"])
+        .run()
+        .json()
+}
+
+/// The plan of a profile over three clusters: the control plane on `cp`, a data plane on `dp1`,
+/// the observability plane on `obs` serving it; `modules` (YAML list items) after Observe.
+fn plan_of_three_clusters(modules: &str) -> Value {
+    let profile = format!(
+        "apiVersion: choreoctl.openchoreo.dev/v1alpha1\nkind: Profile\nmetadata: {{name: t}}\n\
+         spec:\n  edition: generic\n  planes:\n    - {{name: control, type: control, context: cp}}\n    \
+         - {{name: dev, type: data, context: dp1}}\n    \
+         - {{name: obs, type: observability, context: obs, serves: [dev]}}\n  modules:\n    \
+         - {{name: observe, plane: obs}}\n{modules}"
+    );
+    Test::new()
+        .file("profile.yaml", &profile)
+        .args([
+            "plan",
+            "--offline",
+            "--profile",
+            "profile.yaml",
+            "-o",
+            "json",
+        ])
         .run()
         .json()
 }
@@ -188,6 +215,130 @@ fn dev_mode_only_when_the_profile_asks_for_it() {
     );
 }
 
+/// The one instance on `context` of the step `prefix` (`secure-core/openbao@`).
+fn on_context<'a>(plan: &'a Value, prefix: &str, context: &str) -> &'a Value {
+    let found: Vec<&Value> = steps(plan)
+        .iter()
+        .filter(|step| {
+            step["id"].as_str().unwrap().starts_with(prefix) && step["context"] == context
+        })
+        .collect();
+    assert_eq!(found.len(), 1, "one {prefix} on {context}: {found:?}");
+    found[0]
+}
+
+#[test]
+fn every_cluster_gets_its_own_store_and_ha_stays_on_the_control_planes_cluster() {
+    let plan = plan_of_three_clusters("    - name: vault\n");
+    for context in ["cp", "dp1", "obs"] {
+        let server = &on_context(&plan, "secure-core/openbao@", context)["values"]["server"];
+        assert_eq!(server["dev"]["enabled"], false, "{context}: persistent");
+        assert_eq!(
+            server["ha"]["enabled"] == true,
+            context == "cp",
+            "{context}: HA only on the control plane's cluster: {server}"
+        );
+        let store = on_context(&plan, "secure-core/secret-store@", context);
+        let address = if context == "cp" {
+            "openbao-active"
+        } else {
+            "openbao"
+        };
+        assert_eq!(
+            object(store, "ClusterSecretStore", "default")["spec"]["provider"]["vault"]["server"],
+            format!("http://{address}.openbao.svc:8200"),
+            "{context}"
+        );
+        let ready = on_context(&plan, "secure-core/secret-store-ready@", context);
+        assert_eq!(ready["wait"]["resource"]["name"], "default", "{context}");
+        // The observability plane's credentials are generated on its cluster only: elsewhere a
+        // random password would make the collectors' ExternalSecret Ready with a wrong one.
+        let generated: Vec<&Value> = steps(&plan)
+            .iter()
+            .filter(|step| {
+                step["id"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("secure-core/observability-secrets@")
+                    && step["context"] == context
+            })
+            .collect();
+        assert_eq!(generated.len(), usize::from(context == "obs"), "{context}");
+        if let Some(step) = generated.first() {
+            let job = object(step, "Job", "openbao-observability-secrets");
+            let script = job["spec"]["template"]["spec"]["containers"][0]["command"][2]
+                .as_str()
+                .unwrap();
+            assert!(
+                script.contains("secret/opensearch username=admin")
+                    && script.contains("secret/observer"),
+                "{script}"
+            );
+        }
+    }
+    // A Job's pod template cannot change: openbao-init is the same on every cluster that is not
+    // the control plane's (whatever planes share it), so installations sharing a cluster agree.
+    let init = |context| {
+        object(
+            on_context(&plan, "secure-core/openbao-init@", context),
+            "Job",
+            "openbao-init",
+        )["spec"]["template"]
+            .clone()
+    };
+    assert_eq!(init("dp1"), init("obs"));
+    // ExternalSecrets come after the store of their own cluster.
+    let secrets = on_context(&plan, "observe/secrets@", "obs");
+    assert!(
+        secrets["needs"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("secure-core/secret-store-ready@obs")),
+        "{secrets}"
+    );
+    // On the served cluster the collector waits for its credentials, and a timeout says how to
+    // copy them (the one manual step), with both contexts filled in.
+    let wait = on_context(&plan, "observe/collector-credentials-ready@", "dp1");
+    let hint = wait["wait"]["hint"].as_str().expect("a hint");
+    for expected in [
+        "--context dp1 -n openbao get secret openbao-unseal",
+        "--context obs -n openchoreo-observability-plane get secret opensearch-admin-credentials",
+        "--context dp1 -n openbao exec -i openbao-0",
+        "secret/opensearch username=admin",
+        "force-sync",
+    ] {
+        assert!(hint.contains(expected), "`{expected}` in:\n{hint}");
+    }
+    let collector = on_context(&plan, "observe/collector@", "dp1");
+    assert!(
+        collector["needs"].as_array().unwrap().contains(&wait["id"]),
+        "{collector}"
+    );
+}
+
+#[test]
+fn dev_mode_generates_the_observability_secrets_on_their_cluster_only() {
+    let plan = plan_of_three_clusters("    - {name: secure-core, options: {secretStore: dev}}\n");
+    for context in ["cp", "dp1", "obs"] {
+        let hook =
+            on_context(&plan, "secure-core/openbao@", context)["values"]["server"]["postStart"]
+                .to_string();
+        assert_eq!(
+            hook.contains("secret/opensearch"),
+            context == "obs",
+            "{context}: {hook}"
+        );
+    }
+    let hint = on_context(&plan, "observe/collector-credentials-ready@", "dp1")["wait"]["hint"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        hint.contains("{ echo root\n"),
+        "dev mode's token is root:\n{hint}"
+    );
+}
+
 fn kubectl_apply(sb: &Sandbox, dir: &std::path::Path, name: &str, objects: &[Value]) {
     let path = dir.join(name);
     fs::write(
@@ -297,4 +448,123 @@ fn sandbox_default_store_is_wired_to_the_persistent_openbao() {
     // The stage's placeholder stands where the real Job keeps the keys.
     let unseal = get(sb, &["--namespace", "openbao", "secret", "openbao-unseal"]);
     assert!(unseal["data"]["unseal-key"].is_string(), "{unseal}");
+}
+
+/// The sandbox's External Secrets stand-in does what the real operator does with an
+/// ExternalSecret whose store does not exist: it is not Ready, says which store is missing, and
+/// writes no Secret; once the store exists it syncs. So a plan that applies ExternalSecrets on a
+/// cluster without its store fails in the sandbox too.
+#[test]
+fn sandbox_an_external_secret_is_ready_only_once_its_store_exists() {
+    let _platform = platform_lock();
+    let sb = sandbox();
+    let context = "dp2";
+    run(sb
+        .helm()
+        .args(["upgrade", "--install", "external-secrets"])
+        .arg(Sandbox::chart_dir("external-secrets"))
+        .args(["--kube-context", context, "--namespace", "external-secrets"])
+        .args(["--create-namespace", "--wait", "--timeout", "5m"]));
+    run(sb.kubectl(context).args([
+        "wait",
+        "--for=condition=Established",
+        "--timeout=60s",
+        "crd/clustersecretstores.external-secrets.io",
+        "crd/externalsecrets.external-secrets.io",
+    ]));
+    let id = std::process::id();
+    let namespace = format!("it-missing-store-{id}");
+    let store = format!("it-missing-store-{id}");
+    let dir = tempfile::tempdir().unwrap();
+    let apply = |name: &str, objects: &[Value]| {
+        let path = dir.path().join(name);
+        let list = json!({"apiVersion": "v1", "kind": "List", "items": objects});
+        fs::write(&path, list.to_string()).unwrap();
+        run(sb.kubectl(context).args(["apply", "-f"]).arg(&path));
+    };
+    apply(
+        "secret.json",
+        &[
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}),
+            json!({
+                "apiVersion": "external-secrets.io/v1",
+                "kind": "ExternalSecret",
+                "metadata": {"name": "credentials", "namespace": namespace},
+                "spec": {
+                    "secretStoreRef": {"kind": "ClusterSecretStore", "name": store},
+                    "target": {"name": "credentials"},
+                    "data": [{"secretKey": "password", "remoteRef": {"key": "opensearch", "property": "password"}}]
+                }
+            }),
+        ],
+    );
+    let external_secret = || -> Value {
+        serde_json::from_str(&run(sb.kubectl(context).args([
+            "get",
+            "externalsecret",
+            "credentials",
+            "--namespace",
+            &namespace,
+            "-o",
+            "json",
+        ])))
+        .unwrap()
+    };
+    let ready = |object: &Value| -> Option<Value> {
+        object["status"]["conditions"]
+            .as_array()?
+            .iter()
+            .find(|condition| condition["type"] == "Ready")
+            .cloned()
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let refused = loop {
+        if let Some(condition) = ready(&external_secret()) {
+            break condition;
+        }
+        assert!(Instant::now() < deadline, "{}", external_secret());
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    assert_eq!(refused["status"], "False", "{refused}");
+    assert_eq!(refused["reason"], "SecretSyncedError", "{refused}");
+    assert!(
+        refused["message"].as_str().unwrap().contains(&store),
+        "the message names the missing store: {refused}"
+    );
+    // Still refused a while later (the stand-in looks again every ~5 s), and no Secret written.
+    std::thread::sleep(Duration::from_secs(7));
+    assert_eq!(ready(&external_secret()).unwrap()["status"], "False");
+    let secret = sb
+        .kubectl(context)
+        .args(["get", "secret", "credentials", "--namespace", &namespace])
+        .output()
+        .unwrap();
+    assert!(!secret.status.success(), "no Secret without a store");
+
+    apply(
+        "store.json",
+        &[json!({
+            "apiVersion": "external-secrets.io/v1",
+            "kind": "ClusterSecretStore",
+            "metadata": {"name": store},
+            "spec": {"provider": {"fake": {"data": []}}}
+        })],
+    );
+    run(sb.kubectl(context).args([
+        "wait",
+        "--for=condition=Ready",
+        "--timeout=60s",
+        "--namespace",
+        &namespace,
+        "externalsecret/credentials",
+    ]));
+    run(sb
+        .kubectl(context)
+        .args(["get", "secret", "credentials", "--namespace", &namespace]));
+    run(sb
+        .kubectl(context)
+        .args(["delete", "--wait=false", "namespace", &namespace]));
+    run(sb
+        .kubectl(context)
+        .args(["delete", "clustersecretstore", &store]));
 }

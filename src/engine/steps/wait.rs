@@ -3,7 +3,7 @@
 //! holds returns at once, so a re-run costs one request.
 
 use super::{StepDone, StepEnv, StepError};
-use crate::engine::wait::wait_for;
+use crate::engine::wait::{WaitTimeout, wait_for};
 use crate::plan::WaitAction;
 
 /// Waits for `action`'s condition; an object given without a namespace is looked for in
@@ -23,6 +23,10 @@ pub async fn run(
         action.condition,
         env.timeout(action.timeout),
     )
-    .await?;
+    .await
+    .map_err(|timeout| WaitTimeout {
+        hint: action.hint.clone(),
+        ..timeout
+    })?;
     Ok(StepDone::default())
 }
