@@ -131,10 +131,10 @@ if (cd "$work/helmfile" && "$helmfile" --helm-binary "$helm" sync >"$work/helmfi
   t=$(now)
   (cd "$work/helmfile" && "$helmfile" --helm-binary "$helm" sync >>"$work/helmfile-sync.log" 2>&1)
   helmfile_noop_s=$(secs "$t")
-  echo "helmfile sync ($releases releases): $helmfile_s s; again, nothing changed: $helmfile_noop_s s, helm revisions added: $(( $(helm_revisions) - before ))"
+  echo "helmfile sync ($releases): $helmfile_s s; again, nothing changed: $helmfile_noop_s s, helm revisions added: $(( $(helm_revisions) - before ))"
   echo "choreoctl vs helmfile: install $(ratio "$helmfile_s" "$install_s")x faster, no-op $(ratio "$helmfile_noop_s" "$noop_s")x faster"
 else
-  echo "helmfile sync ($releases releases) FAILED after $(secs "$t") s: $(grep -m1 'Error:' "$work/helmfile-sync.log" | sed 's/^ *//')"
+  echo "helmfile sync ($releases) FAILED after $(secs "$t") s: $(grep -m1 'Error:' "$work/helmfile-sync.log" | sed 's/^ *//')"
 fi
 down
 
