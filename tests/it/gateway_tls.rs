@@ -28,16 +28,7 @@ fn profile_naming_the_address() -> String {
 }
 
 fn status(sb: &Sandbox, extra: &[&str]) -> Test {
-    Test::new()
-        .env("KUBECONFIG", &sb.kubeconfig)
-        .args([
-            "status",
-            "--context",
-            "cp",
-            "--installation",
-            "it-gateway-address",
-        ])
-        .args(extra)
+    crate::status::status_command(sb, "cp", "it-gateway-address").args(extra)
 }
 
 fn check(sb: &Sandbox) -> Test {

@@ -197,15 +197,7 @@ fn sandbox_install_single_plane_cilium_edition_then_rerun_changes_nothing() {
     );
     assert_contains(&first.stderr, "done   secure-core/cilium-ready@control");
 
-    let status = Test::new()
-        .env("KUBECONFIG", &sb.kubeconfig)
-        .args([
-            "status",
-            "--context",
-            CONTEXT,
-            "--installation",
-            INSTALLATION,
-        ])
+    let status = crate::status::status_command(sb, CONTEXT, INSTALLATION)
         .args(["-o", "json"])
         .run()
         .json();

@@ -278,15 +278,7 @@ fn sandbox_check_and_status_log_format_json() {
     assert_contains(&check.stdout, "[ok] reachable");
 
     crate::status::install(sb);
-    let status = Test::new()
-        .env("KUBECONFIG", &sb.kubeconfig)
-        .args([
-            "status",
-            "--context",
-            "cp",
-            "--installation",
-            "single-plane",
-        ])
+    let status = crate::status::status_command(sb, "cp", "single-plane")
         .args(["--log-format", "json", "-o", "json"])
         .run();
     let events = status.events();

@@ -26,17 +26,19 @@ pub fn install(sb: &Sandbox) -> Output {
         .run()
 }
 
+/// `choreoctl status` of `installation`, found through `context` of the sandbox's kubeconfig.
+pub fn status_command(sb: &Sandbox, context: &str, installation: &str) -> Test {
+    Test::new().env("KUBECONFIG", &sb.kubeconfig).args([
+        "status",
+        "--context",
+        context,
+        "--installation",
+        installation,
+    ])
+}
+
 fn status(sb: &Sandbox, extra: &[&str]) -> Test {
-    Test::new()
-        .env("KUBECONFIG", &sb.kubeconfig)
-        .args([
-            "status",
-            "--context",
-            CONTEXT,
-            "--installation",
-            INSTALLATION,
-        ])
-        .args(extra)
+    status_command(sb, CONTEXT, INSTALLATION).args(extra)
 }
 
 fn plane<'a>(report: &'a Value, name: &str) -> &'a Value {
