@@ -104,6 +104,19 @@ fn export(format: &str) -> (crate::harness::Output, PathBuf) {
     (output, out)
 }
 
+/// `render --format helmfile` of `profile` into `helmfile/` of the test's directory, which the
+/// returned output keeps alive.
+pub(crate) fn render_helmfile(test: Test, profile: &Path) -> (crate::harness::Output, PathBuf) {
+    let out = test.path().join("helmfile");
+    let output = test
+        .args(["render", "--format", "helmfile", "--profile"])
+        .arg(profile)
+        .arg("--out")
+        .arg(&out)
+        .run();
+    (output, out)
+}
+
 /// Planes on other clusters dial the gateway at an address read at install time: an export,
 /// written before any install, needs it named in the profile.
 #[test]
@@ -285,13 +298,7 @@ fn sandbox_helmfile_export_passes_helmfile_lint_and_template() {
             sb.mirror, sb.manifests
         ),
     );
-    let out = test.path().join("helmfile");
-    let _output = test
-        .args(["render", "--format", "helmfile", "--profile"])
-        .arg(&profile)
-        .arg("--out")
-        .arg(&out)
-        .run();
+    let (_output, out) = render_helmfile(test, &profile);
 
     let helmfile = |args: &[&str]| {
         let mut cmd = sb.command(&sb.helmfile);

@@ -125,13 +125,7 @@ fn sandbox_helmfile_sync_of_the_export_installs_then_upgrades_the_platform() {
     let _platform = platform_lock();
     let test = Test::new();
     let profile = single_plane_profile(&test, sb);
-    let out = test.path().join("helmfile");
-    let _output = test
-        .args(["render", "--format", "helmfile", "--profile"])
-        .arg(&profile)
-        .arg("--out")
-        .arg(&out)
-        .run();
+    let (_output, out) = crate::gitops::render_helmfile(test, &profile);
     let releases = exported_releases(&out);
     // helmfile logs (hooks included) on stderr: the log is both streams.
     let sync = || {
