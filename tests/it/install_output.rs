@@ -276,16 +276,22 @@ fn sandbox_install_log_format_json_writes_one_event_per_line() {
     assert_eq!(output.json(), summary);
 }
 
-/// Without a terminal every line is `HH:MM:SS text` (UTC), with no escape sequence.
+/// Without a terminal every line is `HH:MM:SS text` (UTC), with no escape sequence. The
+/// first run converges whatever an earlier test left (another profile's values, revisions
+/// added by helmfile), so the second one's releases are all unchanged.
 #[test]
 fn sandbox_install_without_a_terminal_writes_timestamped_lines() {
     let _platform = platform_lock();
     let sb = sandbox();
-    let output = Test::new()
-        .env("KUBECONFIG", &sb.kubeconfig)
-        .args(install_args(sb))
-        .arg("--yes")
-        .run();
+    let install = || {
+        Test::new()
+            .env("KUBECONFIG", &sb.kubeconfig)
+            .args(install_args(sb))
+            .arg("--yes")
+            .run()
+    };
+    install();
+    let output = install();
     // After the preflight's lines, the plan's headline, then the run.
     let mut lines = output
         .stderr
