@@ -378,15 +378,18 @@ async fn check_ownership(
 ) -> Result<Vec<Arc<Cluster>>, EngineError> {
     let control_uid = control.cluster.identity().await?.to_owned();
     let control_context = control.target_label();
+    // One plane per cluster other than the control plane's; their markers read side by side.
     let mut seen = vec![control_uid.clone()];
-    let mut unmarked = Vec::new();
+    let mut others = Vec::new();
     for plane in planes {
         let uid = plane.cluster.identity().await?;
-        if seen.iter().any(|known| known == uid) {
-            continue;
+        if !seen.iter().any(|known| known == uid) {
+            seen.push(uid.to_owned());
+            others.push(plane);
         }
-        seen.push(uid.to_owned());
-        let marker = ownership::read(plane.cluster.client(), installation)
+    }
+    let markers = futures::future::try_join_all(others.iter().map(|plane| async {
+        ownership::read(plane.cluster.client(), installation)
             .await
             .map_err(|e| {
                 plane.cluster.api_error(
@@ -397,7 +400,11 @@ async fn check_ownership(
                     ),
                     e,
                 )
-            })?;
+            })
+    }))
+    .await?;
+    let mut unmarked = Vec::new();
+    for (plane, marker) in others.into_iter().zip(markers) {
         let plane_context = plane.target_label();
         let sites = Sites {
             installation,
@@ -433,7 +440,7 @@ async fn write_markers(
         .context
         .clone()
         .unwrap_or_else(|| control.cluster.context().to_owned());
-    for cluster in clusters {
+    futures::future::try_join_all(clusters.iter().map(|cluster| async {
         ownership::write(
             cluster.client(),
             installation,
@@ -450,8 +457,9 @@ async fn write_markers(
                 ),
                 e,
             )
-        })?;
-    }
+        })
+    }))
+    .await?;
     Ok(())
 }
 
