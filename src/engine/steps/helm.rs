@@ -155,6 +155,9 @@ async fn undo(helm: &impl Helm, release: &ReleaseRef, before: Option<u32>) -> Un
     result.unwrap_or_else(|error| Undo::Failed(error.to_string()))
 }
 
+/// Uninstalls `release` and waits until its objects are gone: a CRD still terminating when the
+/// release is installed again would be adopted by helm and then vanish under its update
+/// ("customresourcedefinitions ... not found").
 async fn uninstall(
     helm: &impl Helm,
     release: &ReleaseRef,
@@ -162,7 +165,7 @@ async fn uninstall(
     match helm
         .uninstall(&UninstallRequest {
             release: release.clone(),
-            wait: false,
+            wait: true,
             timeout: UNDO_TIMEOUT,
         })
         .await
