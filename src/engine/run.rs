@@ -391,16 +391,7 @@ async fn check_ownership(
     let markers = futures::future::try_join_all(others.iter().map(|plane| async {
         ownership::read(plane.cluster.client(), installation)
             .await
-            .map_err(|e| {
-                plane.cluster.api_error(
-                    "reading",
-                    &format!(
-                        "ConfigMap {SYSTEM_NAMESPACE}/{}",
-                        ownership::marker_name(installation)
-                    ),
-                    e,
-                )
-            })
+            .map_err(|e| marker_error(&plane.cluster, "reading", installation, e))
     }))
     .await?;
     let mut unmarked = Vec::new();
@@ -448,19 +439,25 @@ async fn write_markers(
             &control_context,
         )
         .await
-        .map_err(|e| {
-            cluster.api_error(
-                "writing",
-                &format!(
-                    "ConfigMap {SYSTEM_NAMESPACE}/{}",
-                    ownership::marker_name(installation)
-                ),
-                e,
-            )
-        })
+        .map_err(|e| marker_error(cluster, "writing", installation, e))
     }))
     .await?;
     Ok(())
+}
+
+/// A failed read or write of `installation`'s ownership marker on `cluster`.
+fn marker_error(
+    cluster: &Cluster,
+    action: &'static str,
+    installation: &str,
+    source: kube::Error,
+) -> KubeError {
+    let marker = ownership::marker_name(installation);
+    cluster.api_error(
+        action,
+        &format!("ConfigMap {SYSTEM_NAMESPACE}/{marker}"),
+        source,
+    )
 }
 
 /// A plane and its connected cluster.
