@@ -10,8 +10,8 @@ use super::confirm::{Answer, confirm, require_a_way_to_confirm};
 use super::report::{Report, SummaryDocument};
 use crate::catalog::Catalog;
 use crate::cli::{InstallArgs, LogFormat};
-use crate::engine::journal::InterruptedRunChoice;
-use crate::engine::kube::ApplyOptions;
+use crate::engine::journal::{InterruptedRunChoice, Operation};
+use crate::engine::walk::StepSettings;
 use crate::engine::{self, Options};
 use crate::error::Error;
 use crate::output::Printer;
@@ -44,8 +44,14 @@ pub fn install(
         kubeconfig: kubeconfig.map(Path::to_path_buf),
         helm: helm.map(Path::to_path_buf),
         profile: serde_json::to_value(&resolved).map_err(anyhow::Error::from)?,
-        concurrency: usize::from(args.concurrency),
-        timeout: args.timeout.map(Duration::from_secs),
+        operation: Operation::Install,
+        dry_run: args.dry_run,
+        steps: StepSettings {
+            concurrency: usize::from(args.concurrency),
+            timeout: args.timeout.map(Duration::from_secs),
+            force_conflicts: args.force_conflicts,
+            manifests_plain_http: resolved.manifests.plain_http,
+        },
         force_unlock: args.force_unlock,
         interrupted: match (args.resume, args.discard) {
             (true, _) => InterruptedRunChoice::Resume,
@@ -53,12 +59,6 @@ pub fn install(
             _ => InterruptedRunChoice::Unspecified,
         },
         rebind: args.rebind,
-        apply: ApplyOptions {
-            force_conflicts: args.force_conflicts,
-            dry_run: args.dry_run,
-        },
-        manifests_plain_http: resolved.manifests.plain_http,
-        dry_run: args.dry_run,
     };
     let report = Report::choose(&plan, log_format, printer);
     report.run_started(&plan);

@@ -1,6 +1,6 @@
 //! `choreoctl plan`: the steps an install would run, grouped by plane and context; when the
 //! planes' clusters answer, each step annotated with what it would change
-//! ([`engine::live`](crate::engine::live)).
+//! ([`engine::preview`](crate::engine::preview)).
 
 use std::io::Write;
 use std::path::Path;
@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::report::log::Log;
 use crate::catalog::Catalog;
 use crate::cli::PlanArgs;
-use crate::engine::live::{Change, InspectOptions, Inspection, inspect};
+use crate::engine::preview::{Change, InspectOptions, Inspection, inspect};
 use crate::error::Error;
 use crate::output::{Printer, table};
 use crate::plan::{Action, ApplyAction, Plan, Step};
@@ -165,7 +165,7 @@ fn text(plan: &Plan, live: Option<&Inspection>, out: &mut dyn Write) -> std::io:
                 }
             }
             row.extend([
-                step.kind().into(),
+                step.kind().to_string(),
                 step.namespace.clone().unwrap_or_else(|| "-".into()),
                 what(step),
             ]);

@@ -109,7 +109,7 @@ pub fn write(plan: &Plan, dir: &Path, printer: &Printer) -> anyhow::Result<()> {
         );
         let mut entry = IndexEntry {
             id: &step.id,
-            kind: step.kind(),
+            kind: step.kind().as_str(),
             plane: &step.plane,
             context: step.context.as_deref(),
             namespace: step.namespace.as_deref(),

@@ -1,5 +1,7 @@
 //! Runs a DAG of steps: each step starts as soon as its own needs are done (no level barriers),
-//! at most `per_cluster` steps at once against one cluster. A failed step's dependents are
+//! at most `per_cluster` steps at once against one cluster, and at most a group's own limit of
+//! the steps in a group (e.g. "nodes of cluster X being drained: at most N at once") while steps
+//! outside it keep running. A failed step's dependents are
 //! skipped; independent branches run to the end. Among ready steps, the one heading the longest
 //! remaining chain of work starts first, so a concurrency limit delays the critical path last.
 //!
@@ -25,6 +27,9 @@ pub struct Node {
     pub needs: Vec<String>,
     /// Nodes with the same cluster share its concurrency limit.
     pub cluster: String,
+    /// A group with a limit of its own ([`Limits::groups`]), besides the cluster's; `None`:
+    /// only the cluster's limit applies.
+    pub group: Option<String>,
     /// Estimated relative duration, used only to order ready nodes.
     pub cost: u32,
 }
@@ -65,10 +70,31 @@ pub struct NodeResult<T, E> {
 }
 
 /// Limits of one run.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Limits {
     /// Nodes running at once against one cluster (at least 1).
     pub per_cluster: usize,
+    /// Nodes running at once in each group, by group name (at least 1; a group not named here
+    /// has no limit of its own).
+    pub groups: BTreeMap<String, usize>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            per_cluster: 1,
+            groups: BTreeMap::new(),
+        }
+    }
+}
+
+impl Limits {
+    /// The limit of `group`, if it has one.
+    fn of_group(&self, group: Option<&str>) -> Option<usize> {
+        group
+            .and_then(|group| self.groups.get(group))
+            .map(|&limit| limit.max(1))
+    }
 }
 
 /// Runs every node, calling `run(index)` for node `nodes[index]` once all its needs are done.
@@ -114,6 +140,7 @@ where
     let mut fates: Vec<Option<NodeResult<T, E>>> = (0..nodes.len()).map(|_| None).collect();
     let mut ready: Vec<usize> = (0..nodes.len()).filter(|&i| waiting_on[i] == 0).collect();
     let mut running_on: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut running_in: BTreeMap<&str, usize> = BTreeMap::new();
     let per_cluster = limits.per_cluster.max(1);
     let origin = Instant::now();
     let mut running = FuturesUnordered::new();
@@ -124,12 +151,23 @@ where
             ready.sort_by_key(|&i| (std::cmp::Reverse(priority[i]), i));
             let mut still_ready = Vec::new();
             for i in ready.drain(..) {
+                let group = nodes[i].group.as_deref();
+                let group_full = limits.of_group(group).is_some_and(|limit| {
+                    running_in
+                        .get(group.unwrap_or_default())
+                        .copied()
+                        .unwrap_or(0)
+                        >= limit
+                });
                 let busy = running_on.entry(nodes[i].cluster.as_str()).or_default();
-                if *busy >= per_cluster {
+                if *busy >= per_cluster || group_full {
                     still_ready.push(i);
                     continue;
                 }
                 *busy += 1;
+                if let Some(group) = group {
+                    *running_in.entry(group).or_default() += 1;
+                }
                 let started = origin.elapsed();
                 let future = run(i);
                 running.push(async move {
@@ -146,6 +184,9 @@ where
         *running_on
             .get_mut(nodes[i].cluster.as_str())
             .expect("counted when started") -= 1;
+        if let Some(group) = nodes[i].group.as_deref() {
+            *running_in.get_mut(group).expect("counted when started") -= 1;
+        }
         let ok = result.is_ok();
         fates[i] = Some(NodeResult {
             fate: match result {
@@ -251,6 +292,7 @@ mod tests {
             id: id.to_string(),
             needs: needs.iter().map(|n| n.to_string()).collect(),
             cluster: cluster.to_string(),
+            group: None,
             cost: 1,
         }
     }
@@ -260,12 +302,20 @@ mod tests {
     async fn run(
         nodes: &[Node],
         per_cluster: usize,
+        groups: &[(&str, usize)],
         millis: impl Fn(&str) -> u64,
         fails: impl Fn(&str) -> bool,
     ) -> (Vec<NodeResult<(), String>>, Vec<String>) {
         let started = Mutex::new(Vec::new());
         let stop = AtomicBool::new(false);
-        let results = execute(nodes, Limits { per_cluster }, &stop, |i| {
+        let limits = Limits {
+            per_cluster,
+            groups: groups
+                .iter()
+                .map(|(group, limit)| (group.to_string(), *limit))
+                .collect(),
+        };
+        let results = execute(nodes, limits, &stop, |i| {
             let id = nodes[i].id.clone();
             started.lock().unwrap().push(id.clone());
             let sleep = millis(&id);
@@ -295,6 +345,7 @@ mod tests {
         let (results, _) = run(
             &nodes,
             4,
+            &[],
             |id| if id == "a" { 1000 } else { 100 },
             |_| false,
         )
@@ -312,7 +363,7 @@ mod tests {
             node("after-after", &["after-broken"], "y"),
             node("other", &["base"], "y"),
         ];
-        let (results, started) = run(&nodes, 4, |_| 10, |id| id == "broken").await;
+        let (results, started) = run(&nodes, 4, &[], |_| 10, |id| id == "broken").await;
         assert!(matches!(results[1].fate, Fate::Failed(ref e) if e == "broken broke"));
         assert!(matches!(results[2].fate, Fate::Skipped { ref because } if because == "broken"));
         assert!(
@@ -327,7 +378,7 @@ mod tests {
         let nodes: Vec<Node> = (0..6)
             .map(|i| node(&format!("s{i}"), &[], if i < 4 { "x" } else { "y" }))
             .collect();
-        let (results, _) = run(&nodes, 2, |_| 100, |_| false).await;
+        let (results, _) = run(&nodes, 2, &[], |_| 100, |_| false).await;
         let starts: Vec<u128> = results
             .iter()
             .map(|r| r.started.unwrap().as_millis())
@@ -347,7 +398,7 @@ mod tests {
             node("long-2", &["long"], "x"),
             node("long-3", &["long-2"], "x"),
         ];
-        let (_, started) = run(&nodes, 1, |_| 10, |_| false).await;
+        let (_, started) = run(&nodes, 1, &[], |_| 10, |_| false).await;
         assert_eq!(started[0], "long");
     }
 
@@ -356,13 +407,35 @@ mod tests {
         let nodes = [node("first", &[], "x"), node("second", &["first"], "x")];
         let stop = AtomicBool::new(false);
         let results: Vec<NodeResult<(), String>> =
-            execute(&nodes, Limits { per_cluster: 1 }, &stop, |_| {
+            execute(&nodes, Limits::default(), &stop, |_| {
                 stop.store(true, Ordering::SeqCst);
                 async { Ok(()) }
             })
             .await;
         assert!(results[0].fate.is_done());
         assert!(matches!(results[1].fate, Fate::NotStarted));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_group_limit_holds_its_steps_back_while_other_steps_run() {
+        // Three drains of cluster x's nodes, at most one at once; two other steps on x run
+        // beside them under the cluster's limit of 3.
+        let mut nodes = vec![
+            node("drain-1", &[], "x"),
+            node("drain-2", &[], "x"),
+            node("drain-3", &[], "x"),
+            node("other-1", &[], "x"),
+            node("other-2", &[], "x"),
+        ];
+        for drain in &mut nodes[..3] {
+            drain.group = Some("drain@x".into());
+        }
+        let (results, _) = run(&nodes, 3, &[("drain@x", 1)], |_| 100, |_| false).await;
+        let started = |i: usize| results[i].started.unwrap().as_millis();
+        let mut drains = vec![started(0), started(1), started(2)];
+        drains.sort_unstable();
+        assert_eq!(drains, [0, 100, 200], "one drain at a time");
+        assert_eq!((started(3), started(4)), (0, 0), "the others do not wait");
     }
 
     #[tokio::test(start_paused = true)]
@@ -375,6 +448,7 @@ mod tests {
         let (results, _) = run(
             &nodes,
             4,
+            &[],
             |id| match id {
                 "a" => 100,
                 "b" => 50,

@@ -60,6 +60,31 @@ pub struct Target {
     pub context: Option<String>,
 }
 
+impl Target {
+    /// The cluster of a plan's plane: its own kubeconfig file (`~` expanded) and context.
+    pub fn of_plane(plane: &crate::resolve::Plane) -> Self {
+        Self {
+            kubeconfig: plane
+                .kubeconfig
+                .as_deref()
+                .map(|path| kubeconfig::expand_home(std::path::Path::new(path))),
+            context: plane.context.clone(),
+        }
+    }
+
+    /// `context 'dp1'`, `context 'dp1' of /path/kubeconfig`, `the current context`.
+    pub fn label(&self) -> String {
+        let context = self.context.as_deref().map_or_else(
+            || "the current context".to_owned(),
+            |c| format!("context '{c}'"),
+        );
+        match &self.kubeconfig {
+            Some(file) => format!("{context} of {}", file.display()),
+            None => context,
+        }
+    }
+}
+
 /// Every cluster of a run, connected on first use and shared.
 pub struct Clusters {
     default_kubeconfig: Option<PathBuf>,
@@ -303,6 +328,31 @@ impl Cluster {
         } else {
             Api::all_with(self.client.clone(), &kind.resource)
         }
+    }
+
+    /// The object named, as JSON, if it exists; a kind that is not served (yet) means it does
+    /// not exist. `namespace` is ignored for cluster-scoped kinds.
+    ///
+    /// # Errors
+    ///
+    /// [`KubeError::Api`] when the cluster cannot answer (discovery or the read failed).
+    pub async fn get_value(
+        &self,
+        api_version: &str,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Result<Option<serde_json::Value>, KubeError> {
+        let Some(served) = self.kind(api_version, kind, Duration::ZERO).await? else {
+            return Ok(None);
+        };
+        let namespace = namespace.filter(|_| served.namespaced);
+        let object = self
+            .api(&served, namespace)
+            .get_opt(name)
+            .await
+            .map_err(|e| self.api_error("reading", &describe(kind, namespace, name), e))?;
+        Ok(object.map(|object| serde_json::to_value(object).unwrap_or_default()))
     }
 
     /// Server-side applies `object` with field manager [`FIELD_MANAGER`] and strict field

@@ -1,40 +1,47 @@
-//! The install engine (DESIGN.md §10): executes a [`Plan`](crate::plan::Plan) against live
-//! clusters.
+//! The install engine: executes a [`Plan`](crate::plan::Plan) against live clusters
+//! (docs/architecture.md, "The engine"; docs/engine.md for what users see).
 //!
 //! Everything that talks to a cluster is async (tokio); everything that decides is a pure
-//! function tested without a cluster. Its parts so far:
+//! function tested without a cluster. Its parts:
 //!
-//! - [`helm`]: the helm binary behind a small trait (upgrade --install, rollback, uninstall,
-//!   get values/manifest, history, template), and the bulk reader of release state from helm's
-//!   storage Secrets (one list per cluster).
-//! - [`kube`]: one client per cluster, discovery, server-side apply; [`wait`] and
-//!   [`conditions`]: waits built on watches and the pure readiness checks behind them.
+//! - [`run`]: one run of a plan, from connecting to releasing the lock; [`walk`]: the one loop
+//!   over a plan, in each [`Mode`](steps::Mode) (run, dry run, preview); [`preview`]: what an
+//!   install would change (`plan`, `diff`).
+//! - [`steps`]: one file per step kind, each owning its run, dry run, preview, undo and skip
+//!   rule; [`outputs`]: read values substituted into later steps.
+//! - [`executor`]: runs a DAG as each node's needs finish, bounded per cluster and per group.
+//! - [`connect`]: a plan's planes connected (one client per cluster) and their release state;
+//!   [`kube`]: the clients, discovery, server-side apply; [`wait`] and [`conditions`]: waits
+//!   built on watches and the pure readiness checks behind them; [`helm`]: the helm binary
+//!   behind a small trait, and release state from helm's storage Secrets.
 //! - [`lock`] and [`journal`]: the run lock (a Lease) and the journal of runs (a Secret), with
-//!   the pure decisions made from them (skip a step, resume a run, refuse a re-pointed context).
-//! - [`executor`]: runs the plan's DAG as each step's needs finish, bounded per cluster.
-//! - [`steps`]: how each step kind runs (and a failed helm release is undone); [`outputs`]:
-//!   read values substituted into later steps.
-//! - [`live`]: what an install would change, read without changing anything (`plan`, `diff`).
-//! - `dry_run`: `install --dry-run`, every step checked server-side, nothing changed.
-//! - [`gateway_tls`]: whether the cluster gateway's certificate covers the name a plane dials.
-//! - [`preflight`]: the checks `choreoctl check` runs, and `install` before taking the lock.
-//! - [`run`]: one run of a plan, from connecting to releasing the lock; the [`Reporter`] it
-//!   tells as it goes is implemented by the command layer.
+//!   the pure decisions made from them; [`ownership`]: which control plane a cluster belongs to.
+//! - [`reporter`]: what a run tells as it goes, implemented by the command layer;
+//!   [`summary`]: its end, per plane, kind and outcome; [`error`]: why a run did not succeed.
+//! - [`preflight`]: the checks `choreoctl check` runs, and `install` before taking the lock;
+//!   [`gateway_tls`]: whether the cluster gateway's certificate covers the name a plane dials.
 
 pub mod conditions;
-mod dry_run;
+pub mod connect;
+pub mod error;
 pub mod executor;
 pub mod gateway_tls;
 pub mod helm;
 pub mod journal;
 pub mod kube;
-pub mod live;
 pub mod lock;
 pub mod outputs;
 pub mod ownership;
 pub mod preflight;
-mod run;
+pub mod preview;
+pub mod reporter;
+pub mod run;
 pub mod steps;
+pub mod summary;
 pub mod wait;
+pub mod walk;
 
-pub use run::{EngineError, Options, Outcome, PlaneSummary, Reporter, Summary, run};
+pub use error::EngineError;
+pub use reporter::Reporter;
+pub use run::{Options, Outcome, run};
+pub use summary::{PlaneSummary, StepOutcome, Summary};

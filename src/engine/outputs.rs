@@ -1,6 +1,8 @@
-//! Outputs of read steps flowing into later steps (DESIGN.md §2): when a read step finishes with
-//! value V, every later step whose values or objects contain that step's placeholder gets V in
-//! its place, before it runs and before its input digest is computed.
+//! Outputs of read steps flowing into later steps (docs/engine.md, "Outputs"): when a read step
+//! finishes with value V, every later step whose values or objects contain that step's
+//! placeholder gets V in its place, before it runs and before its input digest is computed. A
+//! value that could not be read (a dry run or preview before the object exists) is remembered
+//! as unread, so later steps that still carry its placeholder can say which read they wait for.
 //!
 //! Substitution happens inside JSON string values only, so an output can never change the shape
 //! of a document (add keys, close a string). Outputs are public data: read steps read only CA
@@ -16,12 +18,33 @@ use crate::plan::{Action, ApplyAction, Step};
 #[derive(Debug, Clone, Default)]
 pub struct Outputs {
     by_placeholder: BTreeMap<String, String>,
+    /// Placeholders whose read step found nothing to read, with that step's id.
+    unread: BTreeMap<String, String>,
 }
 
 impl Outputs {
     /// Records that `placeholder` stands for `value` from now on.
     pub fn insert(&mut self, placeholder: &str, value: String) {
         self.by_placeholder.insert(placeholder.to_owned(), value);
+    }
+
+    /// Records that read step `step_id` could not read the value of `placeholder`.
+    pub fn insert_unread(&mut self, placeholder: &str, step_id: &str) {
+        self.unread
+            .insert(placeholder.to_owned(), step_id.to_owned());
+    }
+
+    /// The read step whose unread output `step` still carries as a placeholder, if any.
+    pub fn waiting_for(&self, step: &Step) -> Option<String> {
+        let inputs: Vec<&Value> = match &step.action {
+            Action::Helm(helm) => vec![&helm.values],
+            Action::Apply(ApplyAction::Objects(objects)) => objects.iter().collect(),
+            Action::Apply(ApplyAction::Remote(_)) | Action::Wait(_) | Action::Read(_) => Vec::new(),
+        };
+        self.unread
+            .iter()
+            .find(|(placeholder, _)| inputs.iter().any(|value| contains_text(value, placeholder)))
+            .map(|(_, id)| id.clone())
     }
 
     /// `step` with every known placeholder replaced in its helm values or applied objects.
@@ -58,11 +81,20 @@ impl Outputs {
     }
 }
 
+fn contains_text(value: &Value, needle: &str) -> bool {
+    match value {
+        Value::String(text) => text.contains(needle),
+        Value::Array(items) => items.iter().any(|item| contains_text(item, needle)),
+        Value::Object(map) => map.values().any(|item| contains_text(item, needle)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
-    use super::Outputs;
+    use super::{Outputs, contains_text};
     use crate::engine::journal::step_input_digest;
     use crate::plan::{Action, ApplyAction, Step};
 
@@ -112,5 +144,12 @@ mod tests {
         let step = register(vec![json!({"data": {"ca.crt": PLACEHOLDER}})]);
         let rendered = Outputs::default().render(&step);
         assert_eq!(objects(&rendered), objects(&step));
+    }
+
+    #[test]
+    fn finds_placeholders_at_any_depth() {
+        let values = json!({"a": [{"b": "x <from plane dp: ca> y"}], "c": 3});
+        assert!(contains_text(&values, "<from plane dp: ca>"));
+        assert!(!contains_text(&values, "<from plane obs: ca>"));
     }
 }

@@ -95,7 +95,7 @@ mod tests {
                 step("d", "apply", &["c", "a"]),
             ],
         };
-        let dag = Dag::new(&plan, |s| s.kind() != "read");
+        let dag = Dag::new(&plan, |s| s.kind() != crate::plan::StepKind::Read);
         assert_eq!(dag.needs[3], vec![0, 1]);
         assert_eq!(dag.needs[4], vec![0, 3]);
         assert_eq!(dag.waves, vec![0, 0, 1, 1, 2]);

@@ -70,8 +70,8 @@ pub struct Step {
 }
 
 impl Step {
-    /// The action's kind: `helm`, `apply`, `wait` or `read`.
-    pub fn kind(&self) -> &'static str {
+    /// The action's kind.
+    pub fn kind(&self) -> StepKind {
         self.action.kind()
     }
 }
@@ -90,14 +90,50 @@ pub enum Action {
 }
 
 impl Action {
-    /// Lower-case name, as serialized in `kind`.
-    pub fn kind(&self) -> &'static str {
+    /// The step kind of this action.
+    pub fn kind(&self) -> StepKind {
         match self {
-            Self::Helm(_) => "helm",
-            Self::Apply(_) => "apply",
-            Self::Wait(_) => "wait",
-            Self::Read(_) => "read",
+            Self::Helm(_) => StepKind::Helm,
+            Self::Apply(_) => StepKind::Apply,
+            Self::Wait(_) => StepKind::Wait,
+            Self::Read(_) => StepKind::Read,
         }
+    }
+}
+
+/// The kind of a step: which [`Action`] variant it carries. Serialized (and printed) lower-case,
+/// as the plan's `kind` field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepKind {
+    /// `helm upgrade --install` of one release.
+    Helm,
+    /// Server-side apply.
+    Apply,
+    /// A condition on a resource.
+    Wait,
+    /// A value that later steps use.
+    Read,
+}
+
+impl StepKind {
+    /// Every kind, in the order summaries list them.
+    pub const ALL: [StepKind; 4] = [Self::Helm, Self::Apply, Self::Wait, Self::Read];
+
+    /// Lower-case name, as serialized in `kind`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Helm => "helm",
+            Self::Apply => "apply",
+            Self::Wait => "wait",
+            Self::Read => "read",
+        }
+    }
+}
+
+impl std::fmt::Display for StepKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

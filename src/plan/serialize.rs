@@ -29,7 +29,7 @@ impl Serialize for Step {
         let fields = 8 + usize::from(self.kubeconfig.is_some()) + action_fields;
         let mut out = serializer.serialize_struct("Step", fields)?;
         out.serialize_field("id", &self.id)?;
-        out.serialize_field("kind", self.kind())?;
+        out.serialize_field("kind", &self.kind())?;
         out.serialize_field("module", &self.module)?;
         out.serialize_field("plane", &self.plane)?;
         out.serialize_field("subject", &self.subject)?;

@@ -73,6 +73,7 @@ mod tests {
             id: "20261124T070000Z-42".into(),
             by: "ana@box pid 42".into(),
             started: "2026-11-24T07:00:00Z".parse().unwrap(),
+            operation: crate::engine::journal::Operation::Install,
             status,
             finished: None,
         }

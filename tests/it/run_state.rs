@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use choreoctl::engine::journal::{self, Digest, Journal, JournalError, JournalStore, RunStatus};
+use choreoctl::engine::journal::{
+    self, Digest, Journal, JournalError, JournalStore, Operation, RunStatus,
+};
 use choreoctl::engine::lock::{self, LockError, LockOptions, SYSTEM_NAMESPACE};
 use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
 use k8s_openapi::api::core::v1::Secret;
@@ -168,7 +170,13 @@ async fn sandbox_journal_round_trips_and_refuses_a_stale_save() {
 
     let profile = json!({"metadata": {"name": name}, "spec": {"edition": "cilium",
         "values": {"thunder": {"adminPassword": "s3cret"}}}});
-    let mut journal = Journal::new(&name, profile.clone(), "ana@box pid 7", Timestamp::now());
+    let mut journal = Journal::new(
+        &name,
+        profile.clone(),
+        Operation::Install,
+        "ana@box pid 7",
+        Timestamp::now(),
+    );
     let cp_uid = journal::cluster_uid(&client)
         .await
         .expect("kube-system UID");
@@ -238,7 +246,13 @@ async fn sandbox_cluster_identity_tells_clusters_apart() {
     assert_ne!(cp, dp1, "different clusters, different identities");
 
     // A plane recorded on cp whose context now reaches dp1 is refused.
-    let mut recorded = Journal::new("moved", json!({}), "ana@box pid 7", Timestamp::now());
+    let mut recorded = Journal::new(
+        "moved",
+        json!({}),
+        Operation::Install,
+        "ana@box pid 7",
+        Timestamp::now(),
+    );
     recorded.bind_cluster("data", &cp, Some("cp"), Timestamp::now());
     let refused =
         journal::check_cluster(Some(&recorded), "data", Some("cp"), &dp1, false).unwrap_err();

@@ -1,6 +1,6 @@
 //! `choreoctl diff`: what an install would change on the live clusters, as unified diffs.
 //!
-//! From the live plan ([`engine::live`](crate::engine::live)), every helm and apply step that
+//! From the live plan ([`engine::preview`](crate::engine::preview)), every helm and apply step that
 //! would change something is compared:
 //!
 //! - helm: the release's values (`helm get values`) against the values the plan renders, and its
@@ -25,7 +25,7 @@ use crate::cli::DiffArgs;
 use crate::engine::helm::{
     ChartSource, Helm, HelmBinary, HelmError, HelmProcess, Redactor, ReleaseRef, UpgradeRequest,
 };
-use crate::engine::live::{Change, InspectOptions, Inspected, Inspection};
+use crate::engine::preview::{Change, InspectOptions, Inspected, Inspection};
 use crate::engine::steps::apply::split;
 use crate::error::Error;
 use crate::output::Printer;
@@ -152,7 +152,7 @@ async fn compare(plan: &Plan, live: &Inspection, helm: Option<&Path>) -> Result<
         let context = step.context.clone().unwrap_or_else(|| "(current)".into());
         let mut diff = StepDiff {
             step: step.id.clone(),
-            kind: step.kind(),
+            kind: step.kind().as_str(),
             plane: step.plane.clone(),
             context,
             change: inspected.change,

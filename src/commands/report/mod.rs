@@ -7,6 +7,7 @@ pub mod log;
 pub mod plain;
 pub mod progress;
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -15,9 +16,9 @@ use serde::Serialize;
 
 use crate::cli::LogFormat;
 use crate::engine::steps::{StepDone, StepError};
-use crate::engine::{Reporter, Summary};
+use crate::engine::{Reporter, StepOutcome, Summary};
 use crate::output::{Printer, Stderr};
-use crate::plan::{Plan, Step};
+use crate::plan::{Plan, Step, StepKind};
 
 /// The reporter an install uses, chosen by [`Report::choose`]; it keeps the run's summary for
 /// `-o json`.
@@ -137,6 +138,9 @@ pub struct PlaneDocument<'a> {
     pub skipped: usize,
     /// Time spent in this plane's steps (summed), milliseconds.
     pub busy_ms: u128,
+    /// Steps by kind, then by outcome (`done`, `unchanged`, `failed`, `skipped`); kinds and
+    /// outcomes without steps are left out.
+    pub steps: BTreeMap<StepKind, BTreeMap<StepOutcome, usize>>,
 }
 
 /// A failed step of a [`SummaryDocument`].
@@ -156,19 +160,26 @@ impl<'a> SummaryDocument<'a> {
             succeeded: summary.succeeded(),
             wall_ms: summary.elapsed.as_millis(),
             critical_path_ms: summary.critical_path.as_millis(),
-            helm_upgrades: summary.helm_upgrades,
+            helm_upgrades: summary.helm_upgrades(),
             planes: summary
                 .planes
                 .iter()
                 .map(|plane| PlaneDocument {
                     plane: &plane.plane,
                     context: &plane.context,
-                    done: plane.done,
-                    unchanged: plane.unchanged,
-                    failed: plane.failed,
+                    done: plane.count(StepOutcome::Done),
+                    unchanged: plane.count(StepOutcome::Unchanged),
+                    failed: plane.count(StepOutcome::Failed),
                     rolled_back: plane.rolled_back,
-                    skipped: plane.skipped,
+                    skipped: plane.count(StepOutcome::Skipped),
                     busy_ms: plane.busy.as_millis(),
+                    steps: plane.counts.iter().fold(
+                        BTreeMap::new(),
+                        |mut steps, (&(kind, outcome), &count)| {
+                            steps.entry(kind).or_default().insert(outcome, count);
+                            steps
+                        },
+                    ),
                 })
                 .collect(),
             failures: summary
@@ -265,11 +276,11 @@ fn summary_lines(summary: &Summary) -> Vec<String> {
                 "plane {} (context {}): {} done, {} unchanged, {} failed, {} rolled back, {} skipped; {} in steps",
                 plane.plane,
                 plane.context,
-                plane.done,
-                plane.unchanged,
-                plane.failed,
+                plane.count(StepOutcome::Done),
+                plane.count(StepOutcome::Unchanged),
+                plane.count(StepOutcome::Failed),
                 plane.rolled_back,
-                plane.skipped,
+                plane.count(StepOutcome::Skipped),
                 seconds(plane.busy)
             )
         })
@@ -285,7 +296,7 @@ fn summary_lines(summary: &Summary) -> Vec<String> {
         "finished in {} (critical path {}), {} helm upgrade(s)",
         seconds(summary.elapsed),
         seconds(summary.critical_path),
-        summary.helm_upgrades
+        summary.helm_upgrades()
     ));
     lines
 }

@@ -9,59 +9,174 @@
 //! - **Undo on failure.** A failed upgrade is rolled back to the revision deployed before; a release
 //!   that did not exist before is uninstalled. helm's own `--atomic` is not used, so the undo is
 //!   reported like any other step.
+//! - **Skipped** ([`decide`]) when the journal has the step with the same input digest and the
+//!   release is still `deployed` at the journaled revision.
+//! - **Dry run**: `helm upgrade --install --dry-run=server` (renders the chart against the cluster
+//!   and validates it; no revision is stored).
+//! - **Preview**: the skip rule itself — `no-op` exactly when a run would skip the step.
 
 use std::time::Duration;
 
-use super::{StepDone, StepEnv, StepError, Undo};
+use super::{Change, Known, Preview, RunReason, StepDecision, StepDone, StepEnv, StepError, Undo};
 use crate::engine::helm::{
     ChartSource, Helm, ReleaseRef, ReleaseStatus, RollbackRequest, StoredRelease, UninstallRequest,
     UpgradeRequest,
 };
+use crate::engine::journal::{Digest, StepRecord};
 use crate::plan::HelmAction;
 
 /// How long a recovery or undo (rollback, uninstall) may take.
 const UNDO_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// Installs or upgrades the release of `action` in `namespace`. `live` is the release's latest
-/// revision in helm's storage before the run (read in bulk), `None` if it has none.
-pub async fn run(
+/// Whether the journal lets a helm step be skipped: its `record` has the same input `digest`
+/// and its `release` is still `deployed` at the journaled revision.
+pub fn decide(
+    record: Option<&StepRecord>,
+    digest: &Digest,
+    release: Option<&StoredRelease>,
+) -> StepDecision {
+    let Some(record) = record else {
+        return StepDecision::Run(RunReason::NotJournaled);
+    };
+    if &record.input_digest != digest {
+        return StepDecision::Run(RunReason::InputsChanged);
+    }
+    let Some(live) = release else {
+        return StepDecision::Run(RunReason::ReleaseMissing);
+    };
+    if live.status.is_pending() {
+        return StepDecision::Run(RunReason::ReleasePending {
+            status: live.status.as_str().to_owned(),
+            revision: live.revision,
+        });
+    }
+    if live.status != ReleaseStatus::Deployed {
+        return StepDecision::Run(RunReason::ReleaseNotDeployed {
+            status: live.status.as_str().to_owned(),
+        });
+    }
+    match record.revision {
+        Some(journaled) if journaled == live.revision => StepDecision::Skip,
+        Some(journaled) => StepDecision::Run(RunReason::ReleaseMoved {
+            journaled,
+            live: live.revision,
+        }),
+        None => StepDecision::Run(RunReason::NotJournaled),
+    }
+}
+
+/// What a run would do to the release: installed when absent; `unknown` while its values
+/// still carry an output that cannot be read yet; otherwise [`decide`]'s answer.
+pub fn preview(known: Known<'_>) -> Preview {
+    if known.release.is_none() {
+        return Preview::new(Change::Install, "release absent");
+    }
+    if let Some(read) = known.waiting_for {
+        return Preview::new(
+            Change::Unknown,
+            format!("its values use the output of {read}, not readable yet"),
+        );
+    }
+    match known.decision {
+        StepDecision::Skip => Preview::new(Change::NoOp, ""),
+        StepDecision::Run(reason) => Preview::new(Change::Upgrade, reason.to_string()),
+    }
+}
+
+/// Checks the release of `action` with `helm upgrade --install --dry-run=server`: the chart is
+/// rendered against the cluster and validated, nothing is stored.
+///
+/// # Errors
+///
+/// [`StepError::Helm`] when helm refuses it (the release is untouched).
+pub async fn dry_run(
     env: &StepEnv<'_>,
     action: &HelmAction,
     namespace: &str,
-    live: Option<&StoredRelease>,
 ) -> Result<StepDone, StepError> {
-    let release = ReleaseRef {
-        target: env.helm_target.clone(),
+    let (helm, target) = env.helm();
+    let request = upgrade_request(env, action, release_ref(target, action, namespace), true);
+    match helm.upgrade(&request).await {
+        Ok(release) => Ok(StepDone {
+            notes: vec![format!(
+                "helm would make revision {} of {}/{}",
+                release.revision, release.namespace, release.name
+            )],
+            ..StepDone::default()
+        }),
+        Err(error) => Err(StepError::Helm {
+            error,
+            undo: Undo::Untouched,
+        }),
+    }
+}
+
+fn release_ref(
+    target: &crate::engine::helm::KubeTarget,
+    action: &HelmAction,
+    namespace: &str,
+) -> ReleaseRef {
+    ReleaseRef {
+        target: target.clone(),
         namespace: namespace.to_owned(),
         name: action.release.clone(),
-    };
-    let mut notes = Vec::new();
-    // The revision to return to if the upgrade fails; `None`: uninstall instead.
-    let mut before = live
-        .filter(|live| has_deployed_history(live))
-        .map(|live| live.revision);
-    if let Some(live) = live.filter(|live| live.status.is_pending()) {
-        let note = recover(env.helm, &release, live)
-            .await
-            .map_err(|error| StepError::Recover { error })?;
-        // A rollback is stored as a new revision.
-        before = note.rolled_back.then_some(live.revision + 1);
-        notes.push(note.message);
     }
-    let request = UpgradeRequest {
-        release: release.clone(),
+}
+
+/// The `helm upgrade --install` of `action`: complete values, helm's own wait as the plan says
+/// (never in a dry run: nothing is deployed to wait for).
+fn upgrade_request(
+    env: &StepEnv<'_>,
+    action: &HelmAction,
+    release: ReleaseRef,
+    dry_run: bool,
+) -> UpgradeRequest {
+    UpgradeRequest {
+        release,
         chart: ChartSource {
             reference: action.chart.reference.clone(),
             version: action.version.clone(),
             plain_http: action.chart.plain_http,
         },
         values: vec![action.values.clone()],
-        wait: action.helm.wait,
+        wait: action.helm.wait && !dry_run,
         timeout: env.timeout(action.helm.timeout),
         rollback_on_failure: false,
-        dry_run: false,
-    };
-    match env.helm.upgrade(&request).await {
+        dry_run,
+    }
+}
+
+/// Installs or upgrades the release of `action` in `namespace`. `live` is the release's latest
+/// revision in helm's storage before the run (read in bulk), `None` if it has none.
+///
+/// # Errors
+///
+/// [`StepError::Recover`] when a `pending-*` release cannot be recovered first;
+/// [`StepError::Helm`] when the upgrade fails (the release is undone as it says). Both end the
+/// run as a partial failure (exit 3).
+pub async fn run(
+    env: &StepEnv<'_>,
+    action: &HelmAction,
+    namespace: &str,
+    live: Option<&StoredRelease>,
+) -> Result<StepDone, StepError> {
+    let (helm, target) = env.helm();
+    let release = release_ref(target, action, namespace);
+    let mut notes = Vec::new();
+    // The revision to return to if the upgrade fails; `None`: uninstall instead.
+    let mut before = live
+        .filter(|live| has_deployed_history(live))
+        .map(|live| live.revision);
+    if let Some(live) = live.filter(|live| live.status.is_pending()) {
+        let note = recover(helm, &release, live)
+            .await
+            .map_err(|error| StepError::Recover { error })?;
+        // A rollback is stored as a new revision.
+        before = note.rolled_back.then_some(live.revision + 1);
+        notes.push(note.message);
+    }
+    let request = upgrade_request(env, action, release.clone(), false);
+    match helm.upgrade(&request).await {
         Ok(installed) => {
             // A chart may have installed CRDs that later steps apply objects of.
             env.cluster.refresh_kinds().await;
@@ -72,7 +187,7 @@ pub async fn run(
             })
         }
         Err(error) => {
-            let undo = undo(env.helm, &release, before).await;
+            let undo = undo(helm, &release, before).await;
             Err(StepError::Helm { error, undo })
         }
     }
@@ -172,5 +287,136 @@ async fn uninstall(
     {
         Err(error) if error.is_release_not_found() => Ok(()),
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use k8s_openapi::jiff::Timestamp;
+    use serde_json::json;
+
+    use super::*;
+
+    fn digest(s: &str) -> Digest {
+        Digest::of_json(&json!(s))
+    }
+
+    fn record(input: &str, revision: Option<u32>) -> StepRecord {
+        StepRecord {
+            input_digest: digest(input),
+            revision,
+            finished: "2026-08-21T10:00:00Z".parse::<Timestamp>().unwrap(),
+            run: "r1".into(),
+        }
+    }
+
+    fn live(status: ReleaseStatus, revision: u32) -> StoredRelease {
+        StoredRelease {
+            namespace: "ns".into(),
+            name: "release".into(),
+            revision,
+            status,
+        }
+    }
+
+    #[test]
+    fn a_helm_step_is_skipped_only_with_equal_inputs_and_the_journaled_release_deployed() {
+        let d = digest("values v1");
+        let done = || Some(record("values v1", Some(3)));
+        let decide = |record: Option<StepRecord>, live: Option<StoredRelease>| {
+            decide(record.as_ref(), &d, live.as_ref())
+        };
+        assert_eq!(
+            decide(done(), Some(live(ReleaseStatus::Deployed, 3))),
+            StepDecision::Skip
+        );
+        let runs =
+            |record, live, reason| assert_eq!(decide(record, live), StepDecision::Run(reason));
+        runs(
+            None,
+            Some(live(ReleaseStatus::Deployed, 3)),
+            RunReason::NotJournaled,
+        );
+        runs(
+            Some(record("values v0", Some(3))),
+            Some(live(ReleaseStatus::Deployed, 3)),
+            RunReason::InputsChanged,
+        );
+        runs(done(), None, RunReason::ReleaseMissing);
+        runs(
+            done(),
+            Some(live(ReleaseStatus::Deployed, 4)),
+            RunReason::ReleaseMoved {
+                journaled: 3,
+                live: 4,
+            },
+        );
+        runs(
+            done(),
+            Some(live(ReleaseStatus::Failed, 3)),
+            RunReason::ReleaseNotDeployed {
+                status: "failed".into(),
+            },
+        );
+        runs(
+            done(),
+            Some(live(ReleaseStatus::PendingUpgrade, 4)),
+            RunReason::ReleasePending {
+                status: "pending-upgrade".into(),
+                revision: 4,
+            },
+        );
+    }
+
+    #[test]
+    fn apply_wait_and_read_steps_always_run_so_drift_is_repaired() {
+        let d = digest("objects");
+        let done = record("objects", None);
+        for kind in [
+            crate::plan::StepKind::Apply,
+            crate::plan::StepKind::Wait,
+            crate::plan::StepKind::Read,
+        ] {
+            assert_eq!(
+                super::super::decide(kind, Some(&done), &d, None),
+                StepDecision::Run(RunReason::AlwaysRuns),
+                "{kind}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_preview_says_what_a_run_would_do_to_the_release() {
+        let deployed = live(ReleaseStatus::Deployed, 3);
+        let skip = StepDecision::Skip;
+        let changed = StepDecision::Run(RunReason::InputsChanged);
+        let known = |release, decision, waiting_for| Known {
+            release,
+            decision,
+            waiting_for,
+        };
+        let absent = preview(known(None, &changed, None));
+        assert_eq!(
+            (absent.change, absent.reason.as_str()),
+            (Change::Install, "release absent")
+        );
+        assert_eq!(
+            preview(known(Some(&deployed), &skip, None)).change,
+            Change::NoOp
+        );
+        let upgrade = preview(known(Some(&deployed), &changed, None));
+        assert_eq!(upgrade.change, Change::Upgrade);
+        assert_eq!(upgrade.reason, "its inputs changed since the last install");
+        let waiting = preview(known(
+            Some(&deployed),
+            &skip,
+            Some("secure-core/agent-ca@dp"),
+        ));
+        assert_eq!(waiting.change, Change::Unknown);
+        assert!(
+            waiting.reason.contains("secure-core/agent-ca@dp"),
+            "{}",
+            waiting.reason
+        );
     }
 }

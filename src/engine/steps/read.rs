@@ -5,11 +5,15 @@
 //! Only public data travels between clusters: from a Secret, only the `ca.crt` key (a CA
 //! certificate) is ever read; never `tls.key`, `tls.crt` or anything else. From a Service, only
 //! its load-balancer IP (an endpoint).
+//!
+//! A dry run and a preview read the value too (reading changes nothing), so later steps see it
+//! as a run would; a value that cannot be read yet is said so, and later steps keep its
+//! placeholder.
 
 use k8s_openapi::api::core::v1::{ConfigMap, Secret, Service};
 use kube::Api;
 
-use super::{StepDone, StepEnv, StepError};
+use super::{Change, Preview, StepDone, StepEnv, StepError};
 use crate::engine::kube::{Cluster, describe};
 use crate::plan::ReadAction;
 
@@ -20,6 +24,11 @@ pub const PUBLIC_SECRET_KEY: &str = "ca.crt";
 pub const LOAD_BALANCER_IP_KEY: &str = "loadBalancerIP";
 
 /// Reads `action`'s value; an object given without a namespace is looked for in `namespace`.
+///
+/// # Errors
+///
+/// [`StepError::Read`] when there is nothing (public) to read; [`StepError::Kube`] when the
+/// cluster cannot answer. Both end the run as a partial failure (exit 3).
 pub async fn run(
     env: &StepEnv<'_>,
     action: &ReadAction,
@@ -32,8 +41,41 @@ pub async fn run(
     })
 }
 
-/// The value `action` reads on `cluster` (what [`run`] outputs), changing nothing; `plan` and
-/// `diff` use it to learn outputs without running an install.
+/// A dry run's read: the value when it exists; otherwise a note that it is unknown in a dry run
+/// (later steps keep its placeholder), and the run carries on.
+pub async fn dry_run(env: &StepEnv<'_>, action: &ReadAction, namespace: Option<&str>) -> StepDone {
+    match read_value(env.cluster, action, namespace).await {
+        Ok(value) => StepDone {
+            output: Some(value),
+            ..StepDone::default()
+        },
+        Err(error) => StepDone {
+            notes: vec![format!(
+                "{error}: the value is unknown in a dry run; later steps keep its placeholder"
+            )],
+            ..StepDone::default()
+        },
+    }
+}
+
+/// A preview's read: `no-op` with the value when it can be read, else `install` (an earlier
+/// step creates it) and no value.
+pub async fn preview(env: &StepEnv<'_>, action: &ReadAction, namespace: Option<&str>) -> StepDone {
+    match read_value(env.cluster, action, namespace).await {
+        Ok(value) => StepDone {
+            output: Some(value),
+            ..Preview::new(Change::NoOp, "").into()
+        },
+        Err(error) => Preview::new(Change::Install, format!("not readable yet ({error})")).into(),
+    }
+}
+
+/// The value `action` reads on `cluster` (what [`run`] outputs), changing nothing.
+///
+/// # Errors
+///
+/// [`StepError::Read`] when there is nothing (public) to read; [`StepError::Kube`] when the
+/// cluster cannot answer.
 pub async fn read_value(
     cluster: &Cluster,
     action: &ReadAction,
