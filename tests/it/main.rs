@@ -29,4 +29,5 @@ mod smoke;
 mod snapshots;
 mod standins;
 mod status;
+mod step_modes;
 mod wiring;
