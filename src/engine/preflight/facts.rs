@@ -1,5 +1,5 @@
 //! What the checks read from one cluster, as plain data: filled by `read.rs`, judged by
-//! `decide.rs`. A read that failed (forbidden, timed out) keeps its reason, and the checks
+//! `decide/`. A read that failed (forbidden, timed out) keeps its reason, and the checks
 //! depending on it say they could not tell.
 
 use crate::engine::gateway_tls::CertificateNames;
