@@ -113,12 +113,7 @@ fn control_target(resolved: &Resolved) -> Target {
         .planes
         .iter()
         .find(|plane| plane.plane_type == PlaneType::Control);
-    Target {
-        kubeconfig: control
-            .and_then(|plane| plane.kubeconfig.as_deref())
-            .map(|path| crate::kubeconfig::expand_home(Path::new(path))),
-        context: control.and_then(|plane| plane.context.clone()),
-    }
+    control.map(Target::of_plane).unwrap_or_default()
 }
 
 fn text(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {

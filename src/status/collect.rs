@@ -132,16 +132,11 @@ pub async fn collect(clusters: &Clusters, control: &Arc<Cluster>, inputs: &Input
 /// Where a plane's cluster is: its own kubeconfig and context, else `--context`, else the
 /// current context.
 fn target(plane: &Plane, default_context: Option<&str>) -> Target {
-    Target {
-        kubeconfig: plane
-            .kubeconfig
-            .as_deref()
-            .map(|path| crate::kubeconfig::expand_home(Path::new(path))),
-        context: plane
-            .context
-            .clone()
-            .or_else(|| default_context.map(str::to_owned)),
+    let mut target = Target::of_plane(plane);
+    if target.context.is_none() {
+        target.context = default_context.map(str::to_owned);
     }
+    target
 }
 
 async fn read_facts(cluster: &Cluster) -> Result<Facts, String> {

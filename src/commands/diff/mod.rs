@@ -23,10 +23,11 @@ use similar::TextDiff;
 use crate::catalog::Catalog;
 use crate::cli::DiffArgs;
 use crate::engine::helm::{
-    ChartSource, Helm, HelmBinary, HelmError, HelmProcess, Redactor, ReleaseRef, UpgradeRequest,
+    Helm, HelmBinary, HelmError, HelmProcess, Redactor, ReleaseRef,
 };
 use crate::engine::preview::{Change, InspectOptions, Inspected, Inspection};
 use crate::engine::steps::apply::split;
+use crate::engine::steps::helm::upgrade_request;
 use crate::error::Error;
 use crate::output::Printer;
 use crate::plan::{Action, Plan, Step};
@@ -261,19 +262,7 @@ async fn compare_release(
         "planned values",
     );
 
-    let dry_run = UpgradeRequest {
-        release,
-        chart: ChartSource {
-            reference: action.chart.reference.clone(),
-            version: action.version.clone(),
-            plain_http: action.chart.plain_http,
-        },
-        values: vec![action.values.clone()],
-        wait: false,
-        timeout: DRY_RUN_TIMEOUT,
-        rollback_on_failure: false,
-        dry_run: true,
-    };
+    let dry_run = upgrade_request(action, release, DRY_RUN_TIMEOUT, true);
     let after_manifest = match helm.upgrade(&dry_run).await {
         Ok(release) => release.manifest,
         Err(error) => {

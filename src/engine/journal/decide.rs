@@ -219,29 +219,8 @@ pub fn check_cluster(
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-
     use super::*;
-
-    fn at(time: &str) -> Timestamp {
-        time.parse().unwrap()
-    }
-
-    fn digest(s: &str) -> Digest {
-        Digest::of_json(&json!(s))
-    }
-
-    fn journal(status: RunStatus) -> Journal {
-        let mut journal = Journal::new(
-            "acme",
-            json!({"edition": "cilium"}),
-            Operation::Install,
-            "ana@box pid 7",
-            at("2026-08-21T10:00:00Z"),
-        );
-        journal.run.status = status;
-        journal
-    }
+    use crate::engine::journal::fixtures::{at, digest, journal};
 
     #[test]
     fn a_run_starts_fresh_without_journal_and_anew_after_a_finished_run() {

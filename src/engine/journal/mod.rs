@@ -25,6 +25,8 @@
 
 pub mod decide;
 pub mod digest;
+#[cfg(test)]
+mod fixtures;
 pub mod model;
 pub mod store;
 pub mod writer;

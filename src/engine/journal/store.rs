@@ -290,31 +290,11 @@ fn decode(payload: &[u8]) -> Result<Journal, String> {
 
 #[cfg(test)]
 mod tests {
-    use k8s_openapi::jiff::Timestamp;
     use serde_json::json;
 
     use super::*;
-    use crate::engine::journal::{Digest, RunStatus};
-
-    fn at(time: &str) -> Timestamp {
-        time.parse().unwrap()
-    }
-
-    fn digest(s: &str) -> Digest {
-        Digest::of_json(&json!(s))
-    }
-
-    fn journal(status: RunStatus) -> Journal {
-        let mut journal = Journal::new(
-            "acme",
-            json!({"edition": "cilium"}),
-            crate::engine::journal::Operation::Install,
-            "ana@box pid 7",
-            at("2026-08-21T10:00:00Z"),
-        );
-        journal.run.status = status;
-        journal
-    }
+    use crate::engine::journal::RunStatus;
+    use crate::engine::journal::fixtures::{at, digest, journal};
 
     #[test]
     fn a_journal_round_trips_through_its_stored_form() {

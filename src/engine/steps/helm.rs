@@ -95,7 +95,8 @@ pub async fn dry_run(
     namespace: &str,
 ) -> Result<StepDone, StepError> {
     let (helm, target) = env.helm();
-    let request = upgrade_request(env, action, release_ref(target, action, namespace), true);
+    let timeout = env.timeout(action.helm.timeout);
+    let request = upgrade_request(action, release_ref(target, action, namespace), timeout, true);
     match helm.upgrade(&request).await {
         Ok(release) => Ok(StepDone {
             notes: vec![format!(
@@ -124,11 +125,11 @@ fn release_ref(
 }
 
 /// The `helm upgrade --install` of `action`: complete values, helm's own wait as the plan says
-/// (never in a dry run: nothing is deployed to wait for).
-fn upgrade_request(
-    env: &StepEnv<'_>,
+/// (never in a dry run: nothing is deployed to wait for), at most `timeout`.
+pub fn upgrade_request(
     action: &HelmAction,
     release: ReleaseRef,
+    timeout: Duration,
     dry_run: bool,
 ) -> UpgradeRequest {
     UpgradeRequest {
@@ -140,7 +141,7 @@ fn upgrade_request(
         },
         values: vec![action.values.clone()],
         wait: action.helm.wait && !dry_run,
-        timeout: env.timeout(action.helm.timeout),
+        timeout,
         rollback_on_failure: false,
         dry_run,
     }
@@ -175,7 +176,8 @@ pub async fn run(
         before = note.rolled_back.then_some(live.revision + 1);
         notes.push(note.message);
     }
-    let request = upgrade_request(env, action, release.clone(), false);
+    let timeout = env.timeout(action.helm.timeout);
+    let request = upgrade_request(action, release.clone(), timeout, false);
     match helm.upgrade(&request).await {
         Ok(installed) => {
             // A chart may have installed CRDs that later steps apply objects of.

@@ -52,15 +52,7 @@ pub async fn dry_run(
 ) -> Result<StepDone, StepError> {
     let resource = resource(action, namespace);
     let label = label(&resource);
-    let object = env
-        .cluster
-        .get_value(
-            &resource.api_version,
-            &resource.kind,
-            resource.namespace.as_deref(),
-            &resource.name,
-        )
-        .await?;
+    let object = current(env, &resource).await?;
     let note = match readiness(action.condition, &resource.kind, object.as_ref()) {
         Readiness::Ready => format!("{label} is {:?} already", action.condition),
         Readiness::NotReady(why) => format!("not waited for in a dry run: {label}: {why}"),
@@ -75,16 +67,7 @@ pub async fn dry_run(
 /// `unknown` otherwise (an earlier step may change it).
 pub async fn preview(env: &StepEnv<'_>, action: &WaitAction, namespace: Option<&str>) -> Preview {
     let resource = resource(action, namespace);
-    match env
-        .cluster
-        .get_value(
-            &resource.api_version,
-            &resource.kind,
-            resource.namespace.as_deref(),
-            &resource.name,
-        )
-        .await
-    {
+    match current(env, &resource).await {
         Err(error) => Preview::new(Change::Unknown, error.to_string()),
         Ok(None) => Preview::new(
             Change::Install,
@@ -106,6 +89,21 @@ fn resource(action: &WaitAction, namespace: Option<&str>) -> ResourceRef {
         resource.namespace = namespace.map(str::to_owned);
     }
     resource
+}
+
+/// The object waited on as it is now, if it exists.
+async fn current(
+    env: &StepEnv<'_>,
+    resource: &ResourceRef,
+) -> Result<Option<serde_json::Value>, crate::engine::kube::KubeError> {
+    env.cluster
+        .get_value(
+            &resource.api_version,
+            &resource.kind,
+            resource.namespace.as_deref(),
+            &resource.name,
+        )
+        .await
 }
 
 fn label(resource: &ResourceRef) -> String {
