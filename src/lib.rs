@@ -13,6 +13,7 @@ pub mod export;
 pub mod init;
 pub mod kubeconfig;
 pub mod mirror;
+pub mod names;
 pub mod output;
 pub mod plan;
 pub mod profile;

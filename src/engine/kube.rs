@@ -34,9 +34,7 @@ pub use error::{FieldConflict, KubeError};
 use kinds::Kinds;
 
 use crate::kubeconfig;
-
-/// The field manager of every server-side apply choreoctl makes.
-pub const FIELD_MANAGER: &str = "choreoctl";
+use crate::names::FIELD_MANAGER;
 
 /// How long a TCP (and TLS) connection to an API server may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);

@@ -12,7 +12,10 @@ use k8s_openapi::jiff::Timestamp;
 use kube::Client;
 use kube::api::{Api, Patch, PatchParams};
 
-use super::lock::{INSTALLATION_LABEL, SYSTEM_NAMESPACE, ensure_system_namespace};
+use super::lock::ensure_system_namespace;
+use crate::names::{
+    FIELD_MANAGER, INSTALLATION_LABEL, MANAGED_BY, MANAGED_BY_LABEL, SYSTEM_NAMESPACE,
+};
 
 /// Key of the marker holding the control plane's cluster identity.
 pub const CONTROL_PLANE_CLUSTER_KEY: &str = "controlPlaneCluster";
@@ -162,10 +165,7 @@ pub async fn write(
             labels: Some(
                 [
                     (INSTALLATION_LABEL.to_owned(), installation.to_owned()),
-                    (
-                        "app.kubernetes.io/managed-by".to_owned(),
-                        "choreoctl".to_owned(),
-                    ),
+                    (MANAGED_BY_LABEL.to_owned(), MANAGED_BY.to_owned()),
                 ]
                 .into(),
             ),
@@ -193,7 +193,7 @@ pub async fn write(
     value["kind"] = "ConfigMap".into();
     api.patch(
         &name,
-        &PatchParams::apply("choreoctl").force(),
+        &PatchParams::apply(FIELD_MANAGER).force(),
         &Patch::Apply(&value),
     )
     .await?;

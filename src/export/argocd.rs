@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::{File, GitSource, StepFiles, layout};
+use crate::names::{CA_COPY_FIELD_MANAGER, MANAGED_BY, MANAGED_BY_LABEL};
 use crate::output::to_yaml;
 use crate::plan::{Action, HelmAction, Plan, Step};
 use crate::profile::model::PlaneType;
@@ -151,7 +152,7 @@ fn application(step: &Step, wave: usize, cluster: &str, git: &GitSource) -> Valu
 
 fn labels(step: &Step) -> Value {
     json!({
-        "app.kubernetes.io/managed-by": "choreoctl",
+        MANAGED_BY_LABEL: MANAGED_BY,
         "openchoreo.dev/module": step.module,
         PLANE_LABEL: step.subject,
     })
@@ -281,7 +282,7 @@ fn application_set(plan: &Plan, key: &str, example: &Step, wave: usize, git: &Gi
     json!({
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "ApplicationSet",
-        "metadata": {"name": key, "namespace": NAMESPACE, "labels": {"app.kubernetes.io/managed-by": "choreoctl"}},
+        "metadata": {"name": key, "namespace": NAMESPACE, "labels": {MANAGED_BY_LABEL: MANAGED_BY}},
         "spec": {
             "goTemplate": true,
             "goTemplateOptions": ["missingkey=error"],
@@ -430,7 +431,7 @@ fn readme(
              and no placeholder, is in any field Argo CD applies. Until the script has run, the \
              planes' agents wait for their `cluster-gateway-ca` ConfigMap and the planes show \
              as disconnected.\n",
-            manager = super::cross_cluster::FIELD_MANAGER,
+            manager = CA_COPY_FIELD_MANAGER,
             list = copy_list(shared),
         ));
     }

@@ -21,14 +21,16 @@ use std::fmt::Write as _;
 use anyhow::bail;
 use serde_json::{Value, json};
 
+use crate::names::CA_COPY_FIELD_MANAGER;
 use crate::plan::{Action, Plan, Step};
 
 /// Namespace, on the control plane, of the Secrets holding the planes' agent CAs (the cluster
 /// gateway's namespace).
 pub const CA_NAMESPACE: &str = "openchoreo-control-plane";
 
-/// Field manager of `copy-cas.sh`: disjoint from the GitOps engine's.
-pub const FIELD_MANAGER: &str = "choreoctl-ca-copy";
+/// Field manager of `copy-cas.sh`, kept at this path for the engine's apply step that takes it
+/// from here; new code takes [`CA_COPY_FIELD_MANAGER`] from [`crate::names`].
+pub use crate::names::CA_COPY_FIELD_MANAGER as FIELD_MANAGER;
 
 /// Where a read step reads its value.
 #[derive(Debug, Clone)]
@@ -203,7 +205,7 @@ pub fn agent_ca_secret(plane: &str) -> String {
 }
 
 /// `copy-cas.sh`: reads every source once it exists and server-side applies each copy under
-/// [`FIELD_MANAGER`]. Idempotent; the export's README says when it runs.
+/// [`CA_COPY_FIELD_MANAGER`]. Idempotent; the export's README says when it runs.
 pub fn copy_script(copies: &[Copy]) -> String {
     let mut script = String::from(
         "#!/bin/sh\n\
@@ -232,14 +234,14 @@ pub fn copy_script(copies: &[Copy]) -> String {
          \x20 kubectl ${1:+--context \"$1\"} create namespace \"$3\" --dry-run=client -o yaml \\\n\
          \x20   | kubectl ${1:+--context \"$1\"} apply --server-side --field-manager=",
     );
-    script.push_str(FIELD_MANAGER);
+    script.push_str(CA_COPY_FIELD_MANAGER);
     script.push_str(
         " -f - >/dev/null\n\
          \x20 if [ \"$2\" = secret ]; then kind=\"secret generic\"; else kind=configmap; fi\n\
          \x20 kubectl ${1:+--context \"$1\"} -n \"$3\" create $kind \"$4\" --from-file=\"$5=$6\" --dry-run=client -o yaml \\\n\
          \x20   | kubectl ${1:+--context \"$1\"} apply --server-side --force-conflicts --field-manager=",
     );
-    script.push_str(FIELD_MANAGER);
+    script.push_str(CA_COPY_FIELD_MANAGER);
     script.push_str(
         " -f -\n\
          }\n\n\

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::{File, GitSource, StepFiles, layout};
+use crate::names::{CA_COPY_FIELD_MANAGER, MANAGED_BY, MANAGED_BY_LABEL};
 use crate::output::to_yaml;
 use crate::plan::{Action, HelmAction, Plan, Step};
 use crate::profile::model::PlaneType;
@@ -163,7 +164,7 @@ pub fn kubeconfig_secret(context: Option<&str>) -> String {
 
 fn labels(step: &Step) -> Value {
     json!({
-        "app.kubernetes.io/managed-by": "choreoctl",
+        MANAGED_BY_LABEL: MANAGED_BY,
         "openchoreo.dev/module": step.module,
         "openchoreo.dev/plane": step.subject,
     })
@@ -322,7 +323,7 @@ fn readme(plan: &Plan, git: &GitSource, hub: &Hub, shared: &StepFiles) -> String
              any field Flux applies. Until the script has run, the planes' agents wait for their \
              `cluster-gateway-ca` ConfigMap, so the planes' Kustomizations and the steps after \
              them wait too.\n",
-            manager = super::cross_cluster::FIELD_MANAGER,
+            manager = CA_COPY_FIELD_MANAGER,
             list = super::argocd::copy_list(shared),
         ));
     }

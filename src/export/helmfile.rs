@@ -26,7 +26,7 @@ use super::cross_cluster::Reads;
 use super::dag::Dag;
 use super::{File, layout};
 use crate::catalog::model::WaitCondition;
-use crate::engine::kube::FIELD_MANAGER;
+use crate::names::FIELD_MANAGER;
 use crate::output::to_yaml;
 use crate::plan::{Action, ApplyAction, Plan, Step, WaitAction};
 

@@ -12,7 +12,7 @@
 use std::path::Path;
 
 /// A process on one machine, as recorded in the Lease's annotation
-/// [`HOLDER_PROCESS_ANNOTATION`](super::HOLDER_PROCESS_ANNOTATION): `<boot id> <PID namespace>
+/// [`HOLDER_PROCESS_ANNOTATION`](crate::names::HOLDER_PROCESS_ANNOTATION): `<boot id> <PID namespace>
 /// <pid> <start time>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalProcess {

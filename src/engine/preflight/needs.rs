@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use crate::engine::gateway_tls::dialled_host;
-use crate::engine::lock::SYSTEM_NAMESPACE;
+use crate::names::SYSTEM_NAMESPACE;
 use crate::plan::{Action, ApplyAction, Plan};
 
 /// A helm release the plan installs on the cluster.

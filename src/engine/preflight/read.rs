@@ -25,7 +25,7 @@ use crate::engine::gateway_tls::{
 use crate::engine::helm::read_release_states;
 use crate::engine::journal::{JOURNAL_SECRET_TYPE, JournalStore};
 use crate::engine::kube::{Cluster, chain};
-use crate::engine::lock::SYSTEM_NAMESPACE;
+use crate::names::{MANAGED_BY_LABEL, SYSTEM_NAMESPACE};
 
 const DEFAULT_CLASS: &str = "storageclass.kubernetes.io/is-default-class";
 const BETA_DEFAULT_CLASS: &str = "storageclass.beta.kubernetes.io/is-default-class";
@@ -286,7 +286,7 @@ async fn namespaces(client: &Client) -> Read<Vec<NamespaceFact>> {
             managed_by: namespace
                 .metadata
                 .labels
-                .and_then(|labels| labels.get("app.kubernetes.io/managed-by").cloned()),
+                .and_then(|labels| labels.get(MANAGED_BY_LABEL).cloned()),
             name: namespace.metadata.name.unwrap_or_default(),
         })
         .collect())

@@ -4,6 +4,7 @@ use super::{fail, pass, unread, warn};
 use crate::engine::preflight::Check;
 use crate::engine::preflight::facts::Facts;
 use crate::engine::preflight::needs::ClusterNeeds;
+use crate::names::MANAGED_BY;
 
 /// Namespaces install creates that exist and are being deleted, or managed by another tool.
 pub fn namespaces(needs: &ClusterNeeds, facts: &Facts) -> Option<Check> {
@@ -37,7 +38,7 @@ pub fn namespaces(needs: &ClusterNeeds, facts: &Facts) -> Option<Check> {
         .iter()
         .filter_map(|namespace| {
             let by = namespace.managed_by.as_deref()?;
-            (!by.eq_ignore_ascii_case("helm") && by != "choreoctl")
+            (!by.eq_ignore_ascii_case("helm") && by != MANAGED_BY)
                 .then(|| format!("{} (managed by {by})", namespace.name))
         })
         .collect();
