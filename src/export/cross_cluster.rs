@@ -28,10 +28,6 @@ use crate::plan::{Action, Plan, Step};
 /// gateway's namespace).
 pub const CA_NAMESPACE: &str = "openchoreo-control-plane";
 
-/// Field manager of `copy-cas.sh`, kept at this path for the engine's apply step that takes it
-/// from here; new code takes [`CA_COPY_FIELD_MANAGER`] from [`crate::names`].
-pub use crate::names::CA_COPY_FIELD_MANAGER as FIELD_MANAGER;
-
 /// Where a read step reads its value.
 #[derive(Debug, Clone)]
 pub struct Source {

@@ -8,7 +8,6 @@
 //! An unreachable plane is reported as such; it does not stop the report.
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 

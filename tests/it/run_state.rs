@@ -7,7 +7,8 @@ use std::time::Duration;
 use choreoctl::engine::journal::{
     self, Digest, Journal, JournalError, JournalStore, Operation, RunStatus,
 };
-use choreoctl::engine::lock::{self, LockError, LockOptions, SYSTEM_NAMESPACE};
+use choreoctl::engine::lock::{self, LockError, LockOptions};
+use choreoctl::names::SYSTEM_NAMESPACE;
 use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::jiff::Timestamp;

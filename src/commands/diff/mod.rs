@@ -22,9 +22,7 @@ use similar::TextDiff;
 
 use crate::catalog::Catalog;
 use crate::cli::DiffArgs;
-use crate::engine::helm::{
-    Helm, HelmBinary, HelmError, HelmProcess, Redactor, ReleaseRef,
-};
+use crate::engine::helm::{Helm, HelmBinary, HelmError, HelmProcess, Redactor, ReleaseRef};
 use crate::engine::preview::{Change, InspectOptions, Inspected, Inspection};
 use crate::engine::steps::apply::split;
 use crate::engine::steps::helm::upgrade_request;

@@ -21,7 +21,7 @@
 //!   (`src/engine/steps/`);
 //! - [`store`]: the Secret it is kept in; [`writer`]: its one writer during a run.
 //!
-//! [`SYSTEM_NAMESPACE`]: crate::engine::lock::SYSTEM_NAMESPACE
+//! [`SYSTEM_NAMESPACE`]: crate::names::SYSTEM_NAMESPACE
 
 pub mod decide;
 pub mod digest;

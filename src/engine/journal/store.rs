@@ -14,7 +14,8 @@ use kube::api::{Api, DeleteParams, ListParams, PostParams};
 use serde_json::Value;
 
 use super::model::Journal;
-use crate::engine::lock::{INSTALLATION_LABEL, SYSTEM_NAMESPACE, ensure_system_namespace};
+use crate::engine::lock::ensure_system_namespace;
+use crate::names::{INSTALLATION_LABEL, MANAGED_BY, MANAGED_BY_LABEL, SYSTEM_NAMESPACE};
 
 /// Version of the journal's stored form; a journal written by a newer choreoctl is refused.
 pub const JOURNAL_FORMAT: u32 = 1;
@@ -195,10 +196,7 @@ impl JournalStore {
                 labels: Some(
                     [
                         (INSTALLATION_LABEL.to_owned(), self.installation.clone()),
-                        (
-                            "app.kubernetes.io/managed-by".to_owned(),
-                            "choreoctl".to_owned(),
-                        ),
+                        (MANAGED_BY_LABEL.to_owned(), MANAGED_BY.to_owned()),
                     ]
                     .into(),
                 ),

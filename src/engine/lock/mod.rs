@@ -35,9 +35,6 @@ mod namespace;
 mod process;
 mod renew;
 
-/// Kept at this path for the engine's files that take them from here; new code takes them from
-/// [`crate::names`].
-pub use crate::names::{INSTALLATION_LABEL, SYSTEM_NAMESPACE};
 pub use acquire::{acquire, live_holder};
 pub use error::{LockError, LockLost};
 pub use held::{LockWatch, RunLock};

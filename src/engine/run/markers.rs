@@ -6,9 +6,9 @@ use std::sync::Arc;
 use crate::engine::connect::PlaneCluster;
 use crate::engine::error::EngineError;
 use crate::engine::kube::{Cluster, KubeError};
-use crate::engine::lock::SYSTEM_NAMESPACE;
 use crate::engine::ownership::{self, MarkerCheck, Sites, check_marker};
 use crate::engine::reporter::Reporter;
+use crate::names::SYSTEM_NAMESPACE;
 
 /// Checks the ownership marker ([`ownership`]) of every cluster of `planes` other than the
 /// control plane's against the control plane's cluster (a marker naming another one: exit 4

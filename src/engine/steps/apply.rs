@@ -20,7 +20,7 @@ use crate::plan::{ApplyAction, RemoteManifest};
 
 /// Field managers whose fields an apply step takes over instead of failing: helm (chart
 /// placeholders) and the CA copier of choreoctl's GitOps exports.
-const TAKEN_OVER: [&str; 2] = ["helm", crate::export::cross_cluster::FIELD_MANAGER];
+const TAKEN_OVER: [&str; 2] = ["helm", crate::names::CA_COPY_FIELD_MANAGER];
 
 /// How long fetching a remote manifest may take.
 const FETCH_TIMEOUT: Duration = Duration::from_secs(60);

@@ -96,7 +96,12 @@ pub async fn dry_run(
 ) -> Result<StepDone, StepError> {
     let (helm, target) = env.helm();
     let timeout = env.timeout(action.helm.timeout);
-    let request = upgrade_request(action, release_ref(target, action, namespace), timeout, true);
+    let request = upgrade_request(
+        action,
+        release_ref(target, action, namespace),
+        timeout,
+        true,
+    );
     match helm.upgrade(&request).await {
         Ok(release) => Ok(StepDone {
             notes: vec![format!(
