@@ -1,5 +1,5 @@
-//! Asking before an install changes clusters: on a terminal the plan is shown and the user
-//! answers (default no); anywhere else `--yes` is required.
+//! Asking before a command changes clusters: on a terminal what will change is shown and the
+//! user answers the command's own question (default no); anywhere else `--yes` is required.
 
 use std::io::{IsTerminal, Write};
 
@@ -8,6 +8,7 @@ use dialoguer::console::colors_enabled_stderr;
 use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
 
 use crate::cli::LogFormat;
+use crate::engine::preview::{Change, Inspection};
 use crate::error::Error;
 use crate::output::Printer;
 use crate::plan::{Action, Plan};
@@ -21,11 +22,23 @@ pub enum Answer {
     Declined,
 }
 
-/// Shows what `plan` will do and asks, or takes `--yes`. Asks only when stdin and stderr are
-/// terminals and the log format is text (an NDJSON log has no room for a question); otherwise,
-/// without `--yes`, fails with exit 2.
+/// Whether `confirm` will ask a question: no `--yes`, a terminal, text logs. A command reads
+/// the live state to show (`live`) only then.
+pub fn will_ask(yes: bool, log_format: LogFormat) -> bool {
+    !yes && log_format == LogFormat::Text
+        && std::io::stdin().is_terminal()
+        && std::io::stderr().is_terminal()
+}
+
+/// Shows what `plan` will do and asks `question` ("Install?"), or takes `--yes`. Asks only when
+/// stdin and stderr are terminals and the log format is text (an NDJSON log has no room for a
+/// question); otherwise, without `--yes`, fails with exit 2. With `live` (what `choreoctl plan`
+/// reads from the clusters), each plane shows what will change; without it, what the plan
+/// installs.
 pub fn confirm(
     plan: &Plan,
+    question: &str,
+    live: Option<&Inspection>,
     yes: bool,
     log_format: LogFormat,
     printer: &Printer,
@@ -37,18 +50,21 @@ pub fn confirm(
         return Ok(Answer::Proceed);
     }
     require_a_way_to_confirm(yes, log_format)?;
-    eprint!("{}", planes(plan));
+    match live {
+        Some(live) => eprint!("{}", changes(plan, live)),
+        None => eprint!("{}", planes(plan)),
+    }
     let theme: Box<dyn Theme> = if colors_enabled_stderr() {
         Box::new(ColorfulTheme::default())
     } else {
         Box::new(SimpleTheme)
     };
     let answer = Confirm::with_theme(theme.as_ref())
-        .with_prompt("Install?")
+        .with_prompt(question)
         .default(false)
         .interact_opt()
         .map_err(|error| {
-            Error::Other(anyhow::Error::new(error).context("install was interrupted"))
+            Error::Other(anyhow::Error::new(error).context("the question was interrupted"))
         })?;
     Ok(match answer {
         Some(true) => Answer::Proceed,
@@ -93,8 +109,63 @@ fn headline(plan: &Plan) -> String {
     )
 }
 
+/// Per plane, what the live clusters say will change: its helm releases to install, to upgrade,
+/// unknown until earlier steps run, unreachable, and unchanged — e.g.
+/// `plane control (control) on context cp: 1 to upgrade (thunder), 6 unchanged`.
+fn changes(plan: &Plan, live: &Inspection) -> String {
+    let mut text = String::new();
+    for plane in &plan.planes {
+        let mut by_change: std::collections::BTreeMap<Change, Vec<&str>> = Default::default();
+        let mut steps = 0;
+        for (step, inspected) in plan.steps.iter().zip(&live.steps) {
+            if step.plane != plane.name {
+                continue;
+            }
+            steps += 1;
+            if let Action::Helm(helm) = &step.action {
+                by_change
+                    .entry(inspected.change)
+                    .or_default()
+                    .push(&helm.release);
+            }
+        }
+        let counts: Vec<String> = by_change
+            .iter()
+            .map(|(change, releases)| {
+                let names = format!(" ({})", releases.join(", "));
+                match change {
+                    Change::Install => format!("{} to install{names}", releases.len()),
+                    Change::Upgrade => format!("{} to upgrade{names}", releases.len()),
+                    Change::Unknown => {
+                        format!("{} unknown until earlier steps run{names}", releases.len())
+                    }
+                    Change::Unreachable => format!("{} unreachable", releases.len()),
+                    Change::NoOp => format!("{} unchanged", releases.len()),
+                }
+            })
+            .collect();
+        let summary = if counts.is_empty() {
+            format!("{steps} steps, no helm release")
+        } else {
+            counts.join(", ")
+        };
+        text.push_str(&format!(
+            "  plane {} ({}) on context {}: {summary}\n",
+            plane.name,
+            plane.plane_type,
+            plane.context_label(),
+        ));
+    }
+    text.push_str(
+        "Helm releases as the clusters show them now; apply, wait and read steps run every \
+         time. Every step: `choreoctl plan` with the same arguments.\n",
+    );
+    text
+}
+
 /// Per plane: its type, context, number of steps and the helm releases it installs or
-/// upgrades (releases found unchanged at run time are skipped).
+/// upgrades (releases found unchanged at run time are skipped): what is shown when no cluster
+/// answered a preview.
 fn planes(plan: &Plan) -> String {
     let mut text = String::new();
     for plane in &plan.planes {

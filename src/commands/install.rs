@@ -6,11 +6,12 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
-use super::confirm::{Answer, confirm, require_a_way_to_confirm};
+use super::confirm::{Answer, confirm, require_a_way_to_confirm, will_ask};
 use super::report::{Report, SummaryDocument};
 use crate::catalog::Catalog;
 use crate::cli::{InstallArgs, LogFormat};
 use crate::engine::journal::{InterruptedRunChoice, Operation};
+use crate::engine::preview::{InspectOptions, inspect};
 use crate::engine::walk::StepSettings;
 use crate::engine::{self, Options};
 use crate::error::Error;
@@ -36,7 +37,19 @@ pub fn install(
             catalog, &plan, kubeconfig, log_format, printer,
         ))?;
     }
-    if confirm(&plan, args.yes || args.dry_run, log_format, printer)? == Answer::Declined {
+    let yes = args.yes || args.dry_run;
+    // On a terminal, the question shows what will change, as `choreoctl plan` reads it.
+    let live = if will_ask(yes, log_format) {
+        let options = InspectOptions {
+            kubeconfig: kubeconfig.map(Path::to_path_buf),
+            manifests_plain_http: resolved.manifests.plain_http,
+        };
+        let live = runtime.block_on(inspect(&plan, &options));
+        live.any_reachable().then_some(live)
+    } else {
+        None
+    };
+    if confirm(&plan, "Install?", live.as_ref(), yes, log_format, printer)? == Answer::Declined {
         let _ = writeln!(printer.stderr(), "not confirmed: nothing changed");
         return Ok(());
     }

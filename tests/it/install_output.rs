@@ -56,11 +56,12 @@ fn step_count(sb: &Sandbox) -> usize {
 
 /// A transcript of `install` run on a pseudo-terminal (NO_COLOR set), where `answer` is typed
 /// at the question; the exit status.
-fn on_a_terminal(sb: &Sandbox, answer: &str) -> (String, WaitStatus) {
+fn on_a_terminal(sb: &Sandbox, answer: &str, extra: &[&str]) -> (String, WaitStatus) {
     let home = tempfile::tempdir().expect("home");
     let mut command = Command::new(env!("CARGO_BIN_EXE_choreoctl"));
     command
         .args(install_args(sb))
+        .args(extra)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("TERM", "xterm")
@@ -88,25 +89,41 @@ fn on_a_terminal(sb: &Sandbox, answer: &str) -> (String, WaitStatus) {
 }
 
 #[test]
-fn sandbox_install_on_a_terminal_shows_the_plan_and_no_changes_nothing() {
+fn sandbox_install_on_a_terminal_shows_what_will_change_and_no_changes_nothing() {
     let _platform = platform_lock();
     let sb = sandbox();
+    // Converge whatever an earlier test left, so that the question has a known answer.
+    Test::new()
+        .env("KUBECONFIG", &sb.kubeconfig)
+        .args(install_args(sb))
+        .arg("--yes")
+        .run();
     let before = (releases(sb), journal_version(sb));
-    let (transcript, status) = on_a_terminal(sb, "n");
+    let (transcript, status) = on_a_terminal(sb, "n", &[]);
     assert!(
         matches!(status, WaitStatus::Exited(_, 0)),
         "declining exits 0: {status:?}\n{transcript}"
     );
     let text = plain(&transcript);
     for shown in [
-        "plane control (control) on context cp:",
-        "plane default (data) on context cp: 4 steps",
-        "helm releases: cert-manager",
-        "openchoreo-data-plane",
+        "plane control (control) on context cp: 7 unchanged",
+        "plane default (data) on context cp: 1 unchanged",
         "not confirmed: nothing changed",
     ] {
         assert_contains(&text, shown);
     }
+    // A one-value change reads as one upgrade, not as a fresh install.
+    let (transcript, status) = on_a_terminal(sb, "n", &["--set", "spec.values.thunder.replicas=2"]);
+    assert!(
+        matches!(status, WaitStatus::Exited(_, 0)),
+        "{status:?}\n{transcript}"
+    );
+    let text = plain(&transcript);
+    assert_contains(
+        &text,
+        "plane control (control) on context cp: 1 to upgrade (thunder), 6 unchanged",
+    );
+    assert_contains(&text, "plane default (data) on context cp: 1 unchanged");
     // No run: every run, even one that changes nothing, saves its journal.
     assert_eq!(
         (releases(sb), journal_version(sb)),
@@ -135,7 +152,7 @@ fn sandbox_install_on_a_terminal_answered_yes_shows_progress_and_ends_with_the_s
     let _platform = platform_lock();
     let sb = sandbox();
     let steps = step_count(sb);
-    let (transcript, status) = on_a_terminal(sb, "y");
+    let (transcript, status) = on_a_terminal(sb, "y", &[]);
     assert!(
         matches!(status, WaitStatus::Exited(_, 0)),
         "install exits 0: {status:?}\n{transcript}"
