@@ -1,12 +1,10 @@
 //! Asking before an install changes clusters: on a terminal the plan is shown and the user
-//! answers (default no); anywhere else `--yes` is required.
+//! answers (default no); anywhere else `--yes` is required. The question itself is asked by
+//! [`super::prompt::confirm`], which takes the words of the command that asks.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
-use dialoguer::Confirm;
-use dialoguer::console::colors_enabled_stderr;
-use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
-
+use super::prompt;
 use crate::cli::LogFormat;
 use crate::error::Error;
 use crate::output::Printer;
@@ -24,6 +22,11 @@ pub enum Answer {
 /// Shows what `plan` will do and asks, or takes `--yes`. Asks only when stdin and stderr are
 /// terminals and the log format is text (an NDJSON log has no room for a question); otherwise,
 /// without `--yes`, fails with exit 2.
+///
+/// # Errors
+///
+/// [`Error::Usage`] (exit 2) when there is neither `--yes` nor a terminal to ask on (see
+/// [`require_a_way_to_confirm`]); [`Error::Other`] (exit 1) when the question is broken off.
 pub fn confirm(
     plan: &Plan,
     yes: bool,
@@ -38,29 +41,22 @@ pub fn confirm(
     }
     require_a_way_to_confirm(yes, log_format)?;
     eprint!("{}", planes(plan));
-    let theme: Box<dyn Theme> = if colors_enabled_stderr() {
-        Box::new(ColorfulTheme::default())
+    Ok(if prompt::confirm("Install?", "install")? {
+        Answer::Proceed
     } else {
-        Box::new(SimpleTheme)
-    };
-    let answer = Confirm::with_theme(theme.as_ref())
-        .with_prompt("Install?")
-        .default(false)
-        .interact_opt()
-        .map_err(|error| {
-            Error::Other(anyhow::Error::new(error).context("install was interrupted"))
-        })?;
-    Ok(match answer {
-        Some(true) => Answer::Proceed,
-        Some(false) | None => Answer::Declined,
+        Answer::Declined
     })
 }
 
 /// Fails (exit 2) when install could not be confirmed: no `--yes`, and no terminal to ask on
 /// (or `--log-format json`). `install` calls it first, so that it fails before contacting any
 /// cluster.
+///
+/// # Errors
+///
+/// [`Error::Usage`] (exit 2) when install could not be confirmed, saying why.
 pub fn require_a_way_to_confirm(yes: bool, log_format: LogFormat) -> Result<(), Error> {
-    let terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let terminal = prompt::terminals();
     if yes || (terminal && log_format == LogFormat::Text) {
         return Ok(());
     }
