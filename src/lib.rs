@@ -18,6 +18,7 @@ pub mod output;
 pub mod plan;
 pub mod profile;
 pub mod resolve;
+pub mod secret_keys;
 pub mod settings;
 pub mod source;
 pub mod status;

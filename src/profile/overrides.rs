@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use crate::engine::helm::looks_secret;
+use crate::secret_keys::looks_secret;
 
 /// One `--set`: the path (`spec.values.thunder.replicas`) and the value, read as YAML
 /// (`2` is a number, `true` a boolean, anything not YAML a string).
