@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod engine;
 pub mod error;
+pub mod exit_code;
 pub mod export;
 pub mod init;
 pub mod kubeconfig;
@@ -28,7 +29,7 @@ pub mod template;
 use clap::Parser;
 
 use cli::{Cli, LogFormat};
-use error::ExitCode;
+use exit_code::ExitCode;
 
 /// Runs the command line; returns the process exit code.
 pub fn run() -> i32 {
