@@ -5,7 +5,7 @@
 //!
 //! Its parts: `ask.rs` (the questions), `contexts.rs` (planes bound to contexts), `layout.rs`
 //! (the text shown on the terminal); the questions are asked through
-//! [`Asker`](crate::commands::prompt::Asker).
+//! [`Asker`].
 
 mod ask;
 mod contexts;
