@@ -2,7 +2,8 @@
 //!
 //! Layers: [`cli`] (clap types) → [`settings`] (arguments resolved into core inputs) →
 //! [`commands`] (one function per command) → the core: [`profile`], [`catalog`],
-//! [`resolve`], [`plan`], [`template`].
+//! [`resolve`], [`plan`], [`template`]. Below them all, importing nothing from the crate:
+//! [`names`] (what choreoctl names on clusters), [`exit_code`], [`secret_keys`].
 
 pub mod catalog;
 pub mod cli;
