@@ -1,35 +1,15 @@
-//! Errors of the command layer and the exit codes they map to (DESIGN.md §5).
+//! Errors of the command layer and the exit codes they map to (docs/exit-codes.md).
 
 use miette::Diagnostic;
 
 use crate::catalog::CatalogError;
 use crate::engine::EngineError;
 use crate::engine::lock::LockError;
+use crate::exit_code::ExitCode;
 use crate::plan::PlanError;
 use crate::profile::ProfileError;
 use crate::resolve::ResolveError;
 use crate::status::StatusError;
-
-/// Exit codes that tests outside the repository rely on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExitCode {
-    /// Success.
-    Success = 0,
-    /// An unexpected error.
-    Unexpected = 1,
-    /// Invalid input: usage, profile, catalog, incompatible edition, unknown module or context.
-    InvalidInput = 2,
-    /// Some steps failed (failed helm releases rolled back); the others finished.
-    PartialFailure = 3,
-    /// A preflight check failed: a cluster unreachable or not the recorded one, helm missing.
-    Preflight = 4,
-    /// Another run holds the lock (or took it over during this run).
-    Locked = 5,
-    /// An interrupted run must be resumed or discarded.
-    Interrupted = 6,
-    /// `diff --exit-code`: an install would change something.
-    Changes = 10,
-}
 
 /// Anything a command can fail with.
 #[derive(Debug, thiserror::Error, Diagnostic)]

@@ -2,13 +2,15 @@
 //!
 //! Layers: [`cli`] (clap types) → [`settings`] (arguments resolved into core inputs) →
 //! [`commands`] (one function per command) → the core: [`profile`], [`catalog`],
-//! [`resolve`], [`plan`], [`template`].
+//! [`resolve`], [`plan`], [`template`]. Below them all, importing nothing from the crate:
+//! [`names`] (what choreoctl names on clusters), [`exit_code`], [`secret_keys`].
 
 pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod engine;
 pub mod error;
+pub mod exit_code;
 pub mod export;
 pub mod init;
 pub mod kubeconfig;
@@ -18,6 +20,7 @@ pub mod output;
 pub mod plan;
 pub mod profile;
 pub mod resolve;
+pub mod secret_keys;
 pub mod settings;
 pub mod source;
 pub mod status;
@@ -27,7 +30,7 @@ pub mod template;
 use clap::Parser;
 
 use cli::{Cli, LogFormat};
-use error::ExitCode;
+use exit_code::ExitCode;
 
 /// Runs the command line; returns the process exit code.
 pub fn run() -> i32 {

@@ -1,12 +1,9 @@
 //! Asking before a command changes clusters: on a terminal what will change is shown and the
 //! user answers the command's own question (default no); anywhere else `--yes` is required.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
-use dialoguer::Confirm;
-use dialoguer::console::colors_enabled_stderr;
-use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
-
+use super::prompt;
 use crate::cli::LogFormat;
 use crate::engine::preview::{Change, Inspection};
 use crate::error::Error;
@@ -25,9 +22,7 @@ pub enum Answer {
 /// Whether `confirm` will ask a question: no `--yes`, a terminal, text logs. A command reads
 /// the live state to show (`live`) only then.
 pub fn will_ask(yes: bool, log_format: LogFormat) -> bool {
-    !yes && log_format == LogFormat::Text
-        && std::io::stdin().is_terminal()
-        && std::io::stderr().is_terminal()
+    !yes && log_format == LogFormat::Text && prompt::terminals()
 }
 
 /// Shows what `plan` will do and asks `question` ("Install?"), or takes `--yes`. Asks only when
@@ -35,6 +30,11 @@ pub fn will_ask(yes: bool, log_format: LogFormat) -> bool {
 /// question); otherwise, without `--yes`, fails with exit 2. With `live` (what `choreoctl plan`
 /// reads from the clusters), each plane shows what will change; without it, what the plan
 /// installs.
+///
+/// # Errors
+///
+/// [`Error::Usage`] (exit 2) when there is neither `--yes` nor a terminal to ask on (see
+/// [`require_a_way_to_confirm`]); [`Error::Other`] (exit 1) when the question is broken off.
 pub fn confirm(
     plan: &Plan,
     question: &str,
@@ -54,29 +54,22 @@ pub fn confirm(
         Some(live) => eprint!("{}", changes(plan, live)),
         None => eprint!("{}", planes(plan)),
     }
-    let theme: Box<dyn Theme> = if colors_enabled_stderr() {
-        Box::new(ColorfulTheme::default())
+    Ok(if prompt::confirm(question, "install")? {
+        Answer::Proceed
     } else {
-        Box::new(SimpleTheme)
-    };
-    let answer = Confirm::with_theme(theme.as_ref())
-        .with_prompt(question)
-        .default(false)
-        .interact_opt()
-        .map_err(|error| {
-            Error::Other(anyhow::Error::new(error).context("the question was interrupted"))
-        })?;
-    Ok(match answer {
-        Some(true) => Answer::Proceed,
-        Some(false) | None => Answer::Declined,
+        Answer::Declined
     })
 }
 
 /// Fails (exit 2) when install could not be confirmed: no `--yes`, and no terminal to ask on
 /// (or `--log-format json`). `install` calls it first, so that it fails before contacting any
 /// cluster.
+///
+/// # Errors
+///
+/// [`Error::Usage`] (exit 2) when install could not be confirmed, saying why.
 pub fn require_a_way_to_confirm(yes: bool, log_format: LogFormat) -> Result<(), Error> {
-    let terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let terminal = prompt::terminals();
     if yes || (terminal && log_format == LogFormat::Text) {
         return Ok(());
     }

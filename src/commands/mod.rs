@@ -12,6 +12,7 @@ pub mod mirror;
 pub mod module;
 pub mod plan;
 pub mod profile;
+pub mod prompt;
 pub mod render;
 pub mod report;
 pub mod status;

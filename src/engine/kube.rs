@@ -110,6 +110,12 @@ impl Clusters {
     }
 
     /// The cluster of `target`, connected (reachable, version read) on first use.
+    ///
+    /// # Errors
+    ///
+    /// [`KubeError`] when the kubeconfig or its context is unusable, or the API server does not
+    /// answer or refuses the credentials: a run stops with exit 4 (`Preflight`), and `check`
+    /// reports a failed `reachable` check (exit 4 too).
     pub async fn connect(&self, target: &Target) -> Result<Arc<Cluster>, KubeError> {
         if let Some(cluster) = lock(&self.by_target).get(target) {
             return Ok(cluster.clone());
@@ -275,6 +281,10 @@ impl Cluster {
 
     /// The cluster's identity: the UID of namespace `kube-system`, which cannot be deleted, so
     /// it changes only when the context points at another cluster.
+    ///
+    /// # Errors
+    ///
+    /// [`KubeError`] when `kube-system` cannot be read: a run stops with exit 4 (`Preflight`).
     pub async fn identity(&self) -> Result<&str, KubeError> {
         let uid = self
             .identity
@@ -293,6 +303,11 @@ impl Cluster {
     }
 
     /// Resolves a kind, waiting up to `patience` for it to be served. `None`: not served (yet).
+    ///
+    /// # Errors
+    ///
+    /// [`KubeError`] when discovery fails; the step asking fails with it (a run then ends with
+    /// exit 3, `PartialFailure`).
     pub async fn kind(
         &self,
         api_version: &str,
@@ -358,6 +373,12 @@ impl Cluster {
     ///
     /// A kind whose CRD was applied a moment before is waited for (up to 30 s). Fields owned by
     /// another manager fail with [`KubeError::Conflict`] unless `options.force_conflicts`.
+    ///
+    /// # Errors
+    ///
+    /// [`KubeError`] when the object has no name or kind, its kind is not served, the server
+    /// rejects it, or fields conflict; the step applying it fails (a run then ends with exit 3,
+    /// `PartialFailure`).
     pub async fn apply(
         &self,
         object: &DynamicObject,

@@ -134,6 +134,11 @@ pub fn check_marker(
 }
 
 /// Reads the marker of `installation` on the cluster `client` reaches.
+///
+/// # Errors
+///
+/// The client's error when the ConfigMap cannot be read; a run then stops before changing
+/// anything, with exit 4 (`Preflight`).
 pub async fn read(client: &Client, installation: &str) -> Result<Option<Marker>, kube::Error> {
     let api: Api<ConfigMap> = Api::namespaced(client.clone(), SYSTEM_NAMESPACE);
     let Some(config_map) = api.get_opt(&marker_name(installation)).await? else {
@@ -148,8 +153,13 @@ pub async fn read(client: &Client, installation: &str) -> Result<Option<Marker>,
     }))
 }
 
-/// Writes (server-side apply, field manager `choreoctl`) the marker of `installation` naming
+/// Writes (server-side apply, field manager [`FIELD_MANAGER`]) the marker of `installation` naming
 /// the control plane's cluster `control_uid`, reached through `control_context`.
+///
+/// # Errors
+///
+/// The client's error when [`SYSTEM_NAMESPACE`] or the ConfigMap cannot be created or
+/// applied; the run then stops with exit 4 (`Preflight`).
 pub async fn write(
     client: &Client,
     installation: &str,

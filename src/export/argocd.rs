@@ -26,6 +26,12 @@ pub const PLANE_LABEL: &str = "openchoreo.dev/plane";
 pub const PLANE_TYPE_LABEL: &str = "openchoreo.dev/plane-type";
 
 /// The export's files.
+///
+/// # Errors
+///
+/// When a read value would have to be written into a manifest for another cluster (the
+/// export would carry a placeholder) or a file cannot be serialized; `render` ends with exit 1
+/// (`Unexpected`).
 pub fn export(plan: &Plan, git: &GitSource) -> anyhow::Result<Vec<File>> {
     let shared = StepFiles::of(plan)?;
     let dag = shared.dag(plan);

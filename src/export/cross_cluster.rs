@@ -110,6 +110,11 @@ impl Reads {
     /// makes instead: `clientCA.value` becomes a `secretKeyRef`, a ConfigMap whose data are read
     /// values is left to the script. Any other place a read value appears is an error (the
     /// export would otherwise carry a placeholder).
+    ///
+    /// # Errors
+    ///
+    /// A read value anywhere else than those two places; `render` ends with exit 1
+    /// (`Unexpected`).
     pub fn detach(
         &self,
         step: &Step,

@@ -1,7 +1,7 @@
 //! Plans of catalog presets for the exports' unit tests.
 
 use crate::catalog::Catalog;
-use crate::commands::compute_plan;
+use crate::kubeconfig::KnownContexts;
 use crate::plan::Plan;
 use crate::profile::ProfileRequest;
 
@@ -29,12 +29,23 @@ pub fn preset_plan(name: &str) -> Plan {
         edition: (name != "fintech").then_some(crate::profile::model::Edition::Generic),
         ..ProfileRequest::default()
     };
-    compute_plan(
-        &catalog,
-        &request,
+    // As `choreoctl plan` computes it, with a kubeconfig that does not exist.
+    let loaded = request
+        .load(&catalog)
+        .unwrap_or_else(|error| panic!("profile of {name}: {error}"));
+    let known_contexts = KnownContexts::read(
         Some(std::path::Path::new("/nonexistent/kubeconfig")),
-    )
-    .unwrap_or_else(|error| panic!("plan of {name}: {error}"))
+        loaded
+            .profile
+            .spec
+            .planes
+            .iter()
+            .map(|plane| plane.kubeconfig.as_deref()),
+    );
+    let resolved = crate::resolve::resolve(&catalog, &loaded, &known_contexts)
+        .unwrap_or_else(|error| panic!("resolving {name}: {error}"));
+    crate::plan::build(&catalog, &resolved)
+        .unwrap_or_else(|error| panic!("plan of {name}: {error}"))
 }
 
 /// The cluster gateway address the test profiles name.

@@ -22,6 +22,12 @@ use crate::profile::model::PlaneType;
 pub const NAMESPACE: &str = "flux-system";
 
 /// The export's files.
+///
+/// # Errors
+///
+/// When a read value would have to be written into a manifest for another cluster (the
+/// export would carry a placeholder) or a file cannot be serialized; `render` ends with exit 1
+/// (`Unexpected`).
 pub fn export(plan: &Plan, git: &GitSource) -> anyhow::Result<Vec<File>> {
     let shared = StepFiles::of(plan)?;
     let dag = shared.dag(plan);

@@ -49,6 +49,12 @@ const STEP_CHART_FILE: (&str, &str) = (
 const APPLY_RENDERED: &str = "objects=$1; shift; printf '%s\\n' \"$objects\" | kubectl \"$@\" -f -";
 
 /// The export's files.
+///
+/// # Errors
+///
+/// When a read value would have to be written into a manifest for another cluster (the
+/// export would carry a placeholder) or a file cannot be serialized; `render` ends with exit 1
+/// (`Unexpected`).
 pub fn export(plan: &Plan) -> anyhow::Result<Vec<File>> {
     let reads = Reads::of(plan);
     let dag = Dag::new(plan, layout::is_exported);

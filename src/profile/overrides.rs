@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use crate::engine::helm::looks_secret;
+use crate::secret_keys::looks_secret;
 
 /// One `--set`: the path (`spec.values.thunder.replicas`) and the value, read as YAML
 /// (`2` is a number, `true` a boolean, anything not YAML a string).
@@ -20,7 +20,12 @@ pub struct SetValue {
 }
 
 impl SetValue {
-    /// Parses `PATH=VALUE`; the error says what is wrong.
+    /// Parses `PATH=VALUE`.
+    ///
+    /// # Errors
+    ///
+    /// What is wrong when there is no `=` or the path has an empty key; the profile's loader
+    /// turns it into [`ProfileError::Flag`](super::ProfileError::Flag) (exit 2).
     pub fn parse(text: &str) -> Result<Self, String> {
         let Some((path, value)) = text.split_once('=') else {
             return Err("expected PATH=VALUE, e.g. spec.domain=example.com".into());
@@ -49,6 +54,11 @@ impl SetValue {
 
     /// Sets the value in `document`, creating maps on the way; fails when the path goes
     /// through something that is not a map (or a list, with an index in range).
+    ///
+    /// # Errors
+    ///
+    /// Where the path stops being a map or a list with that index; the profile's loader turns
+    /// it into [`ProfileError::Flag`](super::ProfileError::Flag) (exit 2).
     pub fn apply(&self, document: &mut Value) -> Result<(), String> {
         let mut at = document;
         for (depth, key) in self.path.iter().enumerate() {

@@ -4,7 +4,7 @@ use miette::Diagnostic;
 
 use crate::engine::journal::JournalError;
 use crate::engine::kube::KubeError;
-use crate::error::ExitCode;
+use crate::exit_code::ExitCode;
 use crate::resolve::StoredProfileError;
 
 /// Why the installation could not be found, reached or read.

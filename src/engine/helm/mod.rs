@@ -26,12 +26,15 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// Kept at this path for `diff`, which takes it from here; new code takes it from
+/// [`crate::secret_keys`].
+pub use crate::secret_keys::looks_secret;
 pub use binary::{HelmBinary, HelmMajor};
 pub use error::HelmError;
 pub use output::{Release, Revision};
 pub use payload::{StoredChart, StoredRevision, read_stored_revision};
 pub use process::HelmProcess;
-pub use redact::{REDACTED, Redactor, looks_secret};
+pub use redact::{REDACTED, Redactor};
 pub use storage::{ReleaseStates, ReleaseStatus, StoredRelease, read_release_states};
 
 /// The cluster a helm command talks to.

@@ -1,15 +1,15 @@
 //! Redacting secret values from what helm prints.
 //!
-//! A value is secret when it sits (at any depth) under a key that looks secret: one containing
-//! `password`, `passwd`, `secret`, `token`, `credential` or `private`, or ending in `key`
-//! (`apiKey`, `tls.key`, `accessKey`). Keys ending in `name` (`secretName`) hold names of
-//! secrets, not secrets, and are left alone. Every string or number found there is replaced by
-//! `[REDACTED]` wherever it appears in the text, and so is every base64 word that decodes to
-//! something containing one (a Secret's `data`, basic-auth headers).
+//! A value is secret when it sits (at any depth) under a key that looks secret (the rule of
+//! [`looks_secret`]). Every string or number found there is replaced by `[REDACTED]` wherever it
+//! appears in the text, and so is every base64 word that decodes to something containing one (a
+//! Secret's `data`, basic-auth headers).
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use serde_json::Value;
+
+use crate::secret_keys::looks_secret;
 
 /// What replaces a secret.
 pub const REDACTED: &str = "[REDACTED]";
@@ -85,25 +85,6 @@ impl Redactor {
 
 fn is_base64_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '-' | '_')
-}
-
-/// Whether values under `key` are secret (see the module documentation).
-pub fn looks_secret(key: &str) -> bool {
-    let key = key.to_ascii_lowercase();
-    if key.ends_with("name") {
-        return false;
-    }
-    [
-        "password",
-        "passwd",
-        "secret",
-        "token",
-        "credential",
-        "private",
-    ]
-    .iter()
-    .any(|word| key.contains(word))
-        || key.ends_with("key")
 }
 
 fn collect(value: &Value, secret: bool, out: &mut Vec<String>) {

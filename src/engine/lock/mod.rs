@@ -7,7 +7,7 @@
 //!   `resourceVersion`, so of two runs taking over at once exactly one wins (the other gets 409).
 //! - A live Lease whose holder ran **on this machine and has exited** (killed with `kill -9`,
 //!   say) is taken over at once: the Lease records the holder's process precisely enough to
-//!   tell ([`process`]), so a re-run right after a crash need not wait for the Lease to expire.
+//!   tell (`process.rs`), so a re-run right after a crash need not wait for the Lease to expire.
 //! - **Renew** from a background task every [`LockOptions::renew_interval`], again by a `replace`
 //!   carrying the last written `resourceVersion`: a run that was taken over cannot overwrite the
 //!   new holder. When renewal fails for good, [`RunLock::watch`] reports the lock lost and the

@@ -1,81 +1,18 @@
-//! Expanding resolved modules into step instances bound to planes.
+//! The wiring of a plan: which planes each step spec is instantiated for, which earlier
+//! instances a step needs (the nearest: same plane, same cluster, or all), and the outputs of
+//! read steps it may use.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::collections::BTreeSet;
 
-use serde_json::Value;
-
-use super::PlanError;
-use super::context::{OutputLookup, PlanContext};
-use super::{
-    Action, ApplyAction, ChartRef, HelmAction, HelmSettings, PLAN_API_VERSION, Plan, ReadAction,
-    RemoteManifest, Step, WaitAction,
-};
-use crate::catalog::Catalog;
-use crate::catalog::model::{self, Each, ResourceRef, RunOn, StepSpec};
-use crate::profile::model::PlaneType;
-use crate::resolve::{Plane, Resolved, ResolvedModule};
-use crate::template::{Renderer, deep_merge};
-
-/// Computes the plan for a resolved installation.
-pub fn build(catalog: &Catalog, resolved: &Resolved) -> Result<Plan, PlanError> {
-    let renderer = Renderer::new(&catalog.templates)?;
-    let context = PlanContext::new(resolved);
-    let mut builder = Builder {
-        resolved,
-        context: &context,
-        renderer: &renderer,
-        steps: Vec::new(),
-        instances: BTreeMap::new(),
-    };
-    for module in &resolved.modules {
-        for spec in &catalog.modules[&module.name].steps {
-            for subject in builder.subjects(module, spec) {
-                builder.add(module, spec, subject)?;
-            }
-        }
-    }
-    Ok(Plan {
-        api_version: PLAN_API_VERSION,
-        kind: "Plan",
-        name: resolved.name.clone(),
-        edition: resolved.edition.to_string(),
-        version: resolved.version.clone(),
-        planes: resolved.planes.clone(),
-        modules: resolved.modules.iter().map(|m| m.name.clone()).collect(),
-        planned: resolved.planned.clone(),
-        steps: builder.steps,
-    })
-}
-
-struct Builder<'a> {
-    resolved: &'a Resolved,
-    context: &'a PlanContext<'a>,
-    renderer: &'a Renderer,
-    steps: Vec<Step>,
-    /// Positions in `steps` of each `(module, step)`'s instances.
-    instances: BTreeMap<(String, String), Vec<usize>>,
-}
+use super::Builder;
+use crate::catalog::model::{Each, StepSpec};
+use crate::plan::context::OutputLookup;
+use crate::plan::{Action, Step};
+use crate::resolve::{Plane, ResolvedModule};
 
 impl<'a> Builder<'a> {
-    fn plane(&self, name: &str) -> &'a Plane {
-        self.resolved
-            .planes
-            .iter()
-            .find(|plane| plane.name == name)
-            .expect("resolver only places modules on known planes")
-    }
-
-    fn control(&self) -> &'a Plane {
-        self.resolved
-            .planes
-            .iter()
-            .find(|plane| plane.plane_type == PlaneType::Control)
-            .expect("resolver guarantees one control plane")
-    }
-
     /// The planes one step spec is instantiated for.
-    fn subjects(&self, module: &ResolvedModule, spec: &StepSpec) -> Vec<&'a Plane> {
+    pub(super) fn subjects(&self, module: &ResolvedModule, spec: &StepSpec) -> Vec<&'a Plane> {
         let keep = |plane: &&Plane| {
             spec.plane_types.is_empty() || spec.plane_types.contains(&plane.plane_type)
         };
@@ -111,7 +48,7 @@ impl<'a> Builder<'a> {
 
     /// Earlier instances of `module/step` closest to `subject`: the same plane, else the same
     /// cluster, else all of them.
-    fn nearest(&self, module: &str, step: &str, subject: &Plane) -> Vec<&Step> {
+    pub(super) fn nearest(&self, module: &str, step: &str, subject: &Plane) -> Vec<&Step> {
         let candidates: Vec<&Step> = self
             .instances
             .get(&(module.to_string(), step.to_string()))
@@ -138,7 +75,7 @@ impl<'a> Builder<'a> {
         candidates
     }
 
-    fn outputs(&self, module: &ResolvedModule, subject: &Plane) -> OutputLookup {
+    pub(super) fn outputs(&self, module: &ResolvedModule, subject: &Plane) -> OutputLookup {
         let mut lookup = OutputLookup::default();
         let reads = self.instances.iter().filter(|(_, positions)| {
             positions
@@ -172,261 +109,14 @@ impl<'a> Builder<'a> {
         }
         lookup
     }
-
-    fn add(
-        &mut self,
-        module: &ResolvedModule,
-        spec: &StepSpec,
-        subject: &'a Plane,
-    ) -> Result<(), PlanError> {
-        let target = match spec.run_on {
-            RunOn::Subject => subject,
-            RunOn::Control => self.control(),
-        };
-        let chart = match &spec.action {
-            model::Action::Helm(helm) => Some(&self.resolved.release.charts[&helm.chart]),
-            _ => None,
-        };
-        let step_error = |message: String| PlanError::Step {
-            module: module.name.clone(),
-            step: spec.id.clone(),
-            plane: subject.name.clone(),
-            message,
-        };
-        let outputs = Arc::new(self.outputs(module, subject));
-        let context = self
-            .context
-            .step(module, subject, target, chart, outputs.clone());
-
-        if let Some(when) = &spec.when {
-            let keep = self
-                .renderer
-                .condition(when, &context)
-                .map_err(|error| step_error(format!("`when`: {error}")))?;
-            if !keep {
-                return Ok(());
-            }
-        }
-
-        let (namespace, action) = self.action(spec, target, &context, &step_error)?;
-
-        let mut needs: Vec<String> = Vec::new();
-        for need in &spec.needs {
-            let (owner, name) = need.split_once('/').unwrap_or((&module.name, need));
-            for found in self.nearest(owner, name, subject) {
-                if !needs.contains(&found.id) {
-                    needs.push(found.id.clone());
-                }
-            }
-        }
-        for used in outputs.used.lock().expect("not poisoned").iter() {
-            if !needs.contains(used) {
-                needs.push(used.clone());
-            }
-        }
-        let step = Step {
-            id: format!("{}/{}@{}", module.name, spec.id, subject.name),
-            module: module.name.clone(),
-            plane: target.name.clone(),
-            subject: subject.name.clone(),
-            context: target.context.clone(),
-            kubeconfig: target.kubeconfig.clone(),
-            namespace,
-            action,
-            needs,
-        };
-        self.instances
-            .entry((module.name.clone(), spec.id.clone()))
-            .or_default()
-            .push(self.steps.len());
-        self.steps.push(step);
-        Ok(())
-    }
-
-    /// The step's action with its templates rendered, and the namespace it works in.
-    fn action(
-        &self,
-        spec: &StepSpec,
-        target: &Plane,
-        context: &minijinja::Value,
-        step_error: &dyn Fn(String) -> PlanError,
-    ) -> Result<(Option<String>, Action), PlanError> {
-        let resource = |resource: &ResourceRef| -> Result<ResourceRef, PlanError> {
-            Ok(ResourceRef {
-                name: self
-                    .renderer
-                    .inline(&resource.name, context)
-                    .map_err(|error| step_error(format!("resource name: {error}")))?,
-                ..resource.clone()
-            })
-        };
-        Ok(match &spec.action {
-            model::Action::Helm(helm) => {
-                let pin = &self.resolved.release.charts[&helm.chart];
-                let mut values = self.renderer.yaml(&helm.values, context)?;
-                if let Some(overrides) = self.resolved.values.get(&helm.release) {
-                    deep_merge(&mut values, overrides);
-                }
-                let action = HelmAction {
-                    chart: self.chart_ref(pin),
-                    release: helm.release.clone(),
-                    version: pin.version.clone(),
-                    helm: HelmSettings {
-                        wait: helm.wait,
-                        timeout: helm.timeout,
-                    },
-                    values,
-                };
-                (Some(helm.namespace.clone()), Action::Helm(action))
-            }
-            model::Action::Apply(model::ApplyAction::Template(template)) => {
-                let objects = self.renderer.documents(template, context)?;
-                let namespace = common_namespace(&objects);
-                (namespace, Action::Apply(ApplyAction::Objects(objects)))
-            }
-            model::Action::Apply(model::ApplyAction::Manifest(key)) => {
-                let pin = &self.resolved.release.manifests[key];
-                let remote = RemoteManifest {
-                    name: pin.name.clone(),
-                    url: self.manifest_url(pin),
-                    version: pin.version.clone(),
-                };
-                (None, Action::Apply(ApplyAction::Remote(remote)))
-            }
-            model::Action::Wait(wait) => {
-                let resource = resource(&wait.resource)?;
-                let hint = wait
-                    .hint
-                    .as_deref()
-                    .map(|hint| self.renderer.inline(hint, context))
-                    .transpose()
-                    .map_err(|error| step_error(format!("hint: {error}")))?;
-                let action = WaitAction {
-                    condition: wait.condition,
-                    timeout: wait.timeout,
-                    resource,
-                    hint,
-                };
-                (action.resource.namespace.clone(), Action::Wait(action))
-            }
-            model::Action::Read(read) => {
-                let resource = resource(&read.resource)?;
-                let action = ReadAction {
-                    placeholder: format!(
-                        "<from plane {}: {} {}{} {}>",
-                        target.name,
-                        resource.kind.to_lowercase(),
-                        resource
-                            .namespace
-                            .as_deref()
-                            .map(|ns| format!("{ns}/"))
-                            .unwrap_or_default(),
-                        resource.name,
-                        read.key
-                    ),
-                    resource,
-                    key: read.key.clone(),
-                };
-                (action.resource.namespace.clone(), Action::Read(action))
-            }
-        })
-    }
-
-    fn chart_ref(&self, pin: &model::ChartPin) -> ChartRef {
-        let charts = &self.resolved.charts;
-        match &charts.mirror {
-            Some(mirror) => ChartRef {
-                name: pin.name.clone(),
-                reference: format!("{}/{}", mirror.value.trim_end_matches('/'), pin.name),
-                repo: None,
-                plain_http: charts.plain_http,
-            },
-            None if pin.repo.starts_with("oci://") => ChartRef {
-                name: pin.name.clone(),
-                reference: format!("{}/{}", pin.repo.trim_end_matches('/'), pin.name),
-                repo: None,
-                plain_http: false,
-            },
-            None => ChartRef {
-                name: pin.name.clone(),
-                reference: pin.name.clone(),
-                repo: Some(pin.repo.clone()),
-                plain_http: false,
-            },
-        }
-    }
-
-    fn manifest_url(&self, pin: &model::ManifestPin) -> String {
-        match &self.resolved.manifests.mirror {
-            Some(mirror) => {
-                let file = pin.url.rsplit('/').next().unwrap_or(&pin.url);
-                format!(
-                    "{}/{}/{}/{file}",
-                    mirror.value.trim_end_matches('/'),
-                    pin.name,
-                    pin.version
-                )
-            }
-            None => pin.url.clone(),
-        }
-    }
-}
-
-/// The namespace shared by every namespaced object, if they share one.
-fn common_namespace(objects: &[Value]) -> Option<String> {
-    let namespaces: BTreeSet<&str> = objects
-        .iter()
-        .filter_map(|object| object.pointer("/metadata/namespace")?.as_str())
-        .collect();
-    match namespaces.len() {
-        1 => namespaces.into_iter().next().map(str::to_string),
-        _ => None,
-    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::kubeconfig::KnownContexts;
-    use crate::profile::LoadedProfile;
-    use crate::profile::load::parse;
-    use crate::source::SourceFile;
+    use serde_json::Value;
 
-    fn plan(yaml: &str) -> Plan {
-        let catalog = Catalog::embedded().unwrap();
-        let source = SourceFile::new("test.yaml", yaml);
-        let loaded = LoadedProfile {
-            profile: parse(&source).unwrap(),
-            source,
-        };
-        let resolved =
-            crate::resolve::resolve(&catalog, &loaded, &KnownContexts::default()).unwrap();
-        build(&catalog, &resolved).unwrap()
-    }
-
-    fn profile(edition: &str, extra: &str) -> String {
-        format!(
-            "apiVersion: choreoctl.openchoreo.dev/v1alpha1\nkind: Profile\nmetadata: {{name: t}}\n\
-             spec:\n  edition: {edition}\n  planes:\n\
-             \x20   - {{name: control, type: control, context: cp}}\n\
-             \x20   - {{name: local, type: data, context: cp}}\n\
-             \x20   - {{name: eu, type: data, context: eu}}\n{extra}"
-        )
-    }
-
-    fn step<'a>(plan: &'a Plan, id: &str) -> &'a Step {
-        plan.steps
-            .iter()
-            .find(|step| step.id == id)
-            .unwrap_or_else(|| panic!("no step {id}"))
-    }
-
-    fn helm<'a>(plan: &'a Plan, id: &str) -> &'a HelmAction {
-        match &step(plan, id).action {
-            Action::Helm(helm) => helm,
-            other => panic!("{id} is a {} step", other.kind()),
-        }
-    }
+    use crate::plan::build::fixtures::{helm, plan, profile, step};
+    use crate::plan::{Action, ApplyAction, Plan};
 
     #[test]
     fn prerequisites_run_once_per_cluster() {
@@ -671,25 +361,5 @@ mod tests {
                 assert!(position < index, "{} needs later {need}", step.id);
             }
         }
-    }
-
-    #[test]
-    fn mirror_and_value_overrides_apply() {
-        let plan = plan(&profile(
-            "generic",
-            "  charts: {mirror: 'oci://127.0.0.1:5000/choreo', plainHttp: true}\n\
-             \x20 values:\n    openchoreo-control-plane:\n      backstage: {replicas: 2}\n",
-        ));
-        let control = helm(&plan, "secure-core/control-plane@control");
-        let chart = &control.chart;
-        assert_eq!(
-            chart.reference,
-            "oci://127.0.0.1:5000/choreo/openchoreo-control-plane"
-        );
-        assert!(chart.plain_http);
-        let values = &control.values;
-        assert_eq!(values["backstage"]["replicas"], 2);
-        assert_eq!(values["backstage"]["secretName"], "backstage-secrets");
-        assert!(!control.helm.wait, "control plane must not use helm --wait");
     }
 }
