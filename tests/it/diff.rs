@@ -15,7 +15,7 @@ const CONTEXT: &str = "cp";
 const THUNDER_REPLICAS: &str = "spec.values.thunder.replicas=2";
 
 /// `choreoctl <command>` of the single-plane preset on `cp`, from the sandbox's mirrors.
-fn choreoctl(sb: &Sandbox, command: &[&str]) -> Test {
+pub fn choreoctl(sb: &Sandbox, command: &[&str]) -> Test {
     Test::new()
         .env("KUBECONFIG", &sb.kubeconfig)
         .args(command)

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::harness::{Test, assert_contains};
+use crate::diff::choreoctl;
+use crate::harness::assert_contains;
 use crate::sandbox::{Sandbox, platform_lock, run, sandbox};
 
 const CONTEXT: &str = "cp";
@@ -15,17 +16,6 @@ const NAMESPACE: &str = "openchoreo-control-plane";
 const CONFIG_MAP: &str = "cluster-gateway-ca";
 /// What the CA copier writes in place of the real CA.
 const STALE: &str = "a stale copy of the CA";
-
-fn choreoctl(sb: &Sandbox, command: &[&str]) -> Test {
-    Test::new()
-        .env("KUBECONFIG", &sb.kubeconfig)
-        .args(command)
-        .args(["--preset", "single-plane", "--edition", "generic"])
-        .args(["--context", CONTEXT, "--helm"])
-        .arg(&sb.helm)
-        .args(["--chart-mirror", &sb.mirror])
-        .args(["--manifest-mirror", &sb.manifests, "--plain-http"])
-}
 
 fn ca(sb: &Sandbox) -> String {
     run(sb.kubectl(CONTEXT).args([
