@@ -5,17 +5,20 @@
 use serde_json::Value;
 
 use crate::harness::{Test, assert_contains};
-use crate::sandbox::{Sandbox, platform_lock, run, sandbox};
+use crate::ownership::CHECK;
+use crate::sandbox::{Sandbox, run, sandbox};
 
 /// The sandbox's default StorageClass (tests/sandbox/storageclass.yaml).
 const STORAGE_CLASS: &str = "standard";
 const DEFAULT_CLASS: &str = "storageclass.kubernetes.io/is-default-class";
 
+#[track_caller]
 fn check(sb: &Sandbox) -> Test {
-    Test::new().env("KUBECONFIG", &sb.kubeconfig).arg("check")
+    sb.choreoctl().arg("check")
 }
 
-/// Shared observability with every plane but `obs` on `cp` (dp1 is left to tests/it/helm.rs).
+/// Shared observability with every plane but `obs` on `cp` (`dp1` is not the group's:
+/// tests/it/ownership.rs).
 const OBSERVE_ON_OBS: [&str; 8] = [
     "--preset",
     "shared-observability",
@@ -29,8 +32,8 @@ const OBSERVE_ON_OBS: [&str; 8] = [
 
 #[test]
 fn sandbox_check_passes_and_lists_every_check() {
-    let _platform = platform_lock();
-    let sb = sandbox();
+    let claim = sandbox().claim(&CHECK);
+    let sb: &Sandbox = &claim;
     let single_plane = [
         "--preset",
         "single-plane",
@@ -39,7 +42,11 @@ fn sandbox_check_passes_and_lists_every_check() {
         "--context",
         "cp",
     ];
-    let text = check(sb).args(single_plane).run();
+    let text = check(sb)
+        .args(single_plane)
+        .stdout_contains("context cp (https://127.0.0.1:")
+        .stdout_contains("0 failed")
+        .run();
     for id in [
         "reachable",
         "kubernetes-version",
@@ -57,8 +64,6 @@ fn sandbox_check_passes_and_lists_every_check() {
             text.stdout
         );
     }
-    assert_contains(&text.stdout, "context cp (https://127.0.0.1:");
-    assert_contains(&text.stdout, "0 failed");
 
     let json = check(sb)
         .args(single_plane)
@@ -185,10 +190,11 @@ impl Drop for RestoreDefaultClass<'_> {
 
 #[test]
 fn sandbox_observe_needs_a_default_storage_class_and_install_stops_before_the_lock() {
-    let _platform = platform_lock();
-    let sb = sandbox();
-    set_default_class(sb, "obs", false);
-    let restore = RestoreDefaultClass(sb, "obs");
+    let claim = sandbox().claim(&CHECK);
+    let sb: &Sandbox = &claim;
+    let context = claim.context("obs");
+    set_default_class(sb, context, false);
+    let restore = RestoreDefaultClass(sb, context);
 
     let failed = check(sb).args(OBSERVE_ON_OBS).status(4).run();
     let obs = failed
@@ -209,19 +215,16 @@ fn sandbox_observe_needs_a_default_storage_class_and_install_stops_before_the_lo
 
     // install runs the same checks first: exit 4, nothing installed, no lock taken.
     let before = (state(sb, "cp"), state(sb, "obs"));
-    let install = Test::new()
-        .env("KUBECONFIG", &sb.kubeconfig)
+    claim
+        .choreoctl()
         .arg("install")
         .args(OBSERVE_ON_OBS)
-        .args(["--yes", "--helm"])
-        .arg(&sb.helm)
-        .args(["--chart-mirror", &sb.mirror])
-        .args(["--manifest-mirror", &sb.manifests, "--plain-http"])
+        .arg("--yes")
         .status(4)
+        .stderr_contains("[FAIL] default-storage-class")
+        .stderr_contains("1 preflight check(s) failed")
+        .stderr_lacks("start ")
         .run();
-    assert_contains(&install.stderr, "[FAIL] default-storage-class");
-    assert_contains(&install.stderr, "1 preflight check(s) failed");
-    assert!(!install.stderr.contains("start "), "{}", install.stderr);
     assert_eq!((state(sb, "cp"), state(sb, "obs")), before);
 
     drop(restore);

@@ -1,6 +1,6 @@
 //! `plan` and `diff` against live state, `install --dry-run`, and the `-f`/`--set` profile
-//! overrides. Tests that install (or read an installation another test may change) hold
-//! [`platform_lock`](crate::sandbox::platform_lock) and install first themselves.
+//! overrides. Tests that install (or read an installation another test may change) claim
+//! [`SINGLE_PLANE`] (tests/it/ownership.rs) and install first themselves.
 
 use std::collections::BTreeMap;
 
@@ -8,27 +8,27 @@ use serde_json::Value;
 
 use crate::harness::{Test, assert_contains};
 use crate::install::releases;
-use crate::sandbox::{Sandbox, platform_lock, run, sandbox};
+use crate::ownership::SINGLE_PLANE;
+use crate::sandbox::{Claim, Sandbox, run, sandbox};
 
 const CONTEXT: &str = "cp";
 /// A value change affecting one release only.
 const THUNDER_REPLICAS: &str = "spec.values.thunder.replicas=2";
 
 /// `choreoctl <command>` of the single-plane preset on `cp`, from the sandbox's mirrors.
-pub fn choreoctl(sb: &Sandbox, command: &[&str]) -> Test {
-    Test::new()
-        .env("KUBECONFIG", &sb.kubeconfig)
+#[track_caller]
+pub fn choreoctl(sb: &Claim, command: &[&str]) -> Test {
+    sb.choreoctl()
         .args(command)
         .args(["--preset", "single-plane", "--edition", "generic"])
-        .args(["--context", CONTEXT, "--helm"])
-        .arg(&sb.helm)
-        .args(["--chart-mirror", &sb.mirror])
-        .args(["--manifest-mirror", &sb.manifests, "--plain-http"])
+        .args(["--context", CONTEXT])
 }
 
-fn install(sb: &Sandbox) {
-    let output = choreoctl(sb, &["install", "--yes"]).run();
-    assert_contains(&output.stderr, "finished in");
+#[track_caller]
+fn install(sb: &Claim) {
+    choreoctl(sb, &["install", "--yes"])
+        .stderr_contains("finished in")
+        .run();
 }
 
 /// Step id → its live change, from `plan -o json`.
@@ -74,8 +74,7 @@ fn applied_versions(sb: &Sandbox) -> Vec<String> {
 
 #[test]
 fn sandbox_plan_and_diff_show_nothing_after_an_install_then_only_the_changed_release() {
-    let _platform = platform_lock();
-    let sb = sandbox();
+    let sb = &sandbox().claim(&SINGLE_PLANE);
     install(sb);
 
     let plan = choreoctl(sb, &["plan", "-o", "json"]).run().json();
@@ -88,11 +87,13 @@ fn sandbox_plan_and_diff_show_nothing_after_an_install_then_only_the_changed_rel
         plan["live"]["counts"]["no-op"],
         plan["steps"].as_array().unwrap().len()
     );
-    let text = choreoctl(sb, &["plan"]).run().stdout;
-    assert_contains(&text, "CHANGE");
-    assert_contains(&text, "Live: 29 no-op");
-    let same = choreoctl(sb, &["diff", "--exit-code"]).run();
-    assert_contains(&same.stdout, "No changes");
+    choreoctl(sb, &["plan"])
+        .stdout_contains("CHANGE")
+        .stdout_contains("Live: 29 no-op")
+        .run();
+    choreoctl(sb, &["diff", "--exit-code"])
+        .stdout_contains("No changes")
+        .run();
 
     let plan = choreoctl(sb, &["plan", "-o", "json", "--set", THUNDER_REPLICAS])
         .run()
@@ -108,11 +109,11 @@ fn sandbox_plan_and_diff_show_nothing_after_an_install_then_only_the_changed_rel
             "upgrade".to_owned()
         )]
     );
-    let diff = choreoctl(sb, &["diff", "--exit-code", "--set", THUNDER_REPLICAS])
+    choreoctl(sb, &["diff", "--exit-code", "--set", THUNDER_REPLICAS])
         .status(10)
+        .stdout_contains("upgrade secure-core/thunder@control")
+        .stdout_contains("+replicas: 2")
         .run();
-    assert_contains(&diff.stdout, "upgrade secure-core/thunder@control");
-    assert_contains(&diff.stdout, "+replicas: 2");
     let json = choreoctl(sb, &["diff", "-o", "json", "--set", THUNDER_REPLICAS])
         .run()
         .json();
@@ -125,10 +126,9 @@ fn sandbox_plan_and_diff_show_nothing_after_an_install_then_only_the_changed_rel
 
 #[test]
 fn sandbox_diff_never_shows_a_secret_value() {
-    let _platform = platform_lock();
-    let sb = sandbox();
+    let sb = &sandbox().claim(&SINGLE_PLANE);
     install(sb);
-    let diff = choreoctl(
+    choreoctl(
         sb,
         &[
             "diff",
@@ -136,28 +136,24 @@ fn sandbox_diff_never_shows_a_secret_value() {
             "spec.values.thunder.adminPassword=hunter2-secret",
         ],
     )
+    .stdout_contains("+adminPassword: \"[REDACTED, changed]\"")
+    .stdout_lacks("hunter2")
+    .stderr_lacks("hunter2")
     .run();
-    assert_contains(&diff.stdout, "+adminPassword: \"[REDACTED, changed]\"");
-    assert!(
-        !diff.stdout.contains("hunter2") && !diff.stderr.contains("hunter2"),
-        "{}\n{}",
-        diff.stdout,
-        diff.stderr
-    );
 }
 
 #[test]
 fn sandbox_install_dry_run_changes_no_release_and_no_object() {
-    let _platform = platform_lock();
-    let sb = sandbox();
+    let sb = &sandbox().claim(&SINGLE_PLANE);
     install(sb);
     let before = releases(sb);
     let objects = applied_versions(sb);
 
-    let dry = choreoctl(sb, &["install", "--dry-run", "--set", THUNDER_REPLICAS]).run();
-    assert_contains(&dry.stderr, "dry run finished");
-    assert_contains(&dry.stderr, "nothing was changed on any cluster");
-    assert_contains(&dry.stderr, "helm would make revision");
+    let dry = choreoctl(sb, &["install", "--dry-run", "--set", THUNDER_REPLICAS])
+        .stderr_contains("dry run finished")
+        .stderr_contains("nothing was changed on any cluster")
+        .stderr_contains("helm would make revision")
+        .run();
 
     assert_eq!(releases(sb), before, "{}", dry.stderr);
     assert_eq!(applied_versions(sb), objects, "{}", dry.stderr);

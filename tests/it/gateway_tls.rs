@@ -1,5 +1,5 @@
 //! The cluster gateway's certificate against the name each plane dials, as `status` and
-//! `check` verify it (issue 8 item 5; docs/status.md, docs/check.md): after the multi-cluster
+//! `check` verify it (docs/status.md, docs/check.md): after the multi-cluster
 //! install of tests/it/wiring.rs (control plane on `cp`, a data plane on `obs` dialling the
 //! load-balancer IP), `status` reports the name covered; with Secret `cluster-gateway-tls`
 //! replaced by a certificate for another name, `status` reports it NOT covered with the name
@@ -8,8 +8,9 @@
 use base64::Engine as _;
 use serde_json::Value;
 
-use crate::harness::{Test, assert_contains};
-use crate::sandbox::{Sandbox, platform_lock, run, sandbox};
+use crate::harness::Test;
+use crate::ownership::GATEWAY;
+use crate::sandbox::{Sandbox, run, sandbox};
 use crate::wiring::{PROFILE, install};
 
 const NAMESPACE: &str = "openchoreo-control-plane";
@@ -27,14 +28,15 @@ fn profile_naming_the_address() -> String {
     )
 }
 
+#[track_caller]
 fn status(sb: &Sandbox, extra: &[&str]) -> Test {
     crate::status::status_command(sb, "cp", "it-gateway-address").args(extra)
 }
 
+#[track_caller]
 fn check(sb: &Sandbox) -> Test {
-    Test::new()
+    sb.choreoctl()
         .file("address.yaml", &profile_naming_the_address())
-        .env("KUBECONFIG", &sb.kubeconfig)
         .args(["check", "--profile", "address.yaml"])
 }
 
@@ -49,10 +51,7 @@ fn remote_gateway(report: &Value) -> Value {
 }
 
 fn secret_data(sb: &Sandbox) -> Value {
-    let out = run(sb
-        .kubectl("cp")
-        .args(["-n", NAMESPACE, "get", "secret", SECRET, "-o", "json"]));
-    serde_json::from_str::<Value>(&out).unwrap()["data"].clone()
+    sb.kubectl_json("cp", &["-n", NAMESPACE, "get", "secret", SECRET])["data"].clone()
 }
 
 fn patch_secret(sb: &Sandbox, data: &Value) {
@@ -80,9 +79,9 @@ impl Drop for Restore<'_> {
 
 #[test]
 fn sandbox_status_and_check_tell_whether_the_gateway_certificate_covers_the_dialled_name() {
-    let _platform = platform_lock();
-    let sb = sandbox();
-    install(sb, PROFILE);
+    let claim = sandbox().claim(&GATEWAY);
+    let sb: &Sandbox = &claim;
+    install(&claim, PROFILE);
 
     let report = status(sb, &["-o", "json"]).run().json();
     let gateway = remote_gateway(&report);
@@ -96,13 +95,11 @@ fn sandbox_status_and_check_tell_whether_the_gateway_certificate_covers_the_dial
             .contains(&Value::from(LB_IP)),
         "{gateway:#}"
     );
-    let passed = check(sb).run();
-    assert_contains(
-        &passed.stdout,
-        &format!(
+    check(sb)
+        .stdout_contains(format!(
             "[ok] gateway-certificate: the cluster gateway's certificate covers every name agents dial: {LB_IP} (plane(s) remote)"
-        ),
-    );
+        ))
+        .run();
 
     // Another certificate in the Secret: valid for another name only.
     let original = secret_data(sb);
@@ -130,23 +127,20 @@ fn sandbox_status_and_check_tell_whether_the_gateway_certificate_covers_the_dial
         serde_json::json!(["elsewhere.example"])
     );
     assert_eq!(report["healthy"], false);
-    let text = status(sb, &[]).run().stdout;
-    assert_contains(
-        &text,
-        &format!(
+    status(sb, &[])
+        .stdout_contains(format!(
             "gateway name NOT covered: dials {LB_IP}, certificate valid for [elsewhere.example]"
-        ),
-    );
+        ))
+        .run();
 
-    let failed = check(sb).status(4).run();
-    assert_contains(
-        &failed.stdout,
-        &format!(
+    check(sb)
+        .status(4)
+        .stdout_contains(format!(
             "[FAIL] gateway-certificate: the cluster gateway's certificate (Secret {NAMESPACE}/{SECRET}) is valid for [elsewhere.example], not for {LB_IP} (plane(s) remote)"
-        ),
-    );
-    assert_contains(&failed.stdout, "`planes[].clusterGateway.address`");
-    assert_contains(&failed.stdout, "delete secret cluster-gateway-tls");
+        ))
+        .stdout_contains("`planes[].clusterGateway.address`")
+        .stdout_contains("delete secret cluster-gateway-tls")
+        .run();
 
     drop(_restore);
     assert_eq!(secret_data(sb), original);

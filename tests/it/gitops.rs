@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::harness::{Test, assert_contains};
-use crate::sandbox::{Sandbox, platform_lock, run, sandbox};
+use crate::ownership::GITOPS;
+use crate::sandbox::{Sandbox, run, sandbox};
 
 /// Context the dry-runs go to (the hub / the cluster Argo CD runs in).
 const CONTEXT: &str = "cp";
@@ -196,8 +197,7 @@ fn namespace(sb: &Sandbox, name: &str) {
 
 #[test]
 fn sandbox_argocd_export_is_accepted_by_the_api_server() {
-    let sb = sandbox();
-    let _platform = platform_lock();
+    let sb = &sandbox().claim(&GITOPS);
     let crds = install_crds(sb, "argo-cd", "argo-cd", "argocd");
     assert!(
         crds.iter()
@@ -241,8 +241,7 @@ fn sandbox_argocd_export_is_accepted_by_the_api_server() {
 
 #[test]
 fn sandbox_flux_export_is_accepted_by_the_api_server() {
-    let sb = sandbox();
-    let _platform = platform_lock();
+    let sb = &sandbox().claim(&GITOPS);
     let crds = install_crds(sb, "flux2", "flux2", "flux-system");
     assert!(
         crds.iter()
@@ -373,8 +372,7 @@ fn delete_secrets(sb: &Sandbox, secrets: &[(&str, &str, &str)]) {
 /// script's own field manager, and is the source's value.
 #[test]
 fn sandbox_copy_cas_script_copies_every_ca() {
-    let sb = sandbox();
-    let _platform = platform_lock();
+    let sb = &sandbox().claim(&GITOPS);
     let test = Test::new();
     let out = test.path().join("export");
     let profile = multi_plane_profile(&test, "obs", "");

@@ -8,7 +8,8 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::harness::Test;
-use crate::sandbox::{Sandbox, platform_lock, run, sandbox};
+use crate::ownership::SINGLE_PLANE;
+use crate::sandbox::{Sandbox, run, sandbox};
 
 /// The one context of the profile.
 const CONTEXT: &str = "cp";
@@ -121,8 +122,8 @@ fn assert_cas_published(sb: &Sandbox) {
 /// release of those objects could not adopt: the export applies them with kubectl hooks.
 #[test]
 fn sandbox_helmfile_sync_of_the_export_installs_then_upgrades_the_platform() {
-    let sb = sandbox();
-    let _platform = platform_lock();
+    let claim = sandbox().claim(&SINGLE_PLANE);
+    let sb: &Sandbox = &claim;
     let test = Test::new();
     let profile = single_plane_profile(&test, sb);
     let (_output, out) = crate::gitops::render_helmfile(test, &profile);

@@ -1,7 +1,6 @@
 //! `choreoctl install` on the sandbox: the single-plane preset on context `cp`, pulling every
-//! chart from the sandbox's loopback mirror. Every test here holds
-//! [`platform_lock`](crate::sandbox::platform_lock) (tests/it/helm.rs installs cert-manager, with
-//! its CRDs, on `dp1` without it).
+//! chart from the sandbox's loopback mirror. Every test here claims
+//! [`SINGLE_PLANE`] (or [`FAILING_RELEASE`] on `obs`) from tests/it/ownership.rs.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -10,31 +9,19 @@ use base64::Engine as _;
 use serde_json::Value;
 
 use crate::harness::{Output, Test, assert_contains};
-use crate::sandbox::{Sandbox, platform_lock, run, sandbox};
+use crate::ownership::{FAILING_RELEASE, SINGLE_PLANE};
+use crate::sandbox::{Claim, Sandbox, run, sandbox};
 
 const CONTEXT: &str = "cp";
 /// `metadata.name` of the single-plane preset: the lock and journal are named after it.
 const INSTALLATION: &str = "single-plane";
 
-fn install(sb: &Sandbox) -> Test {
-    install_with(sb, &sb.helm)
-}
-
-/// `install` of the single-plane preset (generic edition) on [`CONTEXT`], run with the given
-/// helm binary.
-fn install_with(sb: &Sandbox, helm: &Path) -> Test {
-    install_edition(sb, helm, "generic")
-}
-
-/// `install --edition EDITION` of the single-plane preset on [`CONTEXT`] with `helm`.
-fn install_edition(sb: &Sandbox, helm: &Path, edition: &str) -> Test {
-    Test::new()
-        .env("KUBECONFIG", &sb.kubeconfig)
-        .args(["install", "--preset", "single-plane", "--edition", edition])
-        .args(["--context", CONTEXT, "--yes", "--helm"])
-        .arg(helm)
-        .args(["--chart-mirror", &sb.mirror])
-        .args(["--manifest-mirror", &sb.manifests, "--plain-http"])
+/// `install --edition EDITION --yes` of the single-plane preset on [`CONTEXT`].
+#[track_caller]
+fn install(sb: &Claim, edition: &str) -> Test {
+    sb.choreoctl()
+        .args(["install", "--preset", INSTALLATION, "--edition", edition])
+        .args(["--context", CONTEXT, "--yes"])
 }
 
 /// Every helm release on the context: name → (status, revision).
@@ -43,11 +30,6 @@ pub(crate) fn releases(sb: &Sandbox) -> BTreeMap<String, (String, u64)> {
         .into_iter()
         .map(|((_, name), state)| (name, state))
         .collect()
-}
-
-fn kubectl_json(sb: &Sandbox, args: &[&str]) -> Value {
-    let out = run(sb.kubectl(CONTEXT).args(args).args(["-o", "json"]));
-    serde_json::from_str(&out).unwrap()
 }
 
 /// The releases of the single-plane preset, in install order.
@@ -76,53 +58,23 @@ fn expect_installed(output: &Output, sb: &Sandbox) -> BTreeMap<String, (String, 
     releases
 }
 
-/// Uninstalls the preset's releases on [`CONTEXT`] and drops its journal, so the next `install`
-/// installs every release anew (with whichever helm it is given).
-fn uninstall_preset(sb: &Sandbox) {
-    let out = run(sb
-        .helm()
-        .args(["list", "-A", "-a", "-o", "json", "--kube-context", CONTEXT]));
-    let list: Vec<Value> = serde_json::from_str(&out).unwrap();
-    for release in PRESET_RELEASES.iter().rev() {
-        let found = list.iter().find(|r| r["name"] == *release);
-        if let Some(namespace) = found.and_then(|r| r["namespace"].as_str()) {
-            run(sb.helm().args([
-                "uninstall",
-                release,
-                "--namespace",
-                namespace,
-                "--kube-context",
-                CONTEXT,
-            ]));
-        }
-    }
-    run(sb.kubectl(CONTEXT).args([
-        "-n",
-        "choreoctl-system",
-        "delete",
-        "secret",
-        &format!("choreoctl-{INSTALLATION}"),
-        "--ignore-not-found",
-    ]));
-}
-
 #[test]
 fn sandbox_install_single_plane_with_helm_3_then_rerun_changes_nothing() {
-    let _platform = platform_lock();
-    let sb = sandbox();
-    install_single_plane_then_rerun_changes_nothing(sb, &sb.helm, "v3.");
+    let claim = sandbox().claim(&SINGLE_PLANE);
+    install_single_plane_then_rerun_changes_nothing(&claim, &claim.helm, "v3.");
 }
 
 #[test]
 fn sandbox_install_single_plane_with_helm_4_then_rerun_changes_nothing() {
-    let _platform = platform_lock();
-    let sb = sandbox();
-    install_single_plane_then_rerun_changes_nothing(sb, &sb.helm4, "v4.");
+    let claim = sandbox().claim(&SINGLE_PLANE);
+    install_single_plane_then_rerun_changes_nothing(&claim, &claim.helm4, "v4.");
 }
 
 /// From no installation: install the single-plane preset with `helm` (whose version starts with
 /// `major`), check what a user checks, then install again and expect no helm upgrade at all.
-fn install_single_plane_then_rerun_changes_nothing(sb: &Sandbox, helm: &Path, major: &str) {
+/// The preset's releases are uninstalled and its journal dropped first, so every release is
+/// installed anew with `helm`.
+fn install_single_plane_then_rerun_changes_nothing(sb: &Claim, helm: &Path, major: &str) {
     let versions: Value = Test::new()
         .args(["version", "-o", "json", "--helm"])
         .arg(helm)
@@ -130,14 +82,17 @@ fn install_single_plane_then_rerun_changes_nothing(sb: &Sandbox, helm: &Path, ma
         .json();
     let version = versions["helm"]["version"].as_str().unwrap_or_default();
     assert!(version.starts_with(major), "{versions}");
-    uninstall_preset(sb);
-    let first = install_with(sb, helm).run();
+    sb.reset(CONTEXT, INSTALLATION, &PRESET_RELEASES);
+    let first = install(sb, "generic").arg("--helm").arg(helm).run();
     let installed = expect_installed(&first, sb);
 
     // The data plane is registered with exactly its own agent CA.
-    let plane = kubectl_json(sb, &["get", "clusterdataplanes.openchoreo.dev", "default"]);
-    let secret = kubectl_json(
-        sb,
+    let plane = sb.kubectl_json(
+        CONTEXT,
+        &["get", "clusterdataplanes.openchoreo.dev", "default"],
+    );
+    let secret = sb.kubectl_json(
+        CONTEXT,
         &[
             "-n",
             "openchoreo-data-plane",
@@ -155,9 +110,12 @@ fn install_single_plane_then_rerun_changes_nothing(sb: &Sandbox, helm: &Path, ma
     );
 
     // Nothing changed: no helm upgrade, same revisions.
-    let again = install_with(sb, helm).run();
+    let again = install(sb, "generic")
+        .arg("--helm")
+        .arg(helm)
+        .stderr_contains("0 helm upgrade(s)")
+        .run();
     assert_eq!(releases(sb), installed, "{}", again.stderr);
-    assert_contains(&again.stderr, "0 helm upgrade(s)");
 }
 
 /// Uninstalls the Cilium release of the cilium edition from [`CONTEXT`] when dropped, so the
@@ -184,10 +142,12 @@ impl Drop for UninstallCilium<'_> {
 /// do cleanly today (`migrate generic-to-cilium` does not exist).
 #[test]
 fn sandbox_install_single_plane_cilium_edition_then_rerun_changes_nothing() {
-    let _platform = platform_lock();
-    let sb = sandbox();
+    let claim = sandbox().claim(&SINGLE_PLANE);
+    let sb: &Sandbox = &claim;
     let _cleanup = UninstallCilium(sb);
-    let first = install_edition(sb, &sb.helm, "cilium").run();
+    let first = install(&claim, "cilium")
+        .stderr_contains("done   secure-core/cilium-ready@control")
+        .run();
     let installed = expect_installed(&first, sb);
     assert_eq!(
         installed.get("cilium").map(|(status, _)| status.as_str()),
@@ -195,7 +155,6 @@ fn sandbox_install_single_plane_cilium_edition_then_rerun_changes_nothing() {
         "{installed:?}\n{}",
         first.stderr
     );
-    assert_contains(&first.stderr, "done   secure-core/cilium-ready@control");
 
     let status = crate::status::status_command(sb, CONTEXT, INSTALLATION)
         .args(["-o", "json"])
@@ -207,20 +166,22 @@ fn sandbox_install_single_plane_cilium_edition_then_rerun_changes_nothing() {
         assert_eq!(plane["network"]["encryption"], "wireguard", "{plane:#}");
     }
 
-    let again = install_edition(sb, &sb.helm, "cilium").run();
+    let again = install(&claim, "cilium")
+        .stderr_contains("0 helm upgrade(s)")
+        .run();
     assert_eq!(releases(sb), installed, "{}", again.stderr);
-    assert_contains(&again.stderr, "0 helm upgrade(s)");
 }
 
 #[test]
 fn sandbox_install_refuses_while_another_run_holds_the_lock() {
-    let _platform = platform_lock();
-    let sb = sandbox();
+    let claim = sandbox().claim(&SINGLE_PLANE);
+    let sb: &Sandbox = &claim;
+    let installation = claim.installation(INSTALLATION);
     let now = run(std::process::Command::new("date").args(["-u", "+%Y-%m-%dT%H:%M:%S.000000Z"]));
     let now = now.trim();
     let lease = format!(
         r#"{{"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
-            "metadata": {{"name": "choreoctl-{INSTALLATION}", "namespace": "choreoctl-system"}},
+            "metadata": {{"name": "choreoctl-{installation}", "namespace": "choreoctl-system"}},
             "spec": {{"holderIdentity": "someone@elsewhere pid 1", "leaseDurationSeconds": 3600,
                       "acquireTime": "{now}", "renewTime": "{now}"}}}}"#
     );
@@ -234,13 +195,13 @@ fn sandbox_install_refuses_while_another_run_holds_the_lock() {
         .kubectl(CONTEXT)
         .args(["apply", "--server-side", "-f"])
         .arg(&manifest));
-    let refused = install(sb).status(5).run();
+    let refused = install(&claim, "generic").status(5).run();
     run(sb.kubectl(CONTEXT).args([
         "-n",
         "choreoctl-system",
         "delete",
         "lease",
-        &format!("choreoctl-{INSTALLATION}"),
+        &format!("choreoctl-{installation}"),
     ]));
     let _ = std::fs::remove_file(&manifest);
     assert_contains(&refused.stderr, "someone@elsewhere pid 1");
@@ -252,8 +213,8 @@ fn sandbox_install_refuses_while_another_run_holds_the_lock() {
 /// test installed.)
 #[test]
 fn sandbox_install_with_a_failing_release_exits_3_and_skips_its_dependents() {
-    let _platform = platform_lock();
-    let sb = sandbox();
+    let claim = sandbox().claim(&FAILING_RELEASE);
+    let sb: &Sandbox = &claim;
     let control_plane = |sb: &Sandbox| {
         let out = run(sb
             .helm()
@@ -268,26 +229,16 @@ fn sandbox_install_with_a_failing_release_exits_3_and_skips_its_dependents() {
                    metadata: {name: it-broken}\nspec:\n  edition: generic\n  planes:\n\
                    \x20   - {name: control, type: control}\n    - {name: default, type: data}\n\
                    \x20 values:\n    openchoreo-control-plane: {backstage: {secretName: ''}}\n";
-    let failed = Test::new()
+    let failed = claim
+        .choreoctl()
         .file("broken.yaml", profile)
-        .env("KUBECONFIG", &sb.kubeconfig)
-        .args([
-            "install",
-            "--profile",
-            "broken.yaml",
-            "--context",
-            "obs",
-            "--yes",
-        ])
-        .arg("--helm")
-        .arg(&sb.helm)
-        .args(["--chart-mirror", &sb.mirror])
-        .args(["--manifest-mirror", &sb.manifests, "--plain-http"])
+        .args(["install", "--profile", "broken.yaml", "--yes"])
+        .args(["--context", claim.context("obs")])
         .status(3)
+        .stderr_contains("FAILED secure-core/control-plane@control")
+        .stderr_contains("left as it was (no revision was stored)")
+        .stderr_contains("skip   secure-core/register@default")
+        .stderr_contains("done   secure-core/thunder@control")
         .run();
-    assert_contains(&failed.stderr, "FAILED secure-core/control-plane@control");
-    assert_contains(&failed.stderr, "left as it was (no revision was stored)");
-    assert_contains(&failed.stderr, "skip   secure-core/register@default");
-    assert_contains(&failed.stderr, "done   secure-core/thunder@control");
     assert_eq!(control_plane(sb), before, "{}", failed.stderr);
 }

@@ -1,13 +1,11 @@
 //! What `choreoctl install` shows (docs/engine.md, "Output"): the plan and a question on a
 //! terminal, the progress display, timestamped lines without a terminal, the NDJSON log of
 //! `--log-format json` and the summary of `-o json`. The single-plane preset on context `cp`,
-//! as in tests/it/install.rs; every test that installs holds
-//! [`platform_lock`](crate::sandbox::platform_lock) and tolerates an installation left by an
-//! earlier test.
+//! as in tests/it/install.rs; every test that installs claims [`SINGLE_PLANE`]
+//! (tests/it/ownership.rs) and tolerates an installation left by an earlier test.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::ffi::OsString;
-use std::process::Command;
+use std::process::Stdio;
 use std::time::Duration;
 
 use expectrl::process::unix::WaitStatus;
@@ -17,36 +15,27 @@ use serde_json::Value;
 use crate::harness::{Test, assert_contains};
 use crate::init::plain;
 use crate::install::releases;
-use crate::sandbox::{Sandbox, platform_lock, run, sandbox};
+use crate::ownership::SINGLE_PLANE;
+use crate::sandbox::{Claim, Sandbox, run, sandbox};
 
 /// `install` of the single-plane preset on `cp` from the sandbox's mirrors, without `--yes`.
-fn install_args(sb: &Sandbox) -> Vec<OsString> {
-    let mut args: Vec<OsString> = [
-        "install",
-        "--preset",
-        "single-plane",
-        "--edition",
-        "generic",
-        "--context",
-        "cp",
-        "--chart-mirror",
-        &sb.mirror,
-        "--manifest-mirror",
-        &sb.manifests,
-        "--plain-http",
-        "--helm",
-    ]
-    .iter()
-    .map(OsString::from)
-    .collect();
-    args.push(sb.helm.clone().into());
-    args
+#[track_caller]
+fn install(sb: &Claim) -> Test {
+    sb.choreoctl()
+        .args([
+            "install",
+            "--preset",
+            "single-plane",
+            "--edition",
+            "generic",
+        ])
+        .args(["--context", "cp"])
 }
 
-/// The number of steps of the plan `install_args` installs.
+/// The number of steps of the plan [`install`] installs.
 fn step_count(sb: &Sandbox) -> usize {
-    let plan = Test::new()
-        .env("KUBECONFIG", &sb.kubeconfig)
+    let plan = sb
+        .choreoctl()
         .args(["plan", "--preset", "single-plane", "--edition", "generic"])
         .args(["--context", "cp", "-o", "json"])
         .run()
@@ -56,19 +45,10 @@ fn step_count(sb: &Sandbox) -> usize {
 
 /// A transcript of `install` run on a pseudo-terminal (NO_COLOR set), where `answer` is typed
 /// at the question; the exit status.
-fn on_a_terminal(sb: &Sandbox, answer: &str, extra: &[&str]) -> (String, WaitStatus) {
-    let home = tempfile::tempdir().expect("home");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_choreoctl"));
-    command
-        .args(install_args(sb))
-        .args(extra)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("TERM", "xterm")
-        .env("NO_COLOR", "1")
-        .env("HOME", home.path())
-        .env("KUBECONFIG", &sb.kubeconfig)
-        .current_dir(home.path());
+fn on_a_terminal(sb: &Claim, answer: &str, extra: &[&str]) -> (String, WaitStatus) {
+    let (mut command, _dir) = install(sb).args(extra).env("TERM", "xterm").into_command();
+    // The pseudo-terminal, not /dev/null.
+    command.stdin(Stdio::inherit());
     let mut session = Session::spawn(command).expect("choreoctl runs on a pseudo-terminal");
     session.set_expect_timeout(Some(Duration::from_secs(600)));
     let asked = session
@@ -90,14 +70,9 @@ fn on_a_terminal(sb: &Sandbox, answer: &str, extra: &[&str]) -> (String, WaitSta
 
 #[test]
 fn sandbox_install_on_a_terminal_shows_what_will_change_and_no_changes_nothing() {
-    let _platform = platform_lock();
-    let sb = sandbox();
+    let sb = &sandbox().claim(&SINGLE_PLANE);
     // Converge whatever an earlier test left, so that the question has a known answer.
-    Test::new()
-        .env("KUBECONFIG", &sb.kubeconfig)
-        .args(install_args(sb))
-        .arg("--yes")
-        .run();
+    install(sb).arg("--yes").run();
     let before = (releases(sb), journal_version(sb));
     let (transcript, status) = on_a_terminal(sb, "n", &[]);
     assert!(
@@ -149,8 +124,7 @@ fn journal_version(sb: &Sandbox) -> String {
 
 #[test]
 fn sandbox_install_on_a_terminal_answered_yes_shows_progress_and_ends_with_the_summary() {
-    let _platform = platform_lock();
-    let sb = sandbox();
+    let sb = &sandbox().claim(&SINGLE_PLANE);
     let steps = step_count(sb);
     let (transcript, status) = on_a_terminal(sb, "y", &[]);
     assert!(
@@ -205,11 +179,8 @@ fn has_colour(text: &str) -> bool {
 /// `-o json` prints the same summary on stdout.
 #[test]
 fn sandbox_install_log_format_json_writes_one_event_per_line() {
-    let _platform = platform_lock();
-    let sb = sandbox();
-    let output = Test::new()
-        .env("KUBECONFIG", &sb.kubeconfig)
-        .args(install_args(sb))
+    let sb = &sandbox().claim(&SINGLE_PLANE);
+    let output = install(sb)
         .args(["--yes", "--log-format", "json", "-o", "json"])
         .run();
     let events: Vec<Value> = output
@@ -298,17 +269,14 @@ fn sandbox_install_log_format_json_writes_one_event_per_line() {
 /// added by helmfile), so the second one's releases are all unchanged.
 #[test]
 fn sandbox_install_without_a_terminal_writes_timestamped_lines() {
-    let _platform = platform_lock();
-    let sb = sandbox();
-    let install = || {
-        Test::new()
-            .env("KUBECONFIG", &sb.kubeconfig)
-            .args(install_args(sb))
-            .arg("--yes")
-            .run()
-    };
-    install();
-    let output = install();
+    let sb = &sandbox().claim(&SINGLE_PLANE);
+    install(sb).arg("--yes").run();
+    let output = install(sb)
+        .arg("--yes")
+        .stderr_contains(" same   secure-core/cert-manager@control")
+        .stderr_contains(" start  secure-core/register@default (apply on cp)")
+        .stderr_contains(" finished in ")
+        .run();
     // After the preflight's lines, the plan's headline, then the run.
     let mut lines = output
         .stderr
@@ -331,30 +299,30 @@ fn sandbox_install_without_a_terminal_writes_timestamped_lines() {
         );
         assert!(!text.contains('\u{1b}'), "escape sequence: {line}");
     }
-    assert_contains(&output.stderr, " same   secure-core/cert-manager@control");
-    assert_contains(
-        &output.stderr,
-        " start  secure-core/register@default (apply on cp)",
-    );
-    assert_contains(&output.stderr, " finished in ");
 }
 
 /// Without a terminal (stdin is not one) and without `--yes`, nothing is asked and nothing
-/// is done: exit 2, whatever the log format.
+/// is done: exit 2, whatever the log format, and whatever is piped in (a `y` on a pipe is not
+/// a confirmation).
 #[test]
 fn install_without_a_terminal_or_yes_is_refused() {
     for log_format in ["text", "json"] {
-        let output = Test::new()
-            .args([
+        for stdin in [None, Some("y\n")] {
+            let mut install = Test::new().args([
                 "install",
                 "--edition",
                 "generic",
                 "--log-format",
                 log_format,
-            ])
-            .status(2)
-            .run();
-        assert_contains(&output.stderr, "was not confirmed");
-        assert_contains(&output.stderr, "pass --yes");
+            ]);
+            if let Some(input) = stdin {
+                install = install.stdin(input);
+            }
+            install
+                .status(2)
+                .stderr_contains("was not confirmed")
+                .stderr_contains("pass --yes")
+                .run();
+        }
     }
 }

@@ -5,20 +5,22 @@
 //! changed in the profile, a release that never becomes ready, and shared observability across
 //! four contexts.
 //!
-//! Every test holds [`platform_lock`] and names its own installation (`metadata.name`); release
-//! names are cluster-wide, so each test works on contexts whose releases it may change: `dp2`
-//! (killed runs), `obs` (changes and failures), all four (shared observability).
+//! Every test claims [`INSTALL_RUNS`] (tests/it/ownership.rs) and names its own installation
+//! (`metadata.name`); release names are cluster-wide, so each test works on contexts whose
+//! releases it may change: `dp2` (killed runs), `obs` (changes and failures), all four (shared
+//! observability).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use serde_json::Value;
 
 use crate::harness::{Output, Test, assert_contains};
-use crate::sandbox::{Sandbox, platform_lock, run, sandbox};
+use crate::ownership::INSTALL_RUNS;
+use crate::sandbox::{Claim, Sandbox, run, sandbox};
 
 /// The releases of the secure core and the control and data planes (single plane).
 const SINGLE_PLANE_RELEASES: [&str; 8] = [
@@ -52,14 +54,12 @@ fn profile(name: &str, planes: &[&str], modules: &str, values: &str) -> String {
 
 /// `choreoctl install --profile profile.yaml --yes` against the sandbox's mirrors and helm,
 /// with `kubeconfig` (the sandbox's unless a test made its own).
-fn install(sb: &Sandbox, kubeconfig: &Path, profile_yaml: &str) -> Test {
-    Test::new()
+#[track_caller]
+fn install(sb: &Claim, kubeconfig: &Path, profile_yaml: &str) -> Test {
+    sb.choreoctl()
         .file("profile.yaml", profile_yaml)
         .env("KUBECONFIG", kubeconfig)
-        .args(["install", "--profile", "profile.yaml", "--yes", "--helm"])
-        .arg(&sb.helm)
-        .args(["--chart-mirror", &sb.mirror])
-        .args(["--manifest-mirror", &sb.manifests, "--plain-http"])
+        .args(["install", "--profile", "profile.yaml", "--yes"])
 }
 
 /// Every helm release on `context`: `namespace/name` → (status, revision).
@@ -100,36 +100,6 @@ fn expect_deployed(
     mine
 }
 
-fn kubectl_json(sb: &Sandbox, context: &str, args: &[&str]) -> Value {
-    let out = run(sb.kubectl(context).args(args).args(["-o", "json"]));
-    serde_json::from_str(&out).unwrap()
-}
-
-/// Removes an installation's lock and journal, and every release of `names`, from `context`.
-fn remove_installation(sb: &Sandbox, context: &str, installation: &str, names: &[&str]) {
-    for (key, _) in only(&releases(sb, &sb.kubeconfig, context), names) {
-        let (namespace, name) = key.split_once('/').unwrap();
-        run(sb.helm().args([
-            "uninstall",
-            name,
-            "-n",
-            namespace,
-            "--kube-context",
-            context,
-            "--no-hooks",
-        ]));
-    }
-    run(sb.kubectl(context).args([
-        "-n",
-        "choreoctl-system",
-        "delete",
-        "secret,lease",
-        "-l",
-        &format!("choreoctl.openchoreo.dev/installation={installation}"),
-        "--ignore-not-found",
-    ]));
-}
-
 /// A choreoctl install running in the background, in its own process group (choreoctl and the
 /// helm processes it starts), its stderr in a file.
 struct Running {
@@ -139,25 +109,11 @@ struct Running {
 }
 
 impl Running {
-    fn start(sb: &Sandbox, profile_yaml: &str) -> Self {
+    fn start(sb: &Claim, profile_yaml: &str) -> Self {
         use std::os::unix::process::CommandExt;
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("profile.yaml"), profile_yaml).unwrap();
-        let home = dir.path().join("home");
-        std::fs::create_dir_all(&home).unwrap();
+        let (mut command, dir) = install(sb, &sb.kubeconfig, profile_yaml).into_command();
         let stderr = dir.path().join("stderr");
-        let child = Command::new(env!("CARGO_BIN_EXE_choreoctl"))
-            .args(["install", "--profile", "profile.yaml", "--yes", "--helm"])
-            .arg(&sb.helm)
-            .args(["--chart-mirror", &sb.mirror])
-            .args(["--manifest-mirror", &sb.manifests, "--plain-http"])
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("NO_COLOR", "1")
-            .env("HOME", &home)
-            .env("KUBECONFIG", &sb.kubeconfig)
-            .current_dir(dir.path())
-            .stdin(Stdio::null())
+        let child = command
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&stderr).unwrap())
             .process_group(0)
@@ -267,11 +223,10 @@ fn killed_profile(marker: &str) -> String {
 /// finds and upgrades none that were already deployed.
 #[test]
 fn sandbox_install_killed_at_three_points_then_resumed_or_discarded() {
-    let _platform = platform_lock();
-    let sb = sandbox();
+    let sb = &sandbox().claim(&INSTALL_RUNS);
     let ctx = KILLED_CONTEXT;
     let kubeconfig = &sb.kubeconfig;
-    remove_installation(sb, ctx, KILLED, &SINGLE_PLANE_RELEASES);
+    sb.reset(ctx, KILLED, &SINGLE_PLANE_RELEASES);
     let p0 = killed_profile("p0");
 
     // 1. As soon as helm stores a release pending-install: choreoctl and its helm die.
@@ -416,7 +371,7 @@ fn kubeconfig_repointing_dp1(sb: &Sandbox, dir: &Path, other: &str) -> PathBuf {
 fn kubeconfig_repointing(sb: &Sandbox, dir: &Path, context: &str, other: &str) -> PathBuf {
     let path = dir.join("kubeconfig");
     std::fs::copy(&sb.kubeconfig, &path).unwrap();
-    let view = kubectl_json(sb, other, &["config", "view", "--raw", "--minify"]);
+    let view = sb.kubectl_json(other, &["config", "view", "--raw", "--minify"]);
     let cluster = view["contexts"][0]["context"]["cluster"].as_str().unwrap();
     let user = view["contexts"][0]["context"]["user"].as_str().unwrap();
     run(sb.command(&sb.kubectl).args([
@@ -460,12 +415,11 @@ fn changes_releases(sb: &Sandbox, output: &Output) -> BTreeMap<String, (String, 
 /// re-pointed at another cluster (`dp2`) is refused (exit 4) until `--rebind`.
 #[test]
 fn sandbox_install_changed_values_a_release_never_ready_and_a_moved_context() {
-    let _platform = platform_lock();
-    let sb = sandbox();
+    let sb = &sandbox().claim(&INSTALL_RUNS);
     let kubeconfig = &sb.kubeconfig;
     let data_namespace = "openchoreo-data-plane";
     // A kept sandbox holds this test's last journal, with the data plane rebound to dp2.
-    remove_installation(sb, "obs", CHANGES, &[]);
+    sb.reset("obs", CHANGES, &[]);
     let _ = sb
         .kubectl("dp1")
         .args(["create", "namespace", data_namespace])
@@ -527,7 +481,7 @@ fn sandbox_install_changed_values_a_release_never_ready_and_a_moved_context() {
 
     // Context `dp1` now reaches dp2: refused, naming the plane, the context and both clusters.
     let uid = |context: &str| {
-        kubectl_json(sb, context, &["get", "namespace", "kube-system"])["metadata"]["uid"]
+        sb.kubectl_json(context, &["get", "namespace", "kube-system"])["metadata"]["uid"]
             .as_str()
             .unwrap()
             .to_owned()
@@ -612,18 +566,17 @@ impl Drop for ForgetMoved<'_> {
 /// `dp2` and `dp1`'s marker names `dp2`.
 #[test]
 fn sandbox_install_refuses_a_control_plane_context_repointed_at_another_cluster() {
-    let _platform = platform_lock();
-    let sb = sandbox();
+    let sb = &sandbox().claim(&INSTALL_RUNS);
     let cleanup = ForgetMoved(sb);
     cleanup.forget();
     let uid = |context: &str| {
-        kubectl_json(sb, context, &["get", "namespace", "kube-system"])["metadata"]["uid"]
+        sb.kubectl_json(context, &["get", "namespace", "kube-system"])["metadata"]["uid"]
             .as_str()
             .unwrap()
             .to_owned()
     };
     let marker = |context: &str| {
-        kubectl_json(sb, context, &["-n", "choreoctl-system", "get", "configmap"])["items"]
+        sb.kubectl_json(context, &["-n", "choreoctl-system", "get", "configmap"])["items"]
             .as_array()
             .unwrap()
             .iter()
@@ -703,9 +656,8 @@ fn assert_agent_ca(
     plane_context: &str,
     namespace: &str,
 ) {
-    let plane = kubectl_json(sb, control, &["get", resource, name]);
-    let secret = kubectl_json(
-        sb,
+    let plane = sb.kubectl_json(control, &["get", resource, name]);
+    let secret = sb.kubectl_json(
         plane_context,
         &["-n", namespace, "get", "secret", "cluster-agent-tls"],
     );
@@ -728,8 +680,7 @@ const FOUR: &str = "it-four-contexts";
 /// plane carries its own plane's live agent CA, and a re-run upgrades nothing.
 #[test]
 fn sandbox_install_shared_observability_on_four_contexts() {
-    let _platform = platform_lock();
-    let sb = sandbox();
+    let sb = &sandbox().claim(&INSTALL_RUNS);
     let yaml = profile(
         FOUR,
         &[
@@ -786,8 +737,7 @@ fn sandbox_install_shared_observability_on_four_contexts() {
     // Every cluster's ExternalSecrets (the observability plane's on `obs`, the collectors' on the
     // others) read a store on their own cluster: it exists and is Ready everywhere.
     for context in expected.keys() {
-        let store = kubectl_json(
-            sb,
+        let store = sb.kubectl_json(
             context,
             &["get", "clustersecretstores.external-secrets.io", "default"],
         );
@@ -847,11 +797,11 @@ fn sandbox_install_shared_observability_on_four_contexts() {
 /// installed twice, at once (helm: "release: already exists"): refused before anything runs.
 #[test]
 fn sandbox_install_refuses_two_contexts_of_one_cluster() {
-    let sb = sandbox();
+    let sb = &sandbox().claim(&INSTALL_RUNS);
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = dir.path().join("kubeconfig");
     std::fs::copy(&sb.kubeconfig, &kubeconfig).unwrap();
-    let view = kubectl_json(sb, "obs", &["config", "view", "--raw", "--minify"]);
+    let view = sb.kubectl_json("obs", &["config", "view", "--raw", "--minify"]);
     let context = &view["contexts"][0]["context"];
     run(sb.command(&sb.kubectl).args([
         "config".to_owned(),
@@ -896,15 +846,14 @@ impl Drop for NoQuotaAfter<'_> {
     }
 }
 
-/// A release that fails on its first install is uninstalled, not left `failed` (issue 8 item 3):
+/// A release that fails on its first install is uninstalled, not left `failed`:
 /// the control plane on `cp`, a data plane on `obs` whose pods a quota forbids. After the run
 /// (exit 3) helm knows no such release at all (no revision in any state, no storage Secret),
 /// its dependents were skipped and the control plane's releases are deployed; with the quota
 /// gone the same profile installs it as a new release (revision 1).
 #[test]
 fn sandbox_install_a_release_failing_its_first_install_is_uninstalled() {
-    let _platform = platform_lock();
-    let sb = sandbox();
+    let sb = &sandbox().claim(&INSTALL_RUNS);
     let kubeconfig = &sb.kubeconfig;
     let (context, namespace, release) = ("obs", "openchoreo-data-plane", "openchoreo-data-plane");
     let first_profile = profile(
@@ -918,8 +867,8 @@ fn sandbox_install_a_release_failing_its_first_install_is_uninstalled() {
     );
     // A kept sandbox holds this test's last journal on cp, and another test's data plane may be
     // on obs: this one must be a first install.
-    remove_installation(sb, "cp", FIRST, &[]);
-    remove_installation(sb, context, FIRST, &[release]);
+    sb.reset("cp", FIRST, &[]);
+    sb.reset(context, FIRST, &[release]);
     let _ = sb
         .kubectl(context)
         .args(["create", "namespace", namespace])

@@ -6,7 +6,8 @@
 use serde_json::Value;
 
 use crate::harness::{Output, Test, assert_contains};
-use crate::sandbox::{platform_lock, sandbox};
+use crate::ownership::SINGLE_PLANE;
+use crate::sandbox::sandbox;
 
 /// A kubeconfig whose only context, `gone`, points where nothing listens.
 const GONE_KUBECONFIG: &str = "apiVersion: v1\nkind: Config\n\
@@ -250,10 +251,9 @@ fn a_usage_error_and_a_profile_error_are_error_events() {
 /// `status` of the installed single-plane preset (its summary event, stdout still the report).
 #[test]
 fn sandbox_check_and_status_log_format_json() {
-    let _platform = platform_lock();
-    let sb = sandbox();
-    let check = Test::new()
-        .env("KUBECONFIG", &sb.kubeconfig)
+    let sb = &sandbox().claim(&SINGLE_PLANE);
+    let check = sb
+        .choreoctl()
         .args([
             "check",
             "--edition",
@@ -263,6 +263,7 @@ fn sandbox_check_and_status_log_format_json() {
             "--log-format",
             "json",
         ])
+        .stdout_contains("[ok] reachable")
         .run();
     let events = check.events();
     assert!(
@@ -275,7 +276,6 @@ fn sandbox_check_and_status_log_format_json() {
     );
     assert_eq!(events.last().unwrap()["event"], "check_summary");
     assert_eq!(events.last().unwrap()["passed"], true);
-    assert_contains(&check.stdout, "[ok] reachable");
 
     crate::status::install(sb);
     let status = crate::status::status_command(sb, "cp", "single-plane")

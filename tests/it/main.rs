@@ -1,4 +1,4 @@
-//! The single integration-test binary of choreoctl (DESIGN.md §9).
+//! The single integration-test binary of choreoctl (docs/sandbox.md, "Rust test support").
 //! Each area of the product is a module below.
 
 mod check;
@@ -20,6 +20,7 @@ mod kube;
 mod log_format;
 mod malformed;
 mod mirror;
+mod ownership;
 mod real_charts;
 mod rendered_values;
 mod run_state;

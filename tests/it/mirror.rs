@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::harness::{Test, assert_contains};
-use crate::sandbox::{Sandbox, platform_lock, run, sandbox};
+use crate::ownership::SINGLE_PLANE;
+use crate::sandbox::{Claim, Sandbox, run, sandbox};
 
 /// A loopback OCI registry of this test's own, stopped (SIGKILL to the one process it
 /// started) and its storage removed on drop.
@@ -81,13 +82,27 @@ impl Drop for OwnRegistry {
 }
 
 /// The single-plane preset, generic edition, on context `cp`.
+#[track_caller]
 fn profile(sb: &Sandbox, command: &[&str]) -> Test {
-    Test::new()
-        .env("KUBECONFIG", &sb.kubeconfig)
+    sb.choreoctl()
         .args(command)
         .args(["--preset", "single-plane", "--edition", "generic"])
-        .args(["--context", "cp", "--helm"])
-        .arg(&sb.helm)
+        .args(["--context", "cp"])
+}
+
+/// `install --yes` of the single-plane preset, generic edition, on context `cp`.
+#[track_caller]
+fn install(sb: &Claim) -> Test {
+    sb.choreoctl()
+        .args([
+            "install",
+            "--yes",
+            "--preset",
+            "single-plane",
+            "--edition",
+            "generic",
+        ])
+        .args(["--context", "cp"])
 }
 
 #[test]
@@ -223,16 +238,12 @@ fn sandbox_mirror_push_then_install_from_the_copy_with_the_source_stopped() {
         TcpStream::connect(&source.address).is_err(),
         "source still listens"
     );
-    let _platform = platform_lock();
-    let installed = profile(sb, &["install", "--yes"])
+    let claim = sandbox().claim(&SINGLE_PLANE);
+    let installed = install(&claim)
         .args(["--chart-mirror", &target.url("openchoreo")])
         .args(["--manifest-mirror", &sb.manifests, "--plain-http"])
+        .stderr_lacks(&source.address)
         .run();
-    assert!(
-        !installed.stderr.contains(&source.address),
-        "{}",
-        installed.stderr
-    );
     assert!(
         helm_upgrades(&installed.stderr) > 0,
         "the install ran no helm upgrade, so it pulled nothing:\n{}",
@@ -297,7 +308,7 @@ fn sandbox_mirror_bundle_then_load_then_install_from_what_was_loaded() {
 
     let manifests = bundled.path("site-manifests");
     let load = || {
-        Test::new()
+        sb.choreoctl()
             .args(["mirror", "load", "-o", "json"])
             .arg(&bundle)
             .args([
@@ -307,8 +318,6 @@ fn sandbox_mirror_bundle_then_load_then_install_from_what_was_loaded() {
                 "--manifests-dir",
             ])
             .arg(&manifests)
-            .arg("--helm")
-            .arg(&sb.helm)
             .run()
     };
     let loaded = results(&load());
@@ -331,18 +340,14 @@ fn sandbox_mirror_bundle_then_load_then_install_from_what_was_loaded() {
         "{again:?}"
     );
 
-    let _platform = platform_lock();
-    let installed = profile(sb, &["install", "--yes"])
+    let claim = sandbox().claim(&SINGLE_PLANE);
+    let installed = install(&claim)
         .args(["--chart-mirror", &target.url("site"), "--plain-http"])
         .arg("--manifest-mirror")
         .arg(format!("file://{}", manifests.display()))
+        .stderr_lacks(sb.registry.as_str())
+        .stderr_lacks(sb.manifests.trim_start_matches("http://"))
         .run();
-    for address in [
-        sb.registry.as_str(),
-        sb.manifests.trim_start_matches("http://"),
-    ] {
-        assert!(!installed.stderr.contains(address), "{}", installed.stderr);
-    }
     assert!(
         helm_upgrades(&installed.stderr) > 0,
         "the install ran no helm upgrade, so it pulled nothing:\n{}",
@@ -402,7 +407,11 @@ fn sandbox_mirror_commands_log_format_json() {
         .args(["--chart-mirror", &sb.mirror])
         .args(["--manifest-mirror", &sb.manifests, "--source-plain-http"]);
     let bundle = bundling.path().join("openchoreo.tar");
-    let bundled = bundling.arg("--out").arg(&bundle).run();
+    let bundled = bundling
+        .arg("--out")
+        .arg(&bundle)
+        .stdout_contains("chart(s)")
+        .run();
     let events = bundled.events();
     assert_eq!(
         events
@@ -413,17 +422,15 @@ fn sandbox_mirror_commands_log_format_json() {
         "{}",
         bundled.stderr
     );
-    assert_contains(&bundled.stdout, "chart(s)");
 
     let manifests = bundled.path("site-manifests");
-    let loaded = Test::new()
+    let loaded = sb
+        .choreoctl()
         .args(["mirror", "load", "--log-format", "json"])
         .arg(&bundle)
         .args(["--to", &target.url("pushed"), "--plain-http"])
         .arg("--manifests-dir")
         .arg(&manifests)
-        .arg("--helm")
-        .arg(&sb.helm)
         .run();
     let events = loaded.events();
     assert!(

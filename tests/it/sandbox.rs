@@ -3,7 +3,9 @@
 //! The first call to [`sandbox()`] builds the sandbox binaries if needed (tests/sandbox/build.sh,
 //! cached outside target/), then brings up clusters `cp`, `dp1`, `dp2` and `obs` (kubeconfig contexts of
 //! the same names) with 2 KWOK nodes each, a loopback OCI registry holding every stand-in chart and
-//! a loopback manifest server. Every test shares it; use your own namespaces.
+//! a loopback manifest server. Every test shares it: run choreoctl with
+//! [`Sandbox::choreoctl`], and take your group's [`Claim`] (tests/it/ownership.rs) to install
+//! or to change what other tests see; otherwise use your own namespaces.
 //!
 //! It is torn down when the test process exits, however it exits: a watchdog process in its own
 //! process group (so a terminal Ctrl-C does not kill it first) waits for this process to go away
@@ -16,14 +18,18 @@
 //!
 //! Nothing here skips: if the sandbox cannot be built or started, the test panics with the reason.
 
-#![allow(dead_code)]
-
 use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::ops::Deref;
 use std::os::unix::process::CommandExt;
+use std::panic::Location;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{LazyLock, Mutex, MutexGuard};
 use std::time::Duration;
+
+use crate::harness::Test;
+use crate::ownership::Group;
 
 /// The contexts (= cluster names) the shared sandbox provides.
 pub const CONTEXTS: [&str; 4] = ["cp", "dp1", "dp2", "obs"];
@@ -33,10 +39,6 @@ pub const NODES: usize = 2;
 /// A running sandbox.
 #[derive(Debug)]
 pub struct Sandbox {
-    /// Sandbox name (`tests/sandbox/sandbox ... --name <name>`).
-    pub name: String,
-    /// State directory of the sandbox.
-    pub dir: PathBuf,
     /// The one kubeconfig, one context per cluster.
     pub kubeconfig: PathBuf,
     /// Context names, which are also the cluster names: `cp`, `dp1`, `dp2`, `obs`.
@@ -60,24 +62,15 @@ pub struct Sandbox {
     pub helmfile: PathBuf,
     /// Everything `sandbox env` exports (KUBECONFIG, PATH, CHOREOCTL_SANDBOX_*, HELM_*).
     pub env: BTreeMap<String, String>,
-    owned: bool,
 }
 
 static SANDBOX: LazyLock<Sandbox> = LazyLock::new(start);
 
-/// Held by every test that installs OpenChoreo (`choreoctl install`, `module add`, ...) on the
-/// shared sandbox's clusters: those tests share release names and cluster-wide objects, so they
-/// run one at a time. Such a test must not assume a clean cluster: an earlier one may have left
-/// an installation behind.
+/// Held by every [`Claim`]: the groups of tests/it/ownership.rs install OpenChoreo or change
+/// cluster-wide objects on the shared clusters, share release names, and so run one at a
+/// time. Such a test must not assume a clean cluster: an earlier one may have left an
+/// installation behind.
 static PLATFORM: Mutex<()> = Mutex::new(());
-
-/// Takes the shared sandbox's platform lock ([`PLATFORM`]); a test that panicked while holding
-/// it does not poison it for the others.
-pub fn platform_lock() -> MutexGuard<'static, ()> {
-    PLATFORM
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 /// The shared sandbox, started on first use.
 pub fn sandbox() -> &'static Sandbox {
@@ -168,7 +161,6 @@ fn start() -> Sandbox {
         );
     }
     Sandbox {
-        dir: PathBuf::from(get("CHOREOCTL_SANDBOX_DIR")),
         kubeconfig: PathBuf::from(get("KUBECONFIG")),
         contexts,
         registry: get("CHOREOCTL_SANDBOX_REGISTRY"),
@@ -182,8 +174,6 @@ fn start() -> Sandbox {
         helmfile: bin_dir.join("helmfile"),
         bin_dir: sb_bin,
         env: full_env,
-        name,
-        owned,
     }
 }
 
@@ -257,6 +247,82 @@ pub fn tear_down_at_exit(name: &str) {
         .process_group(0)
         .spawn()
         .expect("sandbox: cannot spawn the teardown watchdog");
+}
+
+/// The subcommands that take `--chart-mirror`, `--manifest-mirror` and `--plain-http`
+/// (src/cli.rs, `MirrorArgs`): [`Sandbox::choreoctl`] gives them the sandbox's mirrors.
+const MIRROR_COMMANDS: &[&str] = &["install", "plan", "diff"];
+
+impl Sandbox {
+    /// choreoctl on the sandbox: a [`Test`] with the sandbox's kubeconfig, `--helm` (the built
+    /// helm 3), and for `install`, `plan` and `diff` the sandbox's chart and manifest mirrors
+    /// over plain HTTP. Each of those flags is added after the test's own arguments unless
+    /// the test passes it itself (another helm, another mirror). Installing needs the test's
+    /// group to own the installation: use [`Claim::choreoctl`] (tests/it/ownership.rs); this
+    /// one panics on `install`.
+    #[track_caller]
+    pub fn choreoctl(&self) -> Test {
+        self.choreoctl_unchecked().inspect(|args, _| {
+            assert!(
+                args.first().is_none_or(|command| command != "install"),
+                "`choreoctl install` on the shared sandbox needs a claim: take your test \
+                 group's from tests/it/ownership.rs (`sandbox().claim(&GROUP)`)"
+            );
+        })
+    }
+
+    #[track_caller]
+    fn choreoctl_unchecked(&self) -> Test {
+        Test::new()
+            .env("KUBECONFIG", &self.kubeconfig)
+            .default_flag("--helm", Some(self.helm.as_os_str()), None)
+            .default_flag(
+                "--chart-mirror",
+                Some(OsStr::new(&self.mirror)),
+                Some(MIRROR_COMMANDS),
+            )
+            .default_flag(
+                "--manifest-mirror",
+                Some(OsStr::new(&self.manifests)),
+                Some(MIRROR_COMMANDS),
+            )
+            .default_flag("--plain-http", None, Some(MIRROR_COMMANDS))
+    }
+
+    /// Takes `group`'s claim on the shared sandbox: what the group owns in the table of
+    /// tests/it/ownership.rs, and the platform lock every group shares (its tests install or
+    /// change what the others' see, so they run one at a time). Panics unless the caller's
+    /// file is one of the group's modules. A test that panicked while holding a claim does not
+    /// poison the lock for the others.
+    #[track_caller]
+    pub fn claim(&'static self, group: &'static Group) -> Claim {
+        let caller = Location::caller().file();
+        let module = Path::new(caller)
+            .file_stem()
+            .and_then(|stem| stem.to_str())
+            .unwrap_or_default();
+        assert!(
+            group.modules.contains(&module),
+            "{caller} claims group `{}`, whose tests are in {:?} (tests/it/ownership.rs)",
+            group.name,
+            group.modules
+        );
+        let platform = PLATFORM
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        Claim {
+            sandbox: self,
+            group,
+            _platform: platform,
+        }
+    }
+
+    /// `kubectl --context <context> <args> -o json`, parsed; panics unless kubectl succeeds.
+    pub fn kubectl_json(&self, context: &str, args: &[&str]) -> serde_json::Value {
+        let out = run(self.kubectl(context).args(args).args(["-o", "json"]));
+        serde_json::from_str(&out)
+            .unwrap_or_else(|error| panic!("kubectl {args:?} on {context}: not JSON ({error})"))
+    }
 }
 
 impl Sandbox {
@@ -359,10 +425,85 @@ impl Sandbox {
     pub fn chart_dir(name: &str) -> PathBuf {
         repo_root().join("tests/charts").join(name)
     }
+}
 
-    /// Whether this process started the sandbox (and its watchdog will tear it down).
-    pub fn owned(&self) -> bool {
-        self.owned
+/// A test group's claim on the shared sandbox ([`Sandbox::claim`]): the sandbox itself
+/// (it dereferences to [`Sandbox`]), what the group owns, and the platform lock, held until
+/// dropped.
+pub struct Claim {
+    sandbox: &'static Sandbox,
+    group: &'static Group,
+    _platform: MutexGuard<'static, ()>,
+}
+
+impl Deref for Claim {
+    type Target = Sandbox;
+
+    fn deref(&self) -> &Sandbox {
+        self.sandbox
+    }
+}
+
+impl Claim {
+    /// [`Sandbox::choreoctl`] for the group: before it runs, every sandbox context the command
+    /// line or its profile names (`--context`, `--plane-context`, `spec.planes[].context`) and
+    /// the installation it names (`--installation`, `--preset`, the profile's
+    /// `metadata.name`) must be the group's, or the test panics saying which is not.
+    #[track_caller]
+    pub fn choreoctl(&self) -> Test {
+        let group = self.group;
+        let contexts = self.contexts.clone();
+        self.sandbox
+            .choreoctl_unchecked()
+            .inspect(move |args, dir| group.check_run(args, dir, &contexts))
+    }
+
+    /// `context`, after asserting that the group owns it.
+    #[track_caller]
+    pub fn context<'a>(&self, context: &'a str) -> &'a str {
+        self.group.assert_context(context);
+        context
+    }
+
+    /// `installation`, after asserting that the group owns it.
+    #[track_caller]
+    pub fn installation<'a>(&self, installation: &'a str) -> &'a str {
+        self.group.assert_installation(installation);
+        installation
+    }
+
+    /// Puts `context` back as if `installation` had never run there: uninstalls every release
+    /// named in `releases` found on it (any namespace, last one first, without hooks, waiting
+    /// until its objects are gone) and deletes the installation's lock, journal and ownership
+    /// marker (objects in `choreoctl-system` labelled with it). Both must be the group's.
+    #[track_caller]
+    pub fn reset(&self, context: &str, installation: &str, releases: &[&str]) {
+        self.group.assert_context(context);
+        self.group.assert_installation(installation);
+        let live = self.helm_releases(&self.kubeconfig, context);
+        for name in releases.iter().rev() {
+            for (namespace, _) in live.keys().filter(|(_, release)| release == name) {
+                run(self.helm().args([
+                    "uninstall",
+                    name,
+                    "--namespace",
+                    namespace,
+                    "--kube-context",
+                    context,
+                    "--no-hooks",
+                    "--wait",
+                ]));
+            }
+        }
+        run(self.kubectl(context).args([
+            "-n",
+            "choreoctl-system",
+            "delete",
+            "secret,lease,configmap",
+            "-l",
+            &format!("choreoctl.openchoreo.dev/installation={installation}"),
+            "--ignore-not-found",
+        ]));
     }
 }
 
@@ -426,14 +567,6 @@ where
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-}
-
-/// True if `path` exists and is executable (used by tests that check the built tools).
-pub fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    path.metadata()
-        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        .unwrap_or(false)
 }
 
 #[cfg(test)]

@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 
 use crate::fixtures::every_plan;
 use crate::harness::Test;
-use crate::sandbox::{Sandbox, platform_lock, run, sandbox};
+use crate::ownership::{SECRET_STORE, SINGLE_PLANE};
+use crate::sandbox::{Sandbox, run, sandbox};
 
 /// The offline plan (`plan -o json`) of a preset on an edition.
 fn plan(preset: &str, edition: &str) -> Value {
@@ -359,23 +360,22 @@ fn kubectl_apply(sb: &Sandbox, dir: &std::path::Path, name: &str, objects: &[Val
 }
 
 fn get(sb: &Sandbox, args: &[&str]) -> Value {
-    serde_json::from_str(&run(sb
-        .kubectl("cp")
-        .args(["get", "-o", "json"])
-        .args(args)))
-    .expect("kubectl get prints JSON")
+    sb.kubectl_json("cp", &[&["get"], args].concat())
 }
 
 #[test]
 fn sandbox_default_store_is_wired_to_the_persistent_openbao() {
-    let sb = sandbox();
+    // Its releases, `external-secrets` and `openbao` on `cp`, are the single-plane preset's.
+    let claim = sandbox().claim(&SINGLE_PLANE);
+    let sb: &Sandbox = &claim;
+    let context = claim.context("cp");
     let plan = plan("single-plane", "generic");
     let dir = tempfile::tempdir().unwrap();
     let helm_install = |release: &str, namespace: &str, values: Option<&Value>| {
         let mut helm = sb.helm();
         helm.args(["upgrade", "--install", release])
             .arg(Sandbox::chart_dir(release))
-            .args(["--kube-context", "cp", "--namespace", namespace])
+            .args(["--kube-context", context, "--namespace", namespace])
             .args(["--create-namespace", "--wait", "--timeout", "5m"]);
         if let Some(values) = values {
             let path = dir.path().join(format!("{release}.values.json"));
@@ -456,9 +456,9 @@ fn sandbox_default_store_is_wired_to_the_persistent_openbao() {
 /// cluster without its store fails in the sandbox too.
 #[test]
 fn sandbox_an_external_secret_is_ready_only_once_its_store_exists() {
-    let _platform = platform_lock();
-    let sb = sandbox();
-    let context = "dp2";
+    let claim = sandbox().claim(&SECRET_STORE);
+    let sb: &Sandbox = &claim;
+    let context = claim.context("dp2");
     run(sb
         .helm()
         .args(["upgrade", "--install", "external-secrets"])

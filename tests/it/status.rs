@@ -8,27 +8,26 @@ use serde_json::Value;
 
 use crate::harness::{Output, Test, assert_contains};
 use crate::install::releases;
-use crate::sandbox::{Sandbox, platform_lock, run, sandbox};
+use crate::ownership::SINGLE_PLANE;
+use crate::sandbox::{Claim, Sandbox, run, sandbox};
 
 const CONTEXT: &str = "cp";
 /// `metadata.name` of the single-plane preset.
 const INSTALLATION: &str = "single-plane";
 
 /// Installs the single-plane preset (generic) on `cp` from the sandbox's mirrors.
-pub fn install(sb: &Sandbox) -> Output {
-    Test::new()
-        .env("KUBECONFIG", &sb.kubeconfig)
+#[track_caller]
+pub fn install(sb: &Claim) -> Output {
+    sb.choreoctl()
         .args(["install", "--preset", INSTALLATION, "--edition", "generic"])
-        .args(["--context", CONTEXT, "--yes", "--helm"])
-        .arg(&sb.helm)
-        .args(["--chart-mirror", &sb.mirror])
-        .args(["--manifest-mirror", &sb.manifests, "--plain-http"])
+        .args(["--context", CONTEXT, "--yes"])
         .run()
 }
 
 /// `choreoctl status` of `installation`, found through `context` of the sandbox's kubeconfig.
+#[track_caller]
 pub fn status_command(sb: &Sandbox, context: &str, installation: &str) -> Test {
-    Test::new().env("KUBECONFIG", &sb.kubeconfig).args([
+    sb.choreoctl().args([
         "status",
         "--context",
         context,
@@ -37,6 +36,7 @@ pub fn status_command(sb: &Sandbox, context: &str, installation: &str) -> Test {
     ])
 }
 
+#[track_caller]
 fn status(sb: &Sandbox, extra: &[&str]) -> Test {
     status_command(sb, CONTEXT, INSTALLATION).args(extra)
 }
@@ -51,14 +51,10 @@ fn plane<'a>(report: &'a Value, name: &str) -> &'a Value {
 }
 
 fn plane_resource(sb: &Sandbox) -> Value {
-    let out = run(sb.kubectl(CONTEXT).args([
-        "get",
-        "clusterdataplanes.openchoreo.dev",
-        "default",
-        "-o",
-        "json",
-    ]));
-    serde_json::from_str(&out).unwrap()
+    sb.kubectl_json(
+        CONTEXT,
+        &["get", "clusterdataplanes.openchoreo.dev", "default"],
+    )
 }
 
 /// Registers `pem` as the data plane's CA the way choreoctl does (server-side apply of the
@@ -93,9 +89,9 @@ fn register_ca(sb: &Sandbox, pem: &str) {
 
 #[test]
 fn sandbox_status_reports_an_install_from_its_journal_and_sees_ca_drift() {
-    let _platform = platform_lock();
-    let sb = sandbox();
-    install(sb);
+    let claim = sandbox().claim(&SINGLE_PLANE);
+    let sb: &Sandbox = &claim;
+    install(&claim);
     let helm = releases(sb);
 
     let report = status(sb, &["-o", "json"]).run().json();
@@ -194,8 +190,8 @@ fn sandbox_status_reports_an_install_from_its_journal_and_sees_ca_drift() {
                    metadata: {name: single-plane}\nspec:\n  edition: generic\n  planes:\n\
                    \x20   - {name: control, type: control, context: cp}\n\
                    \x20   - {name: default, type: data, context: gone, kubeconfig: dead.yaml}\n";
-    let partial = Test::new()
-        .env("KUBECONFIG", &sb.kubeconfig)
+    let partial = sb
+        .choreoctl()
         .file("dead.yaml", dead)
         .file("profile.yaml", profile)
         .args(["status", "--profile", "profile.yaml", "-o", "json"])
@@ -216,16 +212,12 @@ fn sandbox_status_reports_an_install_from_its_journal_and_sees_ca_drift() {
 #[test]
 fn sandbox_status_of_a_missing_installation_exits_4_naming_it() {
     let sb = sandbox();
-    let missing = Test::new()
-        .env("KUBECONFIG", &sb.kubeconfig)
+    sb.choreoctl()
         .args(["status", "--context", "dp1", "--installation", "nowhere"])
         .status(4)
+        .stderr_contains("no installation `nowhere` on context `dp1`")
+        .stderr_contains("--installation")
         .run();
-    assert_contains(
-        &missing.stderr,
-        "no installation `nowhere` on context `dp1`",
-    );
-    assert_contains(&missing.stderr, "--installation");
 }
 
 #[test]

@@ -9,7 +9,8 @@ use serde_json::Value;
 
 use crate::diff::choreoctl;
 use crate::harness::assert_contains;
-use crate::sandbox::{Sandbox, platform_lock, run, sandbox};
+use crate::ownership::SINGLE_PLANE;
+use crate::sandbox::{Sandbox, run, sandbox};
 
 const CONTEXT: &str = "cp";
 const NAMESPACE: &str = "openchoreo-control-plane";
@@ -50,15 +51,16 @@ fn changes(plan: &Value) -> BTreeMap<String, (String, String)> {
 
 #[test]
 fn sandbox_run_dry_run_and_preview_agree_on_fields_the_ca_copier_owns() {
-    let _platform = platform_lock();
-    let sb = sandbox();
-    let installed = choreoctl(sb, &["install", "--yes"]).run();
-    assert_contains(&installed.stderr, "finished in");
+    let sb = &sandbox().claim(&SINGLE_PLANE);
+    choreoctl(sb, &["install", "--yes"])
+        .stderr_contains("finished in")
+        .run();
     let real_ca = ca(sb);
     assert!(real_ca.contains("BEGIN CERTIFICATE"), "{real_ca}");
 
     // The CA copier of a GitOps export takes the ConfigMap's data over.
-    let manifest = sb.dir.join("ca-copy.json");
+    let dir = tempfile::tempdir().expect("a directory for the manifest");
+    let manifest = dir.path().join("ca-copy.json");
     let copy = serde_json::json!({
         "apiVersion": "v1", "kind": "ConfigMap",
         "metadata": {"name": CONFIG_MAP, "namespace": NAMESPACE},
@@ -79,19 +81,23 @@ fn sandbox_run_dry_run_and_preview_agree_on_fields_the_ca_copier_owns() {
     let (step, (change, reason)) = changed.into_iter().next().unwrap();
     assert_eq!(change, "upgrade", "{step}: {reason}");
     assert_contains(&reason, CONFIG_MAP);
-    let diff = choreoctl(sb, &["diff", "--exit-code"]).status(10).run();
-    assert_contains(&diff.stdout, &format!("upgrade {step}"));
-    assert_contains(&diff.stdout, STALE);
+    choreoctl(sb, &["diff", "--exit-code"])
+        .status(10)
+        .stdout_contains(format!("upgrade {step}"))
+        .stdout_contains(STALE)
+        .run();
 
     // The dry run: it passes, says it would take the fields over, and changes nothing.
-    let dry = choreoctl(sb, &["install", "--dry-run", "--yes"]).run();
-    assert_contains(&dry.stderr, "would take");
-    assert_contains(&dry.stderr, "over from choreoctl-ca-copy");
+    choreoctl(sb, &["install", "--dry-run", "--yes"])
+        .stderr_contains("would take")
+        .stderr_contains("over from choreoctl-ca-copy")
+        .run();
     assert_eq!(ca(sb), STALE, "a dry run changes nothing");
 
     // The run: it takes them over, and the preview then shows nothing to do.
-    let fixed = choreoctl(sb, &["install", "--yes", "-o", "json"]).run();
-    assert_contains(&fixed.stderr, "over from choreoctl-ca-copy");
+    let fixed = choreoctl(sb, &["install", "--yes", "-o", "json"])
+        .stderr_contains("over from choreoctl-ca-copy")
+        .run();
     assert_eq!(ca(sb), real_ca);
     // Its summary counts every step once, by kind and outcome: nothing re-installed by helm.
     for plane in fixed.json()["planes"].as_array().expect("planes") {

@@ -1,8 +1,7 @@
 //! Multi-cluster wiring on the sandbox (docs/engine.md "Cluster gateway address", docs/catalog.md
 //! "Logs across clusters").
 //!
-//! The cluster gateway is dialled under a name its certificate covers (issue 8, item 5 (b)):
-//! a multi-cluster install, the control plane on `cp` and a data plane on `obs`, with no
+//! The cluster gateway is dialled under a name its certificate covers: a multi-cluster install, the control plane on `cp` and a data plane on `obs`, with no
 //! address in the profile. choreoctl reads Service `cluster-gateway-external`'s
 //! load-balancer IP (the sandbox's KWOK stage gives LoadBalancer Services one), puts it in
 //! the data plane agent's `serverUrl`, and adds it to the gateway Certificate's IP addresses.
@@ -12,17 +11,16 @@
 
 use serde_json::Value;
 
-use crate::harness::{Test, assert_contains};
-use crate::sandbox::{Sandbox, platform_lock, run, sandbox};
+use crate::harness::assert_contains;
+use crate::ownership::GATEWAY;
+use crate::sandbox::{Claim, sandbox};
 
-pub(crate) fn install(sb: &Sandbox, profile: &str) -> crate::harness::Output {
-    Test::new()
+/// `install --profile` of `profile` with the sandbox's helm and mirrors.
+#[track_caller]
+pub(crate) fn install(sb: &Claim, profile: &str) -> crate::harness::Output {
+    sb.choreoctl()
         .file("profile.yaml", profile)
-        .env("KUBECONFIG", &sb.kubeconfig)
-        .args(["install", "--profile", "profile.yaml", "--yes", "--helm"])
-        .arg(&sb.helm)
-        .args(["--chart-mirror", &sb.mirror])
-        .args(["--manifest-mirror", &sb.manifests, "--plain-http"])
+        .args(["install", "--profile", "profile.yaml", "--yes"])
         .run()
 }
 
@@ -31,23 +29,16 @@ pub(crate) const PROFILE: &str = "apiVersion: choreoctl.openchoreo.dev/v1alpha1\
     \x20   - {name: control, type: control, context: cp}\n\
     \x20   - {name: remote, type: data, context: obs}\n";
 
-fn kubectl_json(sb: &Sandbox, context: &str, args: &[&str]) -> Value {
-    let out = run(sb.kubectl(context).args(args).args(["-o", "json"]));
-    serde_json::from_str(&out).unwrap()
-}
-
 #[test]
 fn sandbox_install_multi_cluster_agents_dial_the_load_balancer_ip_the_certificate_covers() {
-    let _platform = platform_lock();
-    let sb = sandbox();
+    let sb = &sandbox().claim(&GATEWAY);
     let output = install(sb, PROFILE);
     assert_contains(
         &output.stderr,
         "secure-core/cluster-gateway-address@control",
     );
 
-    let service = kubectl_json(
-        sb,
+    let service = sb.kubectl_json(
         "cp",
         &[
             "-n",
@@ -73,8 +64,7 @@ fn sandbox_install_multi_cluster_agents_dial_the_load_balancer_ip_the_certificat
     );
 
     // ...and the gateway's certificate covers it, reissued for that spec.
-    let certificate = kubectl_json(
-        sb,
+    let certificate = sb.kubectl_json(
         "cp",
         &[
             "-n",
@@ -125,14 +115,12 @@ const LOGS_PROFILE: &str = "apiVersion: choreoctl.openchoreo.dev/v1alpha1\nkind:
 #[test]
 fn sandbox_install_remote_log_collectors_ship_to_the_listener_and_route_the_observability_plane_serves()
  {
-    let _platform = platform_lock();
-    let sb = sandbox();
+    let sb = &sandbox().claim(&GATEWAY);
     let output = install(sb, LOGS_PROFILE);
     const NS: &str = "openchoreo-observability-plane";
 
     // What the observability plane serves: Gateway listener `tls` and the TLSRoute on it.
-    let gateway = kubectl_json(
-        sb,
+    let gateway = sb.kubectl_json(
         "obs",
         &[
             "-n",
@@ -151,8 +139,7 @@ fn sandbox_install_remote_log_collectors_ship_to_the_listener_and_route_the_obse
         .clone();
     assert_eq!(listener["protocol"], "TLS");
     assert_eq!(listener["tls"]["mode"], "Passthrough");
-    let route = kubectl_json(
-        sb,
+    let route = sb.kubectl_json(
         "obs",
         &[
             "-n",
@@ -179,8 +166,7 @@ fn sandbox_install_remote_log_collectors_ship_to_the_listener_and_route_the_obse
     assert_eq!(collector["openSearchPort"], listener["port"]);
 
     // Its credentials are synced on its own cluster from that cluster's store.
-    let credentials = kubectl_json(
-        sb,
+    let credentials = sb.kubectl_json(
         "cp",
         &[
             "-n",
