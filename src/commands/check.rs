@@ -11,17 +11,14 @@ use crate::catalog::Catalog;
 use crate::cli::{CheckArgs, LogFormat};
 use crate::engine::preflight::{self, Report, Verdict};
 use crate::error::Error;
-use crate::output::Printer;
 use crate::plan::Plan;
 use crate::profile::ProfileRequest;
+use crate::settings::GlobalSettings;
 
 /// Runs `check`: prints the report; exit 4 when a check failed.
-pub fn check(
-    catalog: &Catalog,
-    args: &CheckArgs,
-    kubeconfig: Option<&Path>,
-    printer: &Printer,
-) -> Result<(), Error> {
+pub fn check(catalog: &Catalog, args: &CheckArgs, global: &GlobalSettings) -> Result<(), Error> {
+    let printer = &global.printer;
+    let kubeconfig = global.kubeconfig();
     let plan = super::compute_plan(catalog, &ProfileRequest::from(&args.profile), kubeconfig)?;
     let runtime = tokio::runtime::Runtime::new().map_err(anyhow::Error::from)?;
     let report = runtime.block_on(run(catalog, &plan, kubeconfig));
@@ -67,17 +64,15 @@ fn log_results(log: &Log, report: &Report) {
 pub async fn before_install(
     catalog: &Catalog,
     plan: &Plan,
-    kubeconfig: Option<&Path>,
-    log_format: LogFormat,
-    printer: &Printer,
+    global: &GlobalSettings,
 ) -> Result<(), Error> {
-    let report = run(catalog, plan, kubeconfig).await;
-    if log_format == LogFormat::Json {
+    let report = run(catalog, plan, global.kubeconfig()).await;
+    if global.log_format == LogFormat::Json {
         super::report::json::write_event("preflight", serde_json::json!({ "report": report }));
         return outcome(&report);
     }
     let marks = Marks::for_stream(std::io::stderr().is_terminal());
-    let mut stderr = printer.stderr();
+    let mut stderr = global.printer.stderr();
     if !report.passed {
         let _ = write_report(&mut stderr, &report, marks);
         return outcome(&report);

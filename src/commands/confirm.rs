@@ -9,6 +9,7 @@ use crate::engine::preview::{Change, Inspection};
 use crate::error::Error;
 use crate::output::Printer;
 use crate::plan::{Action, Plan};
+use crate::settings::Confirmation;
 
 /// Whether to go ahead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,13 +20,22 @@ pub enum Answer {
     Declined,
 }
 
-/// Whether `confirm` will ask a question: no `--yes`, a terminal, text logs. A command reads
-/// the live state to show (`live`) only then.
-pub fn will_ask(yes: bool, log_format: LogFormat) -> bool {
-    !yes && log_format == LogFormat::Text && prompt::terminals()
+/// What a command that changes clusters asks before it does.
+#[derive(Debug, Clone, Copy)]
+pub struct Question<'a> {
+    /// The command, as the user typed it: `install`, `module remove`.
+    pub command: &'a str,
+    /// The question itself: "Install?", "Remove module observe?".
+    pub text: &'a str,
 }
 
-/// Shows what `plan` will do and asks `question` ("Install?"), or takes `--yes`. Asks only when
+/// Whether `confirm` will ask a question: no `--yes`, a terminal, text logs. A command reads
+/// the live state to show (`live`) only then.
+pub fn will_ask(confirmation: Confirmation, log_format: LogFormat) -> bool {
+    !confirmation.given() && log_format == LogFormat::Text && prompt::terminals()
+}
+
+/// Shows what `plan` will do and asks `question`, or takes `--yes`. Asks only when
 /// stdin and stderr are terminals and the log format is text (an NDJSON log has no room for a
 /// question); otherwise, without `--yes`, fails with exit 2. With `live` (what `choreoctl plan`
 /// reads from the clusters), each plane shows what will change; without it, what the plan
@@ -37,40 +47,44 @@ pub fn will_ask(yes: bool, log_format: LogFormat) -> bool {
 /// [`require_a_way_to_confirm`]); [`Error::Other`] (exit 1) when the question is broken off.
 pub fn confirm(
     plan: &Plan,
-    question: &str,
+    question: Question<'_>,
     live: Option<&Inspection>,
-    yes: bool,
+    confirmation: Confirmation,
     log_format: LogFormat,
     printer: &Printer,
 ) -> Result<Answer, Error> {
     if log_format == LogFormat::Text {
-        let _ = write!(printer.stderr(), "{}", headline(plan));
+        let _ = write!(printer.stderr(), "{}", headline(question.command, plan));
     }
-    if yes {
+    if confirmation.given() {
         return Ok(Answer::Proceed);
     }
-    require_a_way_to_confirm(yes, log_format)?;
+    require_a_way_to_confirm(question.command, confirmation, log_format)?;
     match live {
         Some(live) => eprint!("{}", changes(plan, live)),
         None => eprint!("{}", planes(plan)),
     }
-    Ok(if prompt::confirm(question, "install")? {
+    Ok(if prompt::confirm(question.text, question.command)? {
         Answer::Proceed
     } else {
         Answer::Declined
     })
 }
 
-/// Fails (exit 2) when install could not be confirmed: no `--yes`, and no terminal to ask on
-/// (or `--log-format json`). `install` calls it first, so that it fails before contacting any
+/// Fails (exit 2) when `command` could not be confirmed: no `--yes`, and no terminal to ask on
+/// (or `--log-format json`). A command calls it first, so that it fails before contacting any
 /// cluster.
 ///
 /// # Errors
 ///
-/// [`Error::Usage`] (exit 2) when install could not be confirmed, saying why.
-pub fn require_a_way_to_confirm(yes: bool, log_format: LogFormat) -> Result<(), Error> {
+/// [`Error::Usage`] (exit 2) when `command` could not be confirmed, saying why.
+pub fn require_a_way_to_confirm(
+    command: &str,
+    confirmation: Confirmation,
+    log_format: LogFormat,
+) -> Result<(), Error> {
     let terminal = prompt::terminals();
-    if yes || (terminal && log_format == LogFormat::Text) {
+    if confirmation.given() || (terminal && log_format == LogFormat::Text) {
         return Ok(());
     }
     let why = if terminal {
@@ -79,20 +93,21 @@ pub fn require_a_way_to_confirm(yes: bool, log_format: LogFormat) -> Result<(), 
         "stdin is not a terminal, so nothing can be asked: pass --yes"
     };
     Err(Error::Usage {
-        message: "install changes clusters and was not confirmed".into(),
+        message: format!("{command} changes clusters and was not confirmed"),
         help: why.into(),
     })
 }
 
-/// One line: the installation, release, edition, step count, modules and contexts.
-fn headline(plan: &Plan) -> String {
+/// One line: the command, the installation, release, edition, step count, modules and
+/// contexts.
+fn headline(command: &str, plan: &Plan) -> String {
     let contexts: Vec<String> = plan
         .planes
         .iter()
         .map(|plane| format!("{} → {}", plane.name, plane.context_label()))
         .collect();
     format!(
-        "install {}: OpenChoreo {}, {} edition, {} steps, modules {}; planes {}\n",
+        "{command} {}: OpenChoreo {}, {} edition, {} steps, modules {}; planes {}\n",
         plan.name,
         plan.version,
         plan.edition,

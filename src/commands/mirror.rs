@@ -25,6 +25,7 @@ use crate::mirror::charts::{self, HelmCli, NeededChart, Registry};
 use crate::mirror::images;
 use crate::output::Printer;
 use crate::plan::{Action, ApplyAction, Plan};
+use crate::settings::GlobalSettings;
 
 /// A plan, and whether its manifest URLs may be plain HTTP.
 struct Planned {
@@ -72,10 +73,9 @@ struct ImageUse {
 pub fn images(
     catalog: &Catalog,
     source: &MirrorSourceArgs,
-    kubeconfig: Option<&Path>,
-    helm: Option<&Path>,
-    printer: &Printer,
+    global: &GlobalSettings,
 ) -> Result<(), Error> {
+    let (kubeconfig, helm, printer) = (global.kubeconfig(), global.helm(), &global.printer);
     let planned = plan(catalog, source, kubeconfig)?;
     let helm = HelmProcess::new(HelmBinary::locate(helm).map_err(anyhow::Error::from)?)
         .map_err(anyhow::Error::from)?;
@@ -164,10 +164,9 @@ struct Copied {
 pub fn push(
     catalog: &Catalog,
     args: &MirrorPushArgs,
-    kubeconfig: Option<&Path>,
-    helm: Option<&Path>,
-    printer: &Printer,
+    global: &GlobalSettings,
 ) -> Result<(), Error> {
+    let (kubeconfig, helm, printer) = (global.kubeconfig(), global.helm(), &global.printer);
     let registry = target(&args.to, args.plain_http)?;
     let planned = plan(catalog, &args.source, kubeconfig)?;
     let cli = helm_cli(helm)?;
@@ -285,10 +284,9 @@ fn summary(printer: &Printer, results: &[Copied], registry: &Registry) -> Result
 pub fn bundle(
     catalog: &Catalog,
     args: &MirrorBundleArgs,
-    kubeconfig: Option<&Path>,
-    helm: Option<&Path>,
-    printer: &Printer,
+    global: &GlobalSettings,
 ) -> Result<(), Error> {
+    let (kubeconfig, helm, printer) = (global.kubeconfig(), global.helm(), &global.printer);
     let planned = plan(catalog, &args.source, kubeconfig)?;
     let cli = helm_cli(helm)?;
     let scratch = scratch()?;
@@ -364,7 +362,8 @@ pub fn bundle(
 }
 
 /// `mirror load`: a bundle's charts into a registry, its manifests into a directory.
-pub fn load(args: &MirrorLoadArgs, helm: Option<&Path>, printer: &Printer) -> Result<(), Error> {
+pub fn load(args: &MirrorLoadArgs, global: &GlobalSettings) -> Result<(), Error> {
+    let (helm, printer) = (global.helm(), &global.printer);
     let registry = target(&args.to, args.plain_http)?;
     let scratch = scratch()?;
     let unpacked = Unpacked::open(&args.bundle, scratch.path()).map_err(|error| Error::Usage {

@@ -28,94 +28,52 @@ use crate::cli::{
 };
 use crate::error::Error;
 use crate::kubeconfig::KnownContexts;
-use crate::output::Printer;
 use crate::plan::Plan;
 use crate::profile::model::{ChartsSpec, ManifestsSpec, Profile};
 use crate::profile::{LoadedProfile, ProfileError, ProfileRequest};
 use crate::resolve::{self, Resolved};
+use crate::settings::GlobalSettings;
 
 /// Runs the command the command line names.
 pub fn execute(cli: Cli) -> Result<(), Error> {
-    let printer = Printer::new(
-        cli.global.output,
-        (&cli.global).into(),
-        cli.global.log_format,
-    );
-    let kubeconfig = cli.global.kubeconfig.as_deref();
-    let catalog = || Catalog::open(cli.global.catalog.as_deref());
+    let global = GlobalSettings::resolve(&cli.global);
+    let printer = &global.printer;
+    let kubeconfig = global.kubeconfig();
+    let catalog = || Catalog::open(global.catalog.as_deref());
     match &cli.command {
-        Command::Install(args) => install::install(
-            &catalog()?,
-            args,
-            kubeconfig,
-            cli.global.helm.as_deref(),
-            cli.global.log_format,
-            &printer,
-        )?,
-        Command::Check(args) => check::check(&catalog()?, args, kubeconfig, &printer)?,
-        Command::Plan(args) => plan::run(&catalog()?, args, kubeconfig, &printer)?,
-        Command::Diff(args) => diff::run(
-            &catalog()?,
-            args,
-            kubeconfig,
-            cli.global.helm.as_deref(),
-            &printer,
-        )?,
+        Command::Install(args) => install::install(&catalog()?, args, &global)?,
+        Command::Check(args) => check::check(&catalog()?, args, &global)?,
+        Command::Plan(args) => plan::run(&catalog()?, args, &global)?,
+        Command::Diff(args) => diff::run(&catalog()?, args, &global)?,
         Command::Render(args) => {
             let plan = compute_plan(
                 &catalog()?,
                 &ProfileRequest::from(&args.profile),
                 kubeconfig,
             )?;
-            render::render(&plan, args, &printer)?;
+            render::render(&plan, args, printer)?;
         }
-        Command::Status(args) => status::status(&catalog()?, args, kubeconfig, &printer)?,
-        Command::Module(ModuleCommand::List) => module::list(&catalog()?, &printer)?,
+        Command::Status(args) => status::status(&catalog()?, args, &global)?,
+        Command::Module(ModuleCommand::List) => module::list(&catalog()?, printer)?,
         Command::Module(ModuleCommand::Info { name }) => {
-            module::info(&catalog()?, name, &printer)?;
+            module::info(&catalog()?, name, printer)?;
         }
-        Command::Matrix => module::matrix(&catalog()?, &printer)?,
+        Command::Matrix => module::matrix(&catalog()?, printer)?,
         Command::Profile(ProfileCommand::Validate(args)) => {
-            profile::validate(&catalog()?, &args.into(), kubeconfig, &printer)?;
+            profile::validate(&catalog()?, &args.into(), &global)?;
         }
         Command::Profile(ProfileCommand::Schema) => profile::schema()?,
         Command::Profile(ProfileCommand::Show(args)) => {
-            profile::show(
-                &catalog()?,
-                &(&args.source).into(),
-                args.resolved,
-                kubeconfig,
-                &printer,
-            )?;
+            profile::show(&catalog()?, &(&args.source).into(), args.resolved, &global)?;
         }
-        Command::Init(args) => init::run(&catalog()?, &args.into(), kubeconfig, &printer)?,
-        Command::Mirror(MirrorCommand::Images(args)) => mirror::images(
-            &catalog()?,
-            args,
-            kubeconfig,
-            cli.global.helm.as_deref(),
-            &printer,
-        )?,
-        Command::Mirror(MirrorCommand::Push(args)) => mirror::push(
-            &catalog()?,
-            args,
-            kubeconfig,
-            cli.global.helm.as_deref(),
-            &printer,
-        )?,
-        Command::Mirror(MirrorCommand::Bundle(args)) => mirror::bundle(
-            &catalog()?,
-            args,
-            kubeconfig,
-            cli.global.helm.as_deref(),
-            &printer,
-        )?,
-        Command::Mirror(MirrorCommand::Load(args)) => {
-            mirror::load(args, cli.global.helm.as_deref(), &printer)?;
-        }
+        Command::Init(args) => init::run(&catalog()?, &args.into(), &global)?,
+        Command::Mirror(MirrorCommand::Images(args)) => mirror::images(&catalog()?, args, &global)?,
+        Command::Mirror(MirrorCommand::Push(args)) => mirror::push(&catalog()?, args, &global)?,
+        Command::Mirror(MirrorCommand::Bundle(args)) => mirror::bundle(&catalog()?, args, &global)?,
+        Command::Mirror(MirrorCommand::Load(args)) => mirror::load(args, &global)?,
         Command::Completion(args) => completion::print(args.shell)?,
-        Command::Man(args) => man::write(&args.out, &printer)?,
-        Command::Version => version::print(&catalog()?, cli.global.helm.as_deref(), &printer)?,
+        Command::Man(args) => man::write(&args.out, printer)?,
+        Command::Version => version::print(&catalog()?, &global)?,
     }
     Ok(())
 }

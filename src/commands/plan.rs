@@ -14,15 +14,13 @@ use crate::engine::preview::{Change, InspectOptions, Inspection, inspect};
 use crate::error::Error;
 use crate::output::{Printer, table};
 use crate::plan::{Action, ApplyAction, Plan, Step};
+use crate::settings::GlobalSettings;
 
 /// Runs `plan`: live unless `--offline` or no cluster answers (then exactly the offline plan,
 /// with a note on stderr saying why).
-pub fn run(
-    catalog: &Catalog,
-    args: &PlanArgs,
-    kubeconfig: Option<&Path>,
-    printer: &Printer,
-) -> Result<(), Error> {
+pub fn run(catalog: &Catalog, args: &PlanArgs, global: &GlobalSettings) -> Result<(), Error> {
+    let printer = &global.printer;
+    let kubeconfig = global.kubeconfig();
     let loaded = super::load_profile(catalog, &args.profile, &args.mirrors)?;
     let resolved = super::resolve_loaded(catalog, &loaded, kubeconfig)?;
     let plan = crate::plan::build(catalog, &resolved)?;

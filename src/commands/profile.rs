@@ -2,17 +2,18 @@
 
 use crate::catalog::Catalog;
 use crate::error::Error;
-use crate::output::{Printer, to_yaml};
+use crate::output::to_yaml;
 use crate::profile::ProfileRequest;
 use crate::profile::schema::json_schema;
+use crate::settings::GlobalSettings;
 
 /// `profile validate`: loads and resolves; prints a one-line summary.
 pub fn validate(
     catalog: &Catalog,
     request: &ProfileRequest,
-    kubeconfig: Option<&std::path::Path>,
-    printer: &Printer,
+    global: &GlobalSettings,
 ) -> Result<(), Error> {
+    let (kubeconfig, printer) = (global.kubeconfig(), &global.printer);
     let resolved = super::resolve_profile(catalog, request, kubeconfig)?;
     let summary = serde_json::json!({
         "valid": true,
@@ -51,9 +52,9 @@ pub fn show(
     catalog: &Catalog,
     request: &ProfileRequest,
     resolved: bool,
-    kubeconfig: Option<&std::path::Path>,
-    printer: &Printer,
+    global: &GlobalSettings,
 ) -> Result<(), Error> {
+    let (kubeconfig, printer) = (global.kubeconfig(), &global.printer);
     if resolved {
         let resolved = super::resolve_profile(catalog, request, kubeconfig)?;
         let yaml = to_yaml(&resolved)?;

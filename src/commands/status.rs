@@ -12,22 +12,20 @@ use crate::catalog::Catalog;
 use crate::cli::StatusArgs;
 use crate::engine::kube::{Clusters, Target};
 use crate::error::Error;
-use crate::output::{Printer, table};
+use crate::output::table;
 use crate::profile::ProfileRequest;
 use crate::profile::model::PlaneType;
 use crate::resolve::{Resolved, from_stored};
+use crate::settings::GlobalSettings;
 use crate::status::drift::CaState;
 use crate::status::gateway::GatewayState;
 use crate::status::health::{Health, HealthState};
 use crate::status::{Inputs, PlaneReport, ProfileSource, Report, StatusError, collect, locate};
 
 /// Runs `status`.
-pub fn status(
-    catalog: &Catalog,
-    args: &StatusArgs,
-    kubeconfig: Option<&Path>,
-    printer: &Printer,
-) -> Result<(), Error> {
+pub fn status(catalog: &Catalog, args: &StatusArgs, global: &GlobalSettings) -> Result<(), Error> {
+    let printer = &global.printer;
+    let kubeconfig = global.kubeconfig();
     let given = given_profile(catalog, args, kubeconfig)?;
     let control_target = match &given {
         Some(resolved) => control_target(resolved),

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::catalog::Catalog;
 use crate::engine::helm::{HelmBinary, HelmError};
-use crate::output::Printer;
+use crate::settings::GlobalSettings;
 
 /// Version information.
 #[derive(Debug, Serialize)]
@@ -76,7 +76,8 @@ impl HelmFound {
 
 /// Prints choreoctl's version, the OpenChoreo releases its catalog pins and the helm it would
 /// run (`helm` is `--helm` / `CHOREOCTL_HELM`, else `helm` on PATH).
-pub fn print(catalog: &Catalog, helm: Option<&Path>, printer: &Printer) -> anyhow::Result<()> {
+pub fn print(catalog: &Catalog, global: &GlobalSettings) -> anyhow::Result<()> {
+    let (helm, printer) = (global.helm(), &global.printer);
     let versions = Versions {
         choreoctl: env!("CARGO_PKG_VERSION"),
         catalog: catalog.origin.clone(),

@@ -27,8 +27,8 @@ use crate::engine::preview::{Change, InspectOptions, Inspected, Inspection};
 use crate::engine::steps::apply::split;
 use crate::engine::steps::helm::upgrade_request;
 use crate::error::Error;
-use crate::output::Printer;
 use crate::plan::{Action, Plan, Step};
+use crate::settings::GlobalSettings;
 
 /// How long a `helm upgrade --dry-run=server` may take.
 const DRY_RUN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
@@ -103,13 +103,10 @@ struct DiffReport {
 }
 
 /// Runs `diff`.
-pub fn run(
-    catalog: &Catalog,
-    args: &DiffArgs,
-    kubeconfig: Option<&Path>,
-    helm: Option<&Path>,
-    printer: &Printer,
-) -> Result<(), Error> {
+pub fn run(catalog: &Catalog, args: &DiffArgs, global: &GlobalSettings) -> Result<(), Error> {
+    let printer = &global.printer;
+    let kubeconfig = global.kubeconfig();
+    let helm = global.helm();
     let loaded = super::load_profile(catalog, &args.profile, &args.mirrors)?;
     let resolved = super::resolve_loaded(catalog, &loaded, kubeconfig)?;
     let plan = crate::plan::build(catalog, &resolved)?;

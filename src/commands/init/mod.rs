@@ -25,6 +25,7 @@ use crate::output::Printer;
 use crate::profile::model::Edition;
 use crate::profile::{LoadedProfile, ProfileError, load};
 use crate::resolve::Resolved;
+use crate::settings::GlobalSettings;
 use crate::source::SourceFile;
 
 /// Where the profile goes.
@@ -71,12 +72,8 @@ pub struct InitRequest {
 /// topology or plane, or an answer is missing with no terminal to ask on; exit 2 too when the
 /// built profile does not load or resolve ([`Error::Profile`], [`Error::Resolve`]). Exit 1
 /// ([`Error::Other`]) when a question is broken off or the profile cannot be written.
-pub fn run(
-    catalog: &Catalog,
-    request: &InitRequest,
-    kubeconfig: Option<&Path>,
-    printer: &Printer,
-) -> Result<(), Error> {
+pub fn run(catalog: &Catalog, request: &InitRequest, global: &GlobalSettings) -> Result<(), Error> {
+    let (kubeconfig, printer) = (global.kubeconfig(), &global.printer);
     if let Destination::File(path) = &request.out {
         refuse_overwrite(path, request.force)?;
     }
