@@ -21,6 +21,10 @@ pub const INSTALLATION_LABEL: &str = "choreoctl.openchoreo.dev/installation";
 /// the same machine can tell the holder has exited.
 pub const HOLDER_PROCESS_ANNOTATION: &str = "choreoctl.openchoreo.dev/holder-process";
 
+/// The `type` of the Secret holding an installation's journal, by which `check` finds the
+/// installations on a cluster.
+pub const JOURNAL_SECRET_TYPE: &str = "choreoctl.openchoreo.dev/journal";
+
 /// The standard label naming the tool that manages an object.
 pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
 

@@ -4,6 +4,9 @@
 //! secrets, not secrets, and are left alone. A low layer: the profile's `--set` and the
 //! engine's redaction of helm's output both judge keys by it.
 
+/// What stands in for a secret value wherever one would be shown.
+pub const REDACTED: &str = "[REDACTED]";
+
 /// Whether values under `key` are secret (see the module documentation).
 pub fn looks_secret(key: &str) -> bool {
     let key = key.to_ascii_lowercase();

@@ -8,7 +8,7 @@ use choreoctl::engine::journal::{
     self, Digest, Journal, JournalError, JournalStore, Operation, RunStatus,
 };
 use choreoctl::engine::lock::{self, LockError, LockOptions};
-use choreoctl::names::SYSTEM_NAMESPACE;
+use choreoctl::names::{JOURNAL_SECRET_TYPE, SYSTEM_NAMESPACE};
 use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::jiff::Timestamp;
@@ -207,7 +207,7 @@ async fn sandbox_journal_round_trips_and_refuses_a_stale_save() {
         .get(&journal::secret_name(&name))
         .await
         .unwrap();
-    assert_eq!(secret.type_.as_deref(), Some(journal::JOURNAL_SECRET_TYPE));
+    assert_eq!(secret.type_.as_deref(), Some(JOURNAL_SECRET_TYPE));
     let stored = &secret.data.unwrap()[journal::JOURNAL_KEY].0;
     assert!(!String::from_utf8_lossy(stored).contains("s3cret"));
 

@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use crate::engine::helm::{REDACTED, looks_secret};
+use crate::secret_keys::{REDACTED, looks_secret};
 
 /// What replaces a secret that differs between the two sides (on the new side).
 pub const REDACTED_CHANGED: &str = "[REDACTED, changed]";

@@ -1,4 +1,4 @@
-//! Helm as a process (issue 8, item 2).
+//! Helm as a process.
 //!
 //! - [`Helm`]: what the engine asks of helm; [`HelmProcess`] is the one real implementation,
 //!   running the `helm` binary found by [`HelmBinary::locate`].
@@ -26,15 +26,12 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Kept at this path for `diff`, which takes it from here; new code takes it from
-/// [`crate::secret_keys`].
-pub use crate::secret_keys::looks_secret;
 pub use binary::{HelmBinary, HelmMajor};
 pub use error::HelmError;
 pub use output::{Release, Revision};
 pub use payload::{StoredChart, StoredRevision, read_stored_revision};
 pub use process::HelmProcess;
-pub use redact::{REDACTED, Redactor};
+pub use redact::Redactor;
 pub use storage::{ReleaseStates, ReleaseStatus, StoredRelease, read_release_states};
 
 /// The cluster a helm command talks to.

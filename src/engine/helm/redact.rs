@@ -9,10 +9,7 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use serde_json::Value;
 
-use crate::secret_keys::looks_secret;
-
-/// What replaces a secret.
-pub const REDACTED: &str = "[REDACTED]";
+use crate::secret_keys::{REDACTED, looks_secret};
 
 /// Replaces the secret values of a request's values in text.
 #[derive(Debug, Clone, Default)]

@@ -38,7 +38,7 @@ pub use decide::{
 pub use digest::{Digest, step_input_digest};
 pub use model::{ClusterIdentity, Journal, Operation, Run, RunStatus, StepRecord};
 pub use store::{
-    JOURNAL_FORMAT, JOURNAL_KEY, JOURNAL_SECRET_TYPE, JournalError, JournalStore,
-    MAX_JOURNAL_BYTES, Stored, cluster_uid, list_installations, secret_name,
+    JOURNAL_FORMAT, JOURNAL_KEY, JournalError, JournalStore, MAX_JOURNAL_BYTES, Stored,
+    cluster_uid, list_installations, secret_name,
 };
 pub use writer::JournalWriter;

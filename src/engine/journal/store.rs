@@ -15,16 +15,15 @@ use serde_json::Value;
 
 use super::model::Journal;
 use crate::engine::lock::ensure_system_namespace;
-use crate::names::{INSTALLATION_LABEL, MANAGED_BY, MANAGED_BY_LABEL, SYSTEM_NAMESPACE};
+use crate::names::{
+    INSTALLATION_LABEL, JOURNAL_SECRET_TYPE, MANAGED_BY, MANAGED_BY_LABEL, SYSTEM_NAMESPACE,
+};
 
 /// Version of the journal's stored form; a journal written by a newer choreoctl is refused.
 pub const JOURNAL_FORMAT: u32 = 1;
 
 /// Key of the Secret's data holding the gzip-compressed JSON journal.
 pub const JOURNAL_KEY: &str = "journal.json.gz";
-
-/// `type` of the journal Secret.
-pub const JOURNAL_SECRET_TYPE: &str = "choreoctl.openchoreo.dev/journal";
 
 /// Largest compressed journal saved: a Secret holds at most 1 MiB, metadata included.
 pub const MAX_JOURNAL_BYTES: usize = 1_000_000;

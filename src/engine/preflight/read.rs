@@ -23,8 +23,9 @@ use crate::engine::gateway_tls::{
     CertificateNames, GATEWAY_NAMESPACE, GATEWAY_TLS_SECRET, read_served_names,
 };
 use crate::engine::helm::read_release_states;
-use crate::engine::journal::{JOURNAL_SECRET_TYPE, JournalStore};
+use crate::engine::journal::JournalStore;
 use crate::engine::kube::{Cluster, chain};
+use crate::names::JOURNAL_SECRET_TYPE;
 use crate::names::{MANAGED_BY_LABEL, SYSTEM_NAMESPACE};
 
 const DEFAULT_CLASS: &str = "storageclass.kubernetes.io/is-default-class";
