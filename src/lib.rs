@@ -18,6 +18,7 @@ pub mod mirror;
 pub mod names;
 pub mod output;
 pub mod plan;
+pub mod platform;
 pub mod profile;
 pub mod resolve;
 pub mod secret_keys;
@@ -26,6 +27,7 @@ pub mod source;
 pub mod status;
 pub mod suggest;
 pub mod template;
+pub mod yaml_error;
 
 use clap::Parser;
 

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use super::files::{self, Files};
 use super::model::{Module, Release};
 use super::{Catalog, CatalogError, validate};
-use crate::profile::load::yaml_error;
 use crate::source::SourceFile;
+use crate::yaml_error::yaml_error;
 
 /// Parses and validates every catalog file.
 pub fn load(files: Files, origin: String) -> Result<Catalog, CatalogError> {

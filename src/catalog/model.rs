@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::profile::model::{Edition, PlaneType};
+use crate::platform::{Edition, PlaneType};
 
 /// One catalog entry: a module (or the Secure Core itself).
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -54,7 +54,7 @@ pub struct EditionSupport {
     pub remedy: Option<String>,
 }
 
-/// Support levels of DESIGN.md §2.
+/// How well a module is supported on an edition (`choreoctl matrix`, docs/modules.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SupportLevel {

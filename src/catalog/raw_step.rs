@@ -9,7 +9,7 @@ use super::model::{
     Action, ApplyAction, Each, HelmAction, ReadAction, ResourceRef, RunOn, StepSpec, WaitAction,
     WaitCondition,
 };
-use crate::profile::model::PlaneType;
+use crate::platform::PlaneType;
 
 /// Helm timeout when a step sets none, in seconds.
 const HELM_TIMEOUT: u64 = 600;

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::model::{Action, ApplyAction, Module, RunOn, SupportLevel};
 use super::{Catalog, CatalogError, SECURE_CORE};
-use crate::profile::model::Edition;
+use crate::platform::Edition;
 
 /// Checks references between modules, steps, templates and versions tables.
 pub fn validate(catalog: &Catalog, files: &BTreeMap<String, String>) -> Result<(), CatalogError> {

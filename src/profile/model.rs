@@ -1,4 +1,4 @@
-//! The profile format of DESIGN.md §4, exactly as users write it.
+//! The profile format (docs/profiles.md), exactly as users write it.
 //!
 //! Fields whose value later errors must point at are `Spanned`, so semantic checks (in the
 //! resolver) can name the file, line and column.
@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
+
+pub use crate::platform::{Edition, PlaneType};
 
 /// `apiVersion` every profile carries.
 pub const API_VERSION: &str = "choreoctl.openchoreo.dev/v1alpha1";
@@ -37,37 +39,6 @@ pub struct Profile {
 pub struct Metadata {
     /// Name of the installation, used in the run lock and in labels.
     pub name: String,
-}
-
-/// The Secure Core edition.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Edition {
-    /// Cilium is the CNI: encryption, Cilium policies, Hubble; every module.
-    Cilium,
-    /// The cluster keeps its CNI; plain NetworkPolicy; fewer modules.
-    Generic,
-}
-
-impl Edition {
-    /// Both editions, in matrix order.
-    pub const ALL: [Edition; 2] = [Edition::Cilium, Edition::Generic];
-
-    /// Lower-case name as written in profiles.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Edition::Cilium => "cilium",
-            Edition::Generic => "generic",
-        }
-    }
-}
-
-impl std::fmt::Display for Edition {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The desired installation.
@@ -101,48 +72,6 @@ pub struct ProfileSpec {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[schemars(with = "BTreeMap<String, BTreeMap<String, serde_json::Value>>")]
     pub values: BTreeMap<String, Spanned<serde_json::Value>>,
-}
-
-/// Plane types of DESIGN.md §2.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum PlaneType {
-    /// OpenChoreo API, UI, controllers and cluster gateway.
-    Control,
-    /// Where workloads run.
-    Data,
-    /// Where builds and pipelines run (formerly the build plane).
-    Workflow,
-    /// Logs, metrics, traces.
-    Observability,
-}
-
-impl PlaneType {
-    /// All plane types in install order.
-    pub const ALL: [PlaneType; 4] = [
-        PlaneType::Control,
-        PlaneType::Data,
-        PlaneType::Workflow,
-        PlaneType::Observability,
-    ];
-
-    /// Lower-case name as written in profiles.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PlaneType::Control => "control",
-            PlaneType::Data => "data",
-            PlaneType::Workflow => "workflow",
-            PlaneType::Observability => "observability",
-        }
-    }
-}
-
-impl std::fmt::Display for PlaneType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// One plane of the topology.
