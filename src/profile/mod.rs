@@ -1,4 +1,4 @@
-//! Profiles: the format (DESIGN.md §4), strict loading, presets and command-line overrides.
+//! Profiles: the format (docs/profiles.md), strict loading, presets and command-line overrides.
 
 mod error;
 pub mod load;

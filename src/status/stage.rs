@@ -1,4 +1,4 @@
-//! The next adoption stage to suggest (DESIGN.md §3): the lowest catalog stage that still has
+//! The next adoption stage to suggest (docs/status.md): the lowest catalog stage that still has
 //! modules installable on the installation's edition and not installed yet. Pure.
 
 use std::collections::BTreeSet;

@@ -1,5 +1,5 @@
 //! The command line as users and CI pipelines see it: every command available offline, its
-//! output formats, and the exit codes of DESIGN.md §5 (0 success, 1 unexpected, 2 invalid
+//! output formats, and the exit codes of docs/exit-codes.md (0 success, 1 unexpected, 2 invalid
 //! input). Every run is isolated by the harness: `NO_COLOR`, and `HOME`/`KUBECONFIG` in a
 //! temporary directory.
 
@@ -93,7 +93,7 @@ fn plan_json_is_a_consistent_dag_bound_to_plane_contexts() {
         assert_eq!(plan["kind"], "Plan");
         assert_eq!(plan["edition"], edition);
 
-        // The control plane is installed without helm's --wait (it deadlocks; DESIGN.md §6).
+        // The control plane is installed without helm's --wait (it deadlocks; docs/engine.md, the `helm` step).
         let control_plane = step(&plan, "secure-core/control-plane@control");
         assert_eq!(control_plane["kind"], "helm", "{control_plane}");
         assert_eq!(control_plane["helm"]["wait"], false, "{control_plane}");

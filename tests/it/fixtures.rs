@@ -1,6 +1,6 @@
 //! Inputs shared by several test modules. Lists of modules and presets come from the catalog
 //! compiled into choreoctl, so a module or preset added there is tested everywhere at once
-//! (the catalog's own tests check it holds every module and preset of DESIGN.md).
+//! (the catalog's own tests check it holds every module and preset docs/modules.md lists).
 
 use std::sync::LazyLock;
 

@@ -10,7 +10,7 @@
 //! message and help, not in the echoed source or the file's name) and a `help:` naming the fix. One test runs the
 //! whole corpus and reports every file that misbehaves at once.
 //!
-//! The valid side is here too: every preset, and the example of DESIGN.md §4, validate.
+//! The valid side is here too: every preset, and the example of docs/profiles.md, validate.
 
 use std::path::{Path, PathBuf};
 
@@ -280,7 +280,7 @@ fn every_preset_is_a_valid_profile_on_the_editions_it_supports() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// The example profile of DESIGN.md §4, contexts renamed to the lab kubeconfig's.
+/// The example profile of docs/profiles.md, contexts renamed to the lab kubeconfig's.
 const DESIGN_EXAMPLE: &str = "\
 apiVersion: choreoctl.openchoreo.dev/v1alpha1
 kind: Profile

@@ -1,4 +1,4 @@
-//! How an install tells its progress (the engine's [`Reporter`], DESIGN.md §10): a progress
+//! How an install tells its progress (the engine's [`Reporter`], docs/architecture.md): a progress
 //! display on a terminal ([`progress`]), timestamped lines otherwise ([`plain`]), or one JSON
 //! event per line with `--log-format json` ([`json`]). docs/engine.md documents all three.
 
