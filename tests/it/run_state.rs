@@ -159,7 +159,7 @@ async fn sandbox_lock_expired_is_taken_over_and_renewed_is_not() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn sandbox_journal_round_trips_and_refuses_a_stale_save() {
+async fn sandbox_journal_round_trips_refuses_a_stale_save_and_deletes() {
     let sb = sandbox();
     let client = sb.client("cp").await;
     let name = installation("journal");
@@ -234,6 +234,19 @@ async fn sandbox_journal_round_trips_and_refuses_a_stale_save() {
     let kept = store.load().await.unwrap().unwrap();
     assert_eq!(kept.journal.run.status, RunStatus::Succeeded);
     assert_eq!(kept.resource_version, newer);
+
+    // Uninstalled: the journal goes, and deleting it again is no error.
+    store.delete().await.expect("delete the journal");
+    assert!(
+        store.load().await.unwrap().is_none(),
+        "no journal after delete"
+    );
+    let listed = journal::list_installations(&client).await.unwrap();
+    assert!(!listed.contains(&name), "{listed:?}");
+    store
+        .delete()
+        .await
+        .expect("deleting a missing journal is no error");
 }
 
 #[tokio::test(flavor = "multi_thread")]
