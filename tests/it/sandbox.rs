@@ -250,7 +250,7 @@ pub fn tear_down_at_exit(name: &str) {
 }
 
 /// The subcommands that take `--chart-mirror`, `--manifest-mirror` and `--plain-http`
-/// (src/cli.rs, `MirrorArgs`): [`Sandbox::choreoctl`] gives them the sandbox's mirrors.
+/// (src/cli/install.rs, `MirrorArgs`): [`Sandbox::choreoctl`] gives them the sandbox's mirrors.
 const MIRROR_COMMANDS: &[&str] = &["install", "plan", "diff"];
 
 impl Sandbox {

@@ -1,4 +1,29 @@
 //! Command-line types (clap only). `settings` turns them into what the core takes.
+//!
+//! This file holds the command tree: [`Cli`], its global options, every command and
+//! subcommand with its help, and the value enums. Each command's own arguments live in a file
+//! by job:
+//!
+//! - `profile.rs`: where the profile comes from and its overrides; `profile …` and `init`;
+//! - `install.rs`: `plan`, `diff`, `check`, `install`, and the mirrors they pull from;
+//! - `mirror.rs`: `mirror …`;
+//! - `status.rs`: `status`;
+//! - `render.rs`: `render`;
+//! - `shell.rs`: `completion` and `man`.
+
+mod install;
+mod mirror;
+mod profile;
+mod render;
+mod shell;
+mod status;
+
+pub use install::{CheckArgs, DiffArgs, InstallArgs, MirrorArgs, PlanArgs};
+pub use mirror::{MirrorBundleArgs, MirrorLoadArgs, MirrorPushArgs, MirrorSourceArgs};
+pub use profile::{InitArgs, ProfileArgs, ProfileFileArgs, ProfileShowArgs};
+pub use render::RenderArgs;
+pub use shell::{CompletionArgs, ManArgs};
+pub use status::StatusArgs;
 
 use std::path::PathBuf;
 
@@ -88,46 +113,6 @@ pub enum EditionArg {
     Cilium,
     /// The cluster keeps its CNI; plain NetworkPolicy.
     Generic,
-}
-
-/// Where the profile comes from, and command-line overrides of it.
-#[derive(Debug, Clone, Args)]
-pub struct ProfileArgs {
-    /// Profile file (see `choreoctl profile schema`).
-    #[arg(short, long, value_name = "FILE", conflicts_with = "preset")]
-    pub profile: Option<PathBuf>,
-    /// Ready-made profile from the catalog (`choreoctl profile show --preset NAME`):
-    /// single-plane, multi-plane, shared-observability, fully-isolated, fintech,
-    /// saas-startup, healthcare, ai-platform.
-    #[arg(long, value_name = "NAME")]
-    pub preset: Option<String>,
-    /// Override the profile's edition. Alone (no --profile, no --preset) it means the
-    /// `single-plane` preset on the current context.
-    #[arg(long, value_enum)]
-    pub edition: Option<EditionArg>,
-    /// Bind every plane to this kubeconfig context.
-    #[arg(long, value_name = "CTX")]
-    pub context: Option<String>,
-    /// Bind one plane to a context (repeatable).
-    #[arg(long = "plane-context", value_name = "PLANE=CTX", value_parser = parse_binding)]
-    pub plane_context: Vec<(String, String)>,
-    /// Merge a profile fragment over the profile (repeatable; later files win; maps merge,
-    /// lists and values are replaced), e.g. `-f prod-overrides.yaml`.
-    #[arg(short = 'f', long = "file", value_name = "FILE")]
-    pub fragments: Vec<PathBuf>,
-    /// Set one profile key after the -f files (repeatable; the value is read as YAML), e.g.
-    /// `--set spec.domain=example.com`, `--set spec.values.thunder.replicas=2`.
-    #[arg(long, value_name = "PATH=VALUE")]
-    pub set: Vec<String>,
-}
-
-fn parse_binding(text: &str) -> Result<(String, String), String> {
-    match text.split_once('=') {
-        Some((plane, context)) if !plane.is_empty() && !context.is_empty() => {
-            Ok((plane.to_string(), context.to_string()))
-        }
-        _ => Err(format!("`{text}` is not PLANE=CONTEXT")),
-    }
 }
 
 /// The commands.
@@ -242,147 +227,6 @@ Details: docs/shell.md")]
     Version,
 }
 
-/// `plan`.
-#[derive(Debug, Args)]
-pub struct PlanArgs {
-    /// The profile.
-    #[command(flatten)]
-    pub profile: ProfileArgs,
-    /// Chart and manifest mirrors (as given to `install`).
-    #[command(flatten)]
-    pub mirrors: MirrorArgs,
-    /// Do not contact clusters: the steps only, without what each would change.
-    #[arg(long)]
-    pub offline: bool,
-}
-
-/// `diff`.
-#[derive(Debug, Args)]
-pub struct DiffArgs {
-    /// The profile.
-    #[command(flatten)]
-    pub profile: ProfileArgs,
-    /// Chart and manifest mirrors (as given to `install`).
-    #[command(flatten)]
-    pub mirrors: MirrorArgs,
-    /// Exit 10 when an install would change something (0 when nothing).
-    #[arg(long)]
-    pub exit_code: bool,
-}
-
-/// `check`.
-#[derive(Debug, Args)]
-pub struct CheckArgs {
-    /// The profile.
-    #[command(flatten)]
-    pub profile: ProfileArgs,
-}
-
-/// `install`.
-#[derive(Debug, Args)]
-pub struct InstallArgs {
-    /// The profile.
-    #[command(flatten)]
-    pub profile: ProfileArgs,
-    /// Do not ask for confirmation (required when stdin is not a terminal).
-    #[arg(short, long)]
-    pub yes: bool,
-    /// Steps running at once against one cluster.
-    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
-    pub concurrency: u16,
-    /// Timeout in seconds of every helm and wait step, replacing each step's own.
-    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
-    pub timeout: Option<u64>,
-    /// Take the run lock over even while another run holds it (only when that run is dead).
-    #[arg(long)]
-    pub force_unlock: bool,
-    /// Finish an interrupted run, with the profile it started with.
-    #[arg(long, conflicts_with = "discard")]
-    pub resume: bool,
-    /// Drop an interrupted run and install the current profile.
-    #[arg(long)]
-    pub discard: bool,
-    /// Accept that a plane's context (the control plane's too) now reaches another cluster,
-    /// and record the new one, e.g. `choreoctl install -p lab.yaml --yes --rebind`.
-    #[arg(long)]
-    pub rebind: bool,
-    /// Take over fields another field manager owns when applying objects.
-    #[arg(long)]
-    pub force_conflicts: bool,
-    /// Check every step against the clusters and change nothing: server-side dry-run of
-    /// every apply, `helm upgrade --install --dry-run=server` of every release; no lock, no
-    /// journal, no confirmation needed.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Do not run the preflight checks of `choreoctl check` first: for a check that is wrong
-    /// about your cluster (e.g. volumes provisioned without a default StorageClass). The
-    /// engine's own checks (reachability, cluster identity, lock) still run.
-    #[arg(long)]
-    pub skip_checks: bool,
-    /// Chart and manifest mirrors.
-    #[command(flatten)]
-    pub mirrors: MirrorArgs,
-}
-
-/// Chart and manifest mirrors given on the command line (they replace the profile's).
-#[derive(Debug, Clone, Args)]
-pub struct MirrorArgs {
-    /// Pull every chart from this OCI mirror (`oci://host[:port]/path`), overriding the
-    /// profile's `spec.charts.mirror`.
-    #[arg(long, value_name = "URL", env = "CHOREOCTL_CHART_MIRROR")]
-    pub chart_mirror: Option<String>,
-    /// Fetch manifests from this mirror (`https://…`, `http://…` with --plain-http, or
-    /// `file:///…`), overriding the profile's `spec.manifests.mirror`.
-    #[arg(long, value_name = "URL", env = "CHOREOCTL_MANIFEST_MIRROR")]
-    pub manifest_mirror: Option<String>,
-    /// The mirrors given by flag or environment speak plain HTTP (loopback hosts only).
-    #[arg(long)]
-    pub plain_http: bool,
-}
-
-/// `status`.
-#[derive(Debug, Args)]
-pub struct StatusArgs {
-    /// The control plane's kubeconfig context, where the journal is (default: the current
-    /// context). With --profile/--preset: bind every plane to it, as `install` does.
-    #[arg(long, value_name = "CTX")]
-    pub context: Option<String>,
-    /// The installation (its profile's metadata.name); default: the only one on the cluster.
-    #[arg(long, value_name = "NAME")]
-    pub installation: Option<String>,
-    /// Take the planes from this profile instead of the one the last install kept.
-    #[arg(short, long, value_name = "FILE", conflicts_with = "preset")]
-    pub profile: Option<PathBuf>,
-    /// Take the planes from this preset instead of the profile the last install kept.
-    #[arg(long, value_name = "NAME")]
-    pub preset: Option<String>,
-}
-
-/// `render`.
-#[derive(Debug, Args)]
-pub struct RenderArgs {
-    /// The profile.
-    #[command(flatten)]
-    pub profile: ProfileArgs,
-    /// Directory to write (created; existing files of the same name are replaced).
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
-    /// What to write: plain values and manifests, or an export for a GitOps engine
-    /// (docs/gitops.md; the export's README.md says what runs when).
-    #[arg(long, value_enum, default_value_t = RenderFormat::Plain)]
-    pub format: RenderFormat,
-    /// Git repository the export is committed to, as Argo CD and Flux fetch it (required by
-    /// argocd and flux).
-    #[arg(long, value_name = "URL", required_if_eq_any = [("format", "argocd"), ("format", "flux")])]
-    pub git_url: Option<String>,
-    /// Branch the engine follows.
-    #[arg(long, value_name = "REV", default_value = "main")]
-    pub git_revision: String,
-    /// Directory of the export inside that repository.
-    #[arg(long, value_name = "PATH", default_value = ".")]
-    pub git_path: String,
-}
-
 /// `render --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RenderFormat {
@@ -394,51 +238,6 @@ pub enum RenderFormat {
     Flux,
     /// A helmfile.yaml with needs across kube contexts.
     Helmfile,
-}
-
-/// `init`: every question is also a flag.
-#[derive(Debug, Args)]
-pub struct InitArgs {
-    /// Edition: cilium (zero trust, encryption, every module; Cilium becomes the CNI) or
-    /// generic (quick start on the cluster's CNI; default with --yes).
-    #[arg(long, value_enum)]
-    pub edition: Option<EditionArg>,
-    /// Topology: single-plane (default with --yes), multi-plane, shared-observability or
-    /// fully-isolated.
-    #[arg(long, value_name = "NAME")]
-    pub preset: Option<String>,
-    /// Bind every plane not named by --plane-context to this kubeconfig context.
-    #[arg(long, value_name = "CTX")]
-    pub context: Option<String>,
-    /// Bind one plane to a context (repeatable).
-    #[arg(long = "plane-context", value_name = "PLANE=CTX", value_parser = parse_binding)]
-    pub plane_context: Vec<(String, String)>,
-    /// Base domain of every hostname (default with --yes: openchoreo.localhost).
-    #[arg(long, value_name = "DOMAIN")]
-    pub domain: Option<String>,
-    /// Add a module (repeatable; `choreoctl matrix` shows which fit the edition). Default
-    /// with --yes: the topology's own.
-    #[arg(long = "module", value_name = "NAME")]
-    pub module: Vec<String>,
-    /// Add no module: the Secure Core only.
-    #[arg(long, conflicts_with = "module")]
-    pub no_modules: bool,
-    /// The installation's name (metadata.name).
-    #[arg(long, value_name = "NAME", default_value = "openchoreo")]
-    pub name: String,
-    /// File to write; `-` prints the profile.
-    #[arg(long, value_name = "FILE", default_value = "choreoctl.yaml")]
-    pub out: PathBuf,
-    /// Overwrite the file if it exists.
-    #[arg(long)]
-    pub force: bool,
-    /// Where the profile's `# yaml-language-server: $schema=` modeline points: a path
-    /// relative to the profile, or a URL.
-    #[arg(long, value_name = "PATH|URL", default_value = "profile.schema.json")]
-    pub schema: String,
-    /// Take the default for every answer not given as a flag, without asking.
-    #[arg(short, long)]
-    pub yes: bool,
 }
 
 /// `module …`.
@@ -482,28 +281,6 @@ choreoctl profile show prod.yaml --resolved -o json")]
     Show(ProfileShowArgs),
 }
 
-/// A profile given as a positional file or through the usual flags.
-#[derive(Debug, Args)]
-pub struct ProfileFileArgs {
-    /// Profile file (same as --profile).
-    #[arg(value_name = "FILE", conflicts_with = "profile")]
-    pub file: Option<PathBuf>,
-    /// The profile and overrides.
-    #[command(flatten)]
-    pub profile: ProfileArgs,
-}
-
-/// `profile show`.
-#[derive(Debug, Args)]
-pub struct ProfileShowArgs {
-    /// The profile.
-    #[command(flatten)]
-    pub source: ProfileFileArgs,
-    /// Show the profile after defaults, preset, overrides and module placement.
-    #[arg(long)]
-    pub resolved: bool,
-}
-
 /// `mirror …`.
 #[derive(Debug, Subcommand)]
 pub enum MirrorCommand {
@@ -535,82 +312,4 @@ choreoctl install --preset multi-plane --yes --chart-mirror oci://registry.inter
 --manifest-mirror file:///srv/openchoreo-manifests"
     )]
     Load(MirrorLoadArgs),
-}
-
-/// The profile of a mirror command, and where its plan pulls from.
-#[derive(Debug, Args)]
-pub struct MirrorSourceArgs {
-    /// The profile.
-    #[command(flatten)]
-    pub profile: ProfileArgs,
-    /// Pull the charts from this OCI mirror (`oci://host[:port]/path`) instead of the profile's
-    /// `spec.charts.mirror` or the upstream registries.
-    #[arg(long, value_name = "URL", env = "CHOREOCTL_CHART_MIRROR")]
-    pub chart_mirror: Option<String>,
-    /// Fetch manifests from this mirror instead of the profile's `spec.manifests.mirror`.
-    #[arg(long, value_name = "URL", env = "CHOREOCTL_MANIFEST_MIRROR")]
-    pub manifest_mirror: Option<String>,
-    /// --chart-mirror and --manifest-mirror speak plain HTTP (loopback hosts only).
-    #[arg(long)]
-    pub source_plain_http: bool,
-}
-
-/// `mirror push`.
-#[derive(Debug, Args)]
-pub struct MirrorPushArgs {
-    /// The profile and where its charts come from.
-    #[command(flatten)]
-    pub source: MirrorSourceArgs,
-    /// The registry path to copy into: `oci://host[:port]/path` (then install with
-    /// `--chart-mirror` set to it, or `spec.charts.mirror`).
-    #[arg(long, value_name = "URL")]
-    pub to: String,
-    /// The target registry speaks plain HTTP.
-    #[arg(long)]
-    pub plain_http: bool,
-}
-
-/// `mirror bundle`.
-#[derive(Debug, Args)]
-pub struct MirrorBundleArgs {
-    /// The profile and where its charts and manifests come from.
-    #[command(flatten)]
-    pub source: MirrorSourceArgs,
-    /// The tar file to write (replaced if it exists).
-    #[arg(long, value_name = "FILE")]
-    pub out: PathBuf,
-}
-
-/// `mirror load`.
-#[derive(Debug, Args)]
-pub struct MirrorLoadArgs {
-    /// A file written by `mirror bundle`.
-    #[arg(value_name = "FILE")]
-    pub bundle: PathBuf,
-    /// The registry path to push the charts into: `oci://host[:port]/path`.
-    #[arg(long, value_name = "URL")]
-    pub to: String,
-    /// The target registry speaks plain HTTP.
-    #[arg(long)]
-    pub plain_http: bool,
-    /// Write the bundle's manifests below DIR as `<name>/<version>/<file>` (then use
-    /// `--manifest-mirror file://DIR`, or `spec.manifests.mirror`).
-    #[arg(long, value_name = "DIR")]
-    pub manifests_dir: Option<PathBuf>,
-}
-
-/// `man`.
-#[derive(Debug, Args)]
-pub struct ManArgs {
-    /// Directory to write the pages into (created; pages of the same name are replaced).
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
-}
-
-/// `completion`.
-#[derive(Debug, Args)]
-pub struct CompletionArgs {
-    /// The shell.
-    #[arg(value_enum)]
-    pub shell: clap_complete::Shell,
 }
