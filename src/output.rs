@@ -5,9 +5,28 @@ use std::fmt;
 use std::io::{BufWriter, StdoutLock, Write};
 
 use anyhow::Context;
+use clap::ValueEnum;
 use serde::Serialize;
 
-use crate::cli::{LogFormat, OutputFormat};
+/// Formats of the progress and log lines on stderr (`--log-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// For people: a progress display on a terminal, timestamped lines otherwise.
+    Text,
+    /// NDJSON: one event per line (schema in docs/engine.md).
+    Json,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Human-readable tables.
+    Text,
+    /// JSON (documented schemas; stable for scripts).
+    Json,
+    /// YAML, same content as JSON.
+    Yaml,
+}
 
 /// How much choreoctl says besides its results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -7,23 +7,29 @@
 //! - `profile.rs`: where the profile comes from and its overrides; `profile …` and `init`;
 //! - `install.rs`: `plan`, `diff`, `check`, `install`, and the mirrors they pull from;
 //! - `mirror.rs`: `mirror …`;
+//! - `module.rs`: `module add`;
 //! - `status.rs`: `status`;
 //! - `render.rs`: `render`;
 //! - `shell.rs`: `completion` and `man`.
 
 mod install;
 mod mirror;
+mod module;
 mod profile;
 mod render;
 mod shell;
 mod status;
 
-pub use install::{CheckArgs, DiffArgs, InstallArgs, MirrorArgs, PlanArgs};
+pub use install::{CheckArgs, DiffArgs, InstallArgs, MirrorArgs, PlanArgs, RunArgs};
 pub use mirror::{MirrorBundleArgs, MirrorLoadArgs, MirrorPushArgs, MirrorSourceArgs};
+pub use module::ModuleAddArgs;
 pub use profile::{InitArgs, ProfileArgs, ProfileFileArgs, ProfileShowArgs};
 pub use render::RenderArgs;
 pub use shell::{CompletionArgs, ManArgs};
 pub use status::StatusArgs;
+
+/// The formats of `-o` and `--log-format`, defined with the printer that writes them.
+pub use crate::output::{LogFormat, OutputFormat};
 
 use std::path::PathBuf;
 
@@ -86,26 +92,6 @@ pub struct GlobalArgs {
     pub log_format: LogFormat,
 }
 
-/// Formats of the progress and log lines on stderr (`--log-format`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    /// For people: a progress display on a terminal, timestamped lines otherwise.
-    Text,
-    /// NDJSON: one event per line (schema in docs/engine.md).
-    Json,
-}
-
-/// Output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    /// Human-readable tables.
-    Text,
-    /// JSON (documented schemas; stable for scripts).
-    Json,
-    /// YAML, same content as JSON.
-    Yaml,
-}
-
 /// Editions, as flags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum EditionArg {
@@ -163,11 +149,12 @@ choreoctl render -p prod.yaml --format helmfile --out helmfile && helmfile -f he
         after_help = "Examples:\n  choreoctl status                         # the installation on the current context\n  choreoctl status --context prod-cp -o json\n  choreoctl status --installation acme-prod # when the cluster holds several\n\nExit codes: 0 reported (even if something is unhealthy: see `healthy` in -o json),\n2 several installations and none named, 4 installation not found or control plane\nunreachable. Details: docs/status.md"
     )]
     Status(StatusArgs),
-    /// The module catalog.
+    /// The module catalog, and adding a module to an installation.
     #[command(
         subcommand,
-        after_long_help = "Examples:\n  choreoctl module list\n  choreoctl module info observe -o yaml\n\n\
-Details: docs/modules.md"
+        after_long_help = "Examples:\n  choreoctl module list\n  choreoctl module info observe -o yaml\n  \
+choreoctl module add cd -p lab.yaml\n\n\
+Details: docs/modules.md, docs/lifecycle.md"
     )]
     Module(ModuleCommand),
     /// The edition compatibility matrix: which modules each edition supports, at which level,
@@ -256,6 +243,16 @@ pub enum ModuleCommand {
         /// Module name.
         name: String,
     },
+    /// Add a module to the profile file (in place, keeping its comments and layout), show the
+    /// file's diff, and install it: only the steps the change touches run.
+    #[command(after_long_help = "Examples:\n  \
+choreoctl module add cd -p lab.yaml\n  \
+choreoctl module add observe --plane obs --option retentionDays=14 -p lab.yaml\n  \
+choreoctl module add elastic --planes eu,us -p lab.yaml --yes\n  \
+choreoctl module add build -p lab.yaml --dry-run\n\n\
+Exit codes: as install's; 2 when the module, a plane or an option is refused (before\n\
+anything changes). Details: docs/lifecycle.md")]
+    Add(ModuleAddArgs),
 }
 
 /// `profile …`.
