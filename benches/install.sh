@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark of `choreoctl install` on the sandbox (issue 8 item 9; figures in docs/benchmarks.md).
+# Benchmark of `choreoctl install` on the sandbox (figures in docs/benchmarks.md).
 #
 # In one run, each contender on its own fresh sandbox (same clusters, same stand-in charts from
 # the loopback registry, same helm binary), installing the same plan:

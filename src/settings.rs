@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::cli::{
-    EditionArg, GlobalArgs, InitArgs, InstallArgs, LogFormat, ProfileArgs, ProfileFileArgs,
+    EditionArg, GlobalArgs, InitArgs, LogFormat, ProfileArgs, ProfileFileArgs, RunArgs,
 };
 use crate::commands::init::{Destination, InitRequest};
 use crate::engine::Options;
@@ -77,8 +77,9 @@ impl Confirmation {
     }
 }
 
-/// `install`'s flags, with the profile's manifest mirror setting, resolved once: the engine's
-/// [`Options`] are built from this and nothing else.
+/// The run flags of `install` (and of `module add`, which ends in an install), with the
+/// profile's manifest mirror setting, resolved once: the engine's [`Options`] are built from
+/// this and nothing else.
 #[derive(Debug, Clone)]
 pub struct InstallSettings {
     /// `--yes` or `--dry-run`.
@@ -99,8 +100,8 @@ pub struct InstallSettings {
 }
 
 impl InstallSettings {
-    /// `install`'s flags and the profile they install.
-    pub fn resolve(args: &InstallArgs, resolved: &Resolved) -> Self {
+    /// The run flags and the profile they install.
+    pub fn resolve(args: &RunArgs, resolved: &Resolved) -> Self {
         Self {
             confirmation: if args.yes || args.dry_run {
                 Confirmation::Given

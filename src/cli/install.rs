@@ -47,6 +47,18 @@ pub struct InstallArgs {
     /// The profile.
     #[command(flatten)]
     pub profile: ProfileArgs,
+    /// How the run goes.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Chart and manifest mirrors.
+    #[command(flatten)]
+    pub mirrors: MirrorArgs,
+}
+
+/// How a run that changes clusters goes: `install`'s flags, shared by the commands that end in
+/// an install (`module add`).
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
     /// Do not ask for confirmation (required when stdin is not a terminal).
     #[arg(short, long)]
     pub yes: bool,
@@ -82,9 +94,6 @@ pub struct InstallArgs {
     /// engine's own checks (reachability, cluster identity, lock) still run.
     #[arg(long)]
     pub skip_checks: bool,
-    /// Chart and manifest mirrors.
-    #[command(flatten)]
-    pub mirrors: MirrorArgs,
 }
 
 /// Chart and manifest mirrors given on the command line (they replace the profile's).

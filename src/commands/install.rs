@@ -12,7 +12,7 @@ use crate::engine;
 use crate::engine::journal::Operation;
 use crate::engine::preview::{InspectOptions, inspect};
 use crate::error::Error;
-use crate::resolve::from_stored;
+use crate::resolve::{Resolved, from_stored};
 use crate::settings::{GlobalSettings, InstallSettings};
 
 /// What `install` asks on a terminal.
@@ -27,12 +27,40 @@ pub fn install(
     args: &InstallArgs,
     global: &GlobalSettings,
 ) -> Result<(), Error> {
-    let printer = &global.printer;
     let loaded = super::load_profile(catalog, &args.profile, &args.mirrors)?;
     let resolved = super::resolve_loaded(catalog, &loaded, global.kubeconfig())?;
-    let settings = InstallSettings::resolve(args, &resolved);
-    let plan = crate::plan::build(catalog, &resolved)?;
-    require_a_way_to_confirm(QUESTION.command, settings.confirmation, global.log_format)?;
+    let settings = InstallSettings::resolve(&args.run, &resolved);
+    apply(
+        catalog,
+        &resolved,
+        &settings,
+        QUESTION,
+        &mut || Ok(()),
+        global,
+    )
+}
+
+/// Brings the clusters to `resolved`, as `install` does: preflight, the question (what will
+/// change per plane, then `question`), `confirmed` once the answer is yes (`module add`
+/// writes its edited profile file there), the engine's run, and the summary. Commands that
+/// edit the profile (`module add`) end here too.
+///
+/// # Errors
+///
+/// [`Error::Usage`] (exit 2) without a way to confirm; [`Error::Preflight`] (exit 4) when a
+/// preflight check fails; what `confirmed` returns; the engine's errors
+/// ([`Error::Engine`], exit codes of docs/exit-codes.md).
+pub fn apply(
+    catalog: &Catalog,
+    resolved: &Resolved,
+    settings: &InstallSettings,
+    question: Question<'_>,
+    confirmed: &mut dyn FnMut() -> Result<(), Error>,
+    global: &GlobalSettings,
+) -> Result<(), Error> {
+    let printer = &global.printer;
+    let plan = crate::plan::build(catalog, resolved)?;
+    require_a_way_to_confirm(question.command, settings.confirmation, global.log_format)?;
     let runtime = tokio::runtime::Runtime::new().map_err(anyhow::Error::from)?;
     if settings.preflight {
         runtime.block_on(super::check::before_install(catalog, &plan, global))?;
@@ -50,7 +78,7 @@ pub fn install(
     };
     let answer = confirm(
         &plan,
-        QUESTION,
+        question,
         live.as_ref(),
         settings.confirmation,
         global.log_format,
@@ -60,7 +88,8 @@ pub fn install(
         let _ = writeln!(printer.stderr(), "not confirmed: nothing changed");
         return Ok(());
     }
-    let profile = serde_json::to_value(&resolved).map_err(anyhow::Error::from)?;
+    confirmed()?;
+    let profile = serde_json::to_value(resolved).map_err(anyhow::Error::from)?;
     let options = settings.options(global, Operation::Install, profile);
     let log_format = global.log_format;
     let report = Report::choose(&plan, log_format, printer);

@@ -33,6 +33,7 @@ use crate::profile::model::{ChartsSpec, ManifestsSpec, Profile};
 use crate::profile::{LoadedProfile, ProfileError, ProfileRequest};
 use crate::resolve::{self, Resolved};
 use crate::settings::GlobalSettings;
+use crate::source::SourceFile;
 
 /// Runs the command the command line names.
 pub fn execute(cli: Cli) -> Result<(), Error> {
@@ -58,6 +59,7 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
         Command::Module(ModuleCommand::Info { name }) => {
             module::info(&catalog()?, name, printer)?;
         }
+        Command::Module(ModuleCommand::Add(args)) => module::add::add(&catalog()?, args, &global)?,
         Command::Matrix => module::matrix(&catalog()?, printer)?,
         Command::Profile(ProfileCommand::Validate(args)) => {
             profile::validate(&catalog()?, &args.into(), &global)?;
@@ -120,7 +122,30 @@ pub fn load_profile(
     profile: &ProfileArgs,
     mirrors: &MirrorArgs,
 ) -> Result<LoadedProfile, Error> {
-    let mut loaded = ProfileRequest::from(profile).load(catalog)?;
+    load_profile_request(catalog, &ProfileRequest::from(profile), mirrors)
+}
+
+/// [`load_profile`] of a request built otherwise (`module add`'s profile file).
+pub fn load_profile_request(
+    catalog: &Catalog,
+    request: &ProfileRequest,
+    mirrors: &MirrorArgs,
+) -> Result<LoadedProfile, Error> {
+    with_mirrors(request.load(catalog)?, mirrors)
+}
+
+/// [`load_profile_request`] of `source`, text a command is about to write in place of the
+/// request's file.
+pub fn load_from(
+    request: &ProfileRequest,
+    source: SourceFile,
+    mirrors: &MirrorArgs,
+) -> Result<LoadedProfile, Error> {
+    with_mirrors(request.load_from(source)?, mirrors)
+}
+
+/// `loaded` with the command line's mirrors, checked like mirrors written in a profile.
+fn with_mirrors(mut loaded: LoadedProfile, mirrors: &MirrorArgs) -> Result<LoadedProfile, Error> {
     override_mirrors(&mut loaded.profile, mirrors);
     crate::profile::mirror::check(&loaded.profile, &loaded.source)
         .map_err(ProfileError::Invalid)?;

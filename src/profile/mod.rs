@@ -1,5 +1,6 @@
 //! Profiles: the format (docs/profiles.md), strict loading, presets and command-line overrides.
 
+pub mod edit;
 mod error;
 pub mod load;
 pub mod mirror;
@@ -52,7 +53,12 @@ pub struct LoadedProfile {
 impl ProfileRequest {
     /// Reads the profile or preset and applies the overrides.
     pub fn load(&self, catalog: &Catalog) -> Result<LoadedProfile, ProfileError> {
-        let source = self.source(catalog)?;
+        self.load_from(self.source(catalog)?)
+    }
+
+    /// Parses `source` in place of the request's file or preset (the text a command is about
+    /// to write, as `module add` does) and applies the overrides.
+    pub fn load_from(&self, source: SourceFile) -> Result<LoadedProfile, ProfileError> {
         let (mut profile, source) = if self.fragments.is_empty() && self.sets.is_empty() {
             (load::parse(&source)?, source)
         } else {

@@ -57,7 +57,7 @@ pub fn next_stage(
         .collect();
     let first = &modules[0].name;
     let hint = format!(
-        "`choreoctl module info {first}` tells what it installs; add `- name: {first}` to the profile's `spec.modules` and run `choreoctl install`"
+        "`choreoctl module info {first}` tells what it installs; `choreoctl module add {first} -p PROFILE` adds it to the profile file and installs it"
     );
     Some(NextStage {
         stage,
@@ -85,7 +85,7 @@ mod tests {
         assert_eq!(next.stage, 2);
         assert_eq!(names(&next), ["cd", "observe"]);
         assert!(
-            next.hint.contains("add `- name: cd` to the profile"),
+            next.hint.contains("`choreoctl module add cd -p PROFILE`"),
             "{}",
             next.hint
         );

@@ -129,8 +129,8 @@ impl Test {
     }
 
     /// Gives `flag` (and `value`, if any) after every argument of the test's own, unless those
-    /// hold `flag` already (the test's own wins); with `only_for`, only when the subcommand
-    /// (the first argument) is one of those. For defaults set before the test names its
+    /// hold `flag` already (the test's own wins); with `only_for`, only when the command (its
+    /// first words, e.g. `install` or `module add`) is one of those. For defaults set before the test names its
     /// command, such as the sandbox's `--helm` and mirrors (tests/it/sandbox.rs).
     pub fn default_flag(
         mut self,
@@ -332,13 +332,18 @@ impl Test {
         (command, self.tempdir)
     }
 
+    /// Whether the test's arguments start with the words of `command` (`install`,
+    /// `module add`).
+    pub fn runs(&self, command: &str) -> bool {
+        command
+            .split(' ')
+            .zip(self.args.iter().chain(std::iter::repeat(&OsString::new())))
+            .all(|(word, arg)| arg == word)
+    }
+
     /// The whole command line: the test's arguments, then the defaults they do not override.
     fn command_args(&self) -> Vec<OsString> {
         let mut args = self.args.clone();
-        let subcommand = self
-            .args
-            .first()
-            .map(|arg| arg.to_string_lossy().into_owned());
         for default in &self.defaults {
             let given = self.args.iter().any(|arg| {
                 let arg = arg.to_string_lossy();
@@ -347,11 +352,9 @@ impl Test {
                         .strip_prefix(default.flag)
                         .is_some_and(|rest| rest.starts_with('='))
             });
-            let applies = default.only_for.is_none_or(|commands| {
-                subcommand
-                    .as_deref()
-                    .is_some_and(|subcommand| commands.contains(&subcommand))
-            });
+            let applies = default
+                .only_for
+                .is_none_or(|commands| commands.iter().any(|command| self.runs(command)));
             if !given && applies {
                 args.push(default.flag.into());
                 args.extend(default.value.clone());

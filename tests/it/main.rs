@@ -20,6 +20,7 @@ mod kube;
 mod log_format;
 mod malformed;
 mod mirror;
+mod module_add;
 mod ownership;
 mod real_charts;
 mod rendered_values;

@@ -116,8 +116,17 @@ pub static SECRET_STORE: Group = Group {
     installations: &[],
 };
 
+/// `module add` on a profile file of its own, on `dp2` (tests/it/module_add.rs): the
+/// single-plane layout, then Continuous Delivery added to it; reset before and after.
+pub static LIFECYCLE: Group = Group {
+    name: "lifecycle",
+    modules: &["module_add"],
+    contexts: &["dp2"],
+    installations: &["it-lifecycle"],
+};
+
 /// Every group.
-pub static GROUPS: [&Group; 7] = [
+pub static GROUPS: [&Group; 8] = [
     &SINGLE_PLANE,
     &FAILING_RELEASE,
     &INSTALL_RUNS,
@@ -125,6 +134,7 @@ pub static GROUPS: [&Group; 7] = [
     &CHECK,
     &GITOPS,
     &SECRET_STORE,
+    &LIFECYCLE,
 ];
 
 impl Group {
@@ -154,7 +164,8 @@ impl Group {
         );
     }
 
-    /// Checks a `choreoctl install` command line (run in `dir`) against what the group owns:
+    /// Checks a `choreoctl install` or `module add` command line (run in `dir`) against what
+    /// the group owns:
     /// the contexts among `sandbox_contexts` it names, on the command line or in its
     /// profile, and the installation it names. Other commands change nothing and pass.
     pub fn check_run(&self, args: &[OsString], dir: &Path, sandbox_contexts: &[String]) {
@@ -162,7 +173,7 @@ impl Group {
             .iter()
             .map(|arg| arg.to_string_lossy().into_owned())
             .collect();
-        if args.first().is_none_or(|command| command != "install") {
+        if !changes_clusters_words(&args) {
             return;
         }
         let value = |flag: &str| -> Vec<String> {
@@ -221,6 +232,24 @@ impl Group {
             self.installations
         );
     }
+}
+
+/// The commands that change clusters, by their first words: only a claim may run them.
+const CHANGING_COMMANDS: &[&[&str]] = &[&["install"], &["module", "add"]];
+
+/// Whether a choreoctl command line runs one of [`CHANGING_COMMANDS`].
+pub fn changes_clusters(args: &[OsString]) -> bool {
+    let words: Vec<String> = args
+        .iter()
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect();
+    changes_clusters_words(&words)
+}
+
+fn changes_clusters_words(args: &[String]) -> bool {
+    CHANGING_COMMANDS
+        .iter()
+        .any(|command| args.len() >= command.len() && command.iter().zip(args).all(|(a, b)| a == b))
 }
 
 #[cfg(test)]

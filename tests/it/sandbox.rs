@@ -29,7 +29,7 @@ use std::sync::{LazyLock, Mutex, MutexGuard};
 use std::time::Duration;
 
 use crate::harness::Test;
-use crate::ownership::Group;
+use crate::ownership::{Group, changes_clusters};
 
 /// The contexts (= cluster names) the shared sandbox provides.
 pub const CONTEXTS: [&str; 4] = ["cp", "dp1", "dp2", "obs"];
@@ -251,22 +251,22 @@ pub fn tear_down_at_exit(name: &str) {
 
 /// The subcommands that take `--chart-mirror`, `--manifest-mirror` and `--plain-http`
 /// (src/cli/install.rs, `MirrorArgs`): [`Sandbox::choreoctl`] gives them the sandbox's mirrors.
-const MIRROR_COMMANDS: &[&str] = &["install", "plan", "diff"];
+const MIRROR_COMMANDS: &[&str] = &["install", "plan", "diff", "module add"];
 
 impl Sandbox {
     /// choreoctl on the sandbox: a [`Test`] with the sandbox's kubeconfig, `--helm` (the built
-    /// helm 3), and for `install`, `plan` and `diff` the sandbox's chart and manifest mirrors
-    /// over plain HTTP. Each of those flags is added after the test's own arguments unless
-    /// the test passes it itself (another helm, another mirror). Installing needs the test's
+    /// helm 3), and for `install`, `module add`, `plan` and `diff` the sandbox's chart and
+    /// manifest mirrors over plain HTTP. Each of those flags is added after the test's own
+    /// arguments unless the test passes it itself (another helm, another mirror). Installing needs the test's
     /// group to own the installation: use [`Claim::choreoctl`] (tests/it/ownership.rs); this
     /// one panics on `install`.
     #[track_caller]
     pub fn choreoctl(&self) -> Test {
         self.choreoctl_unchecked().inspect(|args, _| {
             assert!(
-                args.first().is_none_or(|command| command != "install"),
-                "`choreoctl install` on the shared sandbox needs a claim: take your test \
-                 group's from tests/it/ownership.rs (`sandbox().claim(&GROUP)`)"
+                !changes_clusters(args),
+                "`choreoctl install` (or `module add`) on the shared sandbox needs a claim: \
+                 take your test group's from tests/it/ownership.rs (`sandbox().claim(&GROUP)`)"
             );
         })
     }

@@ -1,0 +1,33 @@
+//! `module add`'s arguments.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::install::{MirrorArgs, RunArgs};
+
+/// `module add`.
+#[derive(Debug, Args)]
+pub struct ModuleAddArgs {
+    /// The module (`choreoctl module list`).
+    pub name: String,
+    /// Put the module on this plane only (default: every plane of its home type).
+    #[arg(long, value_name = "PLANE", conflicts_with = "planes")]
+    pub plane: Option<String>,
+    /// Put the module on these planes, e.g. `--planes eu,us`.
+    #[arg(long, value_name = "PLANES", value_delimiter = ',')]
+    pub planes: Vec<String>,
+    /// Set a module option (repeatable; the value is read as YAML), e.g.
+    /// `--option retentionDays=14`; `choreoctl module info NAME` lists them.
+    #[arg(long = "option", value_name = "KEY=VALUE")]
+    pub options: Vec<String>,
+    /// The profile file to edit, then install.
+    #[arg(short = 'p', long = "profile", value_name = "FILE")]
+    pub file: PathBuf,
+    /// How the run goes.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Chart and manifest mirrors.
+    #[command(flatten)]
+    pub mirrors: MirrorArgs,
+}

@@ -1,0 +1,325 @@
+//! `choreoctl module add NAME -p FILE`: the module is added to the profile file in place
+//! (src/profile/edit.rs keeps every other byte), the file's diff is shown, and the edited
+//! profile is installed as `install` would (src/commands/install.rs): only the steps whose
+//! inputs changed run, since the journal skips the rest.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+use serde_json::Value;
+use similar::TextDiff;
+
+use crate::catalog::model::SupportLevel;
+use crate::catalog::{Catalog, SECURE_CORE};
+use crate::cli::ModuleAddArgs;
+use crate::commands::confirm::Question;
+use crate::commands::install::apply;
+use crate::error::Error;
+use crate::output::Printer;
+use crate::profile::ProfileRequest;
+use crate::profile::edit::{ModuleEntry, add_module};
+use crate::profile::model::ModuleSpec;
+use crate::settings::{GlobalSettings, InstallSettings};
+use crate::source::SourceFile;
+use crate::suggest::hint;
+
+/// Runs `module add`.
+///
+/// # Errors
+///
+/// [`Error::Usage`] (exit 2), before anything changes, for an unknown, planned or unsupported
+/// module, a plane the profile lacks, an option that is not `key=value`, an entry already
+/// listed differently, or a file the editor cannot change; a profile error (exit 2) when the
+/// edited profile does not resolve (an unknown option, a plane type the module cannot run
+/// on); then what [`apply`] returns.
+pub fn add(catalog: &Catalog, args: &ModuleAddArgs, global: &GlobalSettings) -> Result<(), Error> {
+    let path = args.file.as_path();
+    let request = ProfileRequest {
+        file: Some(path.to_path_buf()),
+        ..ProfileRequest::default()
+    };
+    let current = super::super::load_profile_request(catalog, &request, &args.mirrors)?;
+    let entry = entry(args)?;
+    check_module(catalog, &entry.name, &current.profile, path)?;
+    check_planes(&entry, &current.profile, path)?;
+    let listed = current
+        .profile
+        .spec
+        .modules
+        .iter()
+        .find(|module| module.name.value == entry.name);
+    let text = match listed {
+        Some(module) if same_entry(module, &entry) => {
+            let _ = writeln!(
+                global.printer.stderr(),
+                "module {} is in {} already: nothing to edit; installing it as it is",
+                entry.name,
+                path.display()
+            );
+            current.source.text.to_string()
+        }
+        Some(module) => {
+            return Err(Error::Usage {
+                message: format!(
+                    "module `{}` is in {} already (line {}), placed or configured otherwise",
+                    entry.name,
+                    path.display(),
+                    module.name.referenced.line()
+                ),
+                help: "change its `plane`, `planes` or `options` there, then run `choreoctl install -p FILE`".into(),
+            });
+        }
+        None => add_module(&current.source.text, &entry).map_err(|error| Error::Usage {
+            message: format!("cannot edit {}: {error}", path.display()),
+            help: format!(
+                "add `- name: {}` under `spec.modules` by hand, then run `choreoctl install -p {}`",
+                entry.name,
+                path.display()
+            ),
+        })?,
+    };
+    let source = SourceFile::new(path.display().to_string(), text.as_str());
+    let edited = super::super::load_from(&request, source, &args.mirrors)?;
+    let mut expected: Vec<&str> = current
+        .profile
+        .spec
+        .modules
+        .iter()
+        .map(|module| module.name.value.as_str())
+        .collect();
+    if listed.is_none() {
+        expected.push(&entry.name);
+    }
+    let found: Vec<&str> = edited
+        .profile
+        .spec
+        .modules
+        .iter()
+        .map(|module| module.name.value.as_str())
+        .collect();
+    if found != expected {
+        return Err(Error::Usage {
+            message: format!(
+                "cannot edit {}: the edit would list modules {found:?}, not {expected:?}",
+                path.display()
+            ),
+            help: format!(
+                "add `- name: {}` under `spec.modules` by hand, then run `choreoctl install -p {}`",
+                entry.name,
+                path.display()
+            ),
+        });
+    }
+    let before = super::super::resolve_loaded(catalog, &current, global.kubeconfig())?;
+    let resolved = super::super::resolve_loaded(catalog, &edited, global.kubeconfig())?;
+    let settings = InstallSettings::resolve(&args.run, &resolved);
+    let printer = &global.printer;
+    show_diff(printer, path, &current.source.text, &text);
+    for module in &resolved.modules {
+        let new = !before.modules.iter().any(|old| old.name == module.name);
+        if new && !module.required_by.is_empty() {
+            let _ = writeln!(
+                printer.stderr(),
+                "module {} is added too: {} requires it",
+                module.name,
+                module.required_by.join(", ")
+            );
+        }
+    }
+    let question_text = format!("Add module {}?", entry.name);
+    let question = Question {
+        command: "module add",
+        text: &question_text,
+    };
+    let changed = text != *current.source.text;
+    let mut write = || {
+        if settings.dry_run {
+            if changed {
+                let _ = writeln!(
+                    printer.stderr(),
+                    "--dry-run: {} is left as it is",
+                    path.display()
+                );
+            }
+            return Ok(());
+        }
+        if changed {
+            write_file(path, &text)?;
+            let _ = writeln!(printer.stderr(), "wrote {}", path.display());
+        }
+        Ok(())
+    };
+    apply(catalog, &resolved, &settings, question, &mut write, global)
+}
+
+/// The entry the flags ask for.
+fn entry(args: &ModuleAddArgs) -> Result<ModuleEntry, Error> {
+    let mut options = BTreeMap::new();
+    for option in &args.options {
+        let Some((key, value)) = option.split_once('=') else {
+            return Err(Error::Usage {
+                message: format!("--option `{option}` is not key=value"),
+                help: format!(
+                    "e.g. `--option retentionDays=14`; `choreoctl module info {}` lists the options",
+                    args.name
+                ),
+            });
+        };
+        let value: Value = serde_saphyr::from_str(value).unwrap_or(Value::String(value.into()));
+        options.insert(key.to_owned(), value);
+    }
+    Ok(ModuleEntry {
+        name: args.name.clone(),
+        plane: args.plane.clone(),
+        planes: (!args.planes.is_empty()).then(|| args.planes.clone()),
+        options,
+    })
+}
+
+/// Refuses a module the catalog lacks, the Secure Core, and one the profile's edition does
+/// not install (planned, or unsupported: the catalog's remedy names the fix, e.g. Guard on
+/// the generic edition → `choreoctl migrate generic-to-cilium`).
+fn check_module(
+    catalog: &Catalog,
+    name: &str,
+    profile: &crate::profile::model::Profile,
+    path: &Path,
+) -> Result<(), Error> {
+    let Some(module) = catalog.module(name) else {
+        let names: Vec<&str> = catalog
+            .add_on_modules()
+            .into_iter()
+            .map(|module| module.name.as_str())
+            .collect();
+        return Err(Error::Usage {
+            message: format!("unknown module `{name}`"),
+            help: format!(
+                "{}modules: {} (`choreoctl module list`)",
+                hint(name, names.iter().copied()),
+                names.join(", ")
+            ),
+        });
+    };
+    if module.name == SECURE_CORE {
+        return Err(Error::Usage {
+            message: "the Secure Core is always installed".into(),
+            help: format!(
+                "set its options under `spec.modules` in {} (`- name: secure-core`)",
+                path.display()
+            ),
+        });
+    }
+    let edition = profile
+        .spec
+        .edition
+        .as_ref()
+        .map(|edition| edition.value)
+        .unwrap_or(crate::profile::model::Edition::Cilium);
+    let support = &module.editions[&edition];
+    let reason = support.reason.as_deref().unwrap_or("");
+    match support.level {
+        SupportLevel::Planned => Err(Error::Usage {
+            message: format!(
+                "{} ({name}) is planned, not installable yet: {reason}",
+                module.title
+            ),
+            help: "`choreoctl matrix` shows what each edition installs today".into(),
+        }),
+        SupportLevel::Unsupported => Err(Error::Usage {
+            message: format!(
+                "{} ({name}) is not supported on the {edition} edition: {reason}",
+                module.title
+            ),
+            help: support
+                .remedy
+                .clone()
+                .unwrap_or_else(|| "`choreoctl matrix` shows what each edition installs".into()),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Refuses `--plane`/`--planes` naming a plane the profile does not have.
+fn check_planes(
+    entry: &ModuleEntry,
+    profile: &crate::profile::model::Profile,
+    path: &Path,
+) -> Result<(), Error> {
+    let names: Vec<&str> = profile
+        .spec
+        .planes
+        .iter()
+        .map(|plane| plane.name.value.as_str())
+        .collect();
+    let asked = entry.plane.iter().chain(entry.planes.iter().flatten());
+    for plane in asked {
+        if !names.contains(&plane.as_str()) {
+            return Err(Error::Usage {
+                message: format!("plane `{plane}` is not in {}", path.display()),
+                help: format!(
+                    "{}the planes are {}; add the plane to `spec.planes` first, e.g. \
+                     `- {{name: {plane}, type: observability, context: CTX}}`",
+                    hint(plane, names.iter().copied()),
+                    names.join(", ")
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Whether the listed module is what the flags ask for (nothing to edit), or the flags ask
+/// for nothing beyond the name.
+fn same_entry(listed: &ModuleSpec, entry: &ModuleEntry) -> bool {
+    let asks_nothing = entry.plane.is_none() && entry.planes.is_none() && entry.options.is_empty();
+    let plane = listed.plane.as_ref().map(|plane| plane.value.clone());
+    let planes = listed
+        .planes
+        .as_ref()
+        .map(|planes| planes.iter().map(|plane| plane.value.clone()).collect());
+    let options: BTreeMap<String, Value> = listed
+        .options
+        .iter()
+        .map(|(key, value)| (key.clone(), value.value.clone()))
+        .collect();
+    asks_nothing || (plane == entry.plane && planes == entry.planes && options == entry.options)
+}
+
+/// The edit as a unified diff on stderr.
+fn show_diff(printer: &Printer, path: &Path, before: &str, after: &str) {
+    if before == after {
+        return;
+    }
+    let name = path.display().to_string();
+    let diff = TextDiff::from_lines(before, after);
+    let _ = write!(
+        printer.stderr(),
+        "{}",
+        diff.unified_diff().context_radius(2).header(&name, &name)
+    );
+}
+
+/// Replaces the file's content through a temporary file beside it, so that a reader never
+/// sees half a profile; the file's permissions stay.
+fn write_file(path: &Path, text: &str) -> Result<(), Error> {
+    let failed = |error: std::io::Error| {
+        Error::Other(anyhow::anyhow!("cannot write {}: {error}", path.display()))
+    };
+    let directory = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut temporary = tempfile::NamedTempFile::new_in(directory).map_err(failed)?;
+    temporary.write_all(text.as_bytes()).map_err(failed)?;
+    if let Ok(metadata) = std::fs::metadata(path) {
+        temporary
+            .as_file()
+            .set_permissions(metadata.permissions())
+            .map_err(failed)?;
+    }
+    temporary
+        .persist(path)
+        .map_err(|error| failed(error.error))?;
+    Ok(())
+}
