@@ -124,15 +124,31 @@ fn sandbox_module_add_edits_the_file_in_place_and_installs_only_the_module() {
     assert_eq!(read(), PROFILE, "a refused add leaves the file alone");
     assert_eq!(releases(sb), before, "a refused add changes no release");
 
-    // A dry run checks the edited profile against the cluster and writes nothing.
-    in_dir(
+    // A dry run checks the edited profile against the cluster and writes nothing; its log is
+    // NDJSON throughout, the diff inside an event.
+    let dry_run = in_dir(
         sb,
         dir.path(),
         &["module", "add", "cd", "-p", "lab.yaml", "--dry-run"],
     )
-    .stderr_contains("+  modules: [{name: cd}]   # nothing yet")
-    .stderr_contains("--dry-run: lab.yaml is left as it is")
+    .args(["--log-format", "json"])
     .run();
+    let events = dry_run.events();
+    let edited = events
+        .iter()
+        .find(|event| event["event"] == "profile_edited")
+        .unwrap_or_else(|| panic!("no profile_edited event:\n{}", dry_run.stderr));
+    assert_eq!(edited["path"], "lab.yaml");
+    assert_contains(
+        edited["diff"].as_str().unwrap_or_default(),
+        "+  modules: [{name: cd}]   # nothing yet",
+    );
+    assert!(
+        events.iter().any(|event| event["event"] == "note"
+            && event["message"] == "--dry-run: lab.yaml is left as it is"),
+        "{}",
+        dry_run.stderr
+    );
     assert_eq!(read(), PROFILE, "a dry run leaves the file alone");
     assert_eq!(releases(sb), before, "a dry run changes no release");
 

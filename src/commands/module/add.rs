@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use similar::TextDiff;
 
 use crate::catalog::model::SupportLevel;
@@ -15,11 +15,11 @@ use crate::catalog::{Catalog, SECURE_CORE};
 use crate::cli::ModuleAddArgs;
 use crate::commands::confirm::Question;
 use crate::commands::install::apply;
+use crate::commands::report::log::Log;
 use crate::error::Error;
-use crate::output::Printer;
 use crate::profile::ProfileRequest;
 use crate::profile::edit::{ModuleEntry, add_module};
-use crate::profile::model::ModuleSpec;
+use crate::profile::model::{Edition, ModuleSpec, Profile};
 use crate::settings::{GlobalSettings, InstallSettings};
 use crate::source::SourceFile;
 use crate::suggest::hint;
@@ -40,8 +40,9 @@ pub fn add(catalog: &Catalog, args: &ModuleAddArgs, global: &GlobalSettings) -> 
         ..ProfileRequest::default()
     };
     let current = super::super::load_profile_request(catalog, &request, &args.mirrors)?;
+    let before = super::super::resolve_loaded(catalog, &current, global.kubeconfig())?;
     let entry = entry(args)?;
-    check_module(catalog, &entry.name, &current.profile, path)?;
+    check_module(catalog, &entry.name, before.edition, path)?;
     check_planes(&entry, &current.profile, path)?;
     let listed = current
         .profile
@@ -51,12 +52,11 @@ pub fn add(catalog: &Catalog, args: &ModuleAddArgs, global: &GlobalSettings) -> 
         .find(|module| module.name.value == entry.name);
     let text = match listed {
         Some(module) if same_entry(module, &entry) => {
-            let _ = writeln!(
-                global.printer.stderr(),
+            Log::new(&global.printer).note(&format!(
                 "module {} is in {} already: nothing to edit; installing it as it is",
                 entry.name,
                 path.display()
-            );
+            ));
             current.source.text.to_string()
         }
         Some(module) => {
@@ -111,20 +111,18 @@ pub fn add(catalog: &Catalog, args: &ModuleAddArgs, global: &GlobalSettings) -> 
             ),
         });
     }
-    let before = super::super::resolve_loaded(catalog, &current, global.kubeconfig())?;
     let resolved = super::super::resolve_loaded(catalog, &edited, global.kubeconfig())?;
     let settings = InstallSettings::resolve(&args.run, &resolved);
-    let printer = &global.printer;
-    show_diff(printer, path, &current.source.text, &text);
+    let log = Log::new(&global.printer);
+    show_diff(&log, path, &current.source.text, &text);
     for module in &resolved.modules {
         let new = !before.modules.iter().any(|old| old.name == module.name);
         if new && !module.required_by.is_empty() {
-            let _ = writeln!(
-                printer.stderr(),
+            log.note(&format!(
                 "module {} is added too: {} requires it",
                 module.name,
                 module.required_by.join(", ")
-            );
+            ));
         }
     }
     let question_text = format!("Add module {}?", entry.name);
@@ -136,17 +134,17 @@ pub fn add(catalog: &Catalog, args: &ModuleAddArgs, global: &GlobalSettings) -> 
     let mut write = || {
         if settings.dry_run {
             if changed {
-                let _ = writeln!(
-                    printer.stderr(),
-                    "--dry-run: {} is left as it is",
-                    path.display()
-                );
+                log.note(&format!("--dry-run: {} is left as it is", path.display()));
             }
             return Ok(());
         }
         if changed {
             write_file(path, &text)?;
-            let _ = writeln!(printer.stderr(), "wrote {}", path.display());
+            log.line(
+                "profile_written",
+                json!({ "path": path }),
+                format_args!("wrote {}", path.display()),
+            );
         }
         Ok(())
     };
@@ -180,12 +178,7 @@ fn entry(args: &ModuleAddArgs) -> Result<ModuleEntry, Error> {
 /// Refuses a module the catalog lacks, the Secure Core, and one the profile's edition does
 /// not install (planned, or unsupported: the catalog's remedy names the fix, e.g. Guard on
 /// the generic edition → `choreoctl migrate generic-to-cilium`).
-fn check_module(
-    catalog: &Catalog,
-    name: &str,
-    profile: &crate::profile::model::Profile,
-    path: &Path,
-) -> Result<(), Error> {
+fn check_module(catalog: &Catalog, name: &str, edition: Edition, path: &Path) -> Result<(), Error> {
     let Some(module) = catalog.module(name) else {
         let names: Vec<&str> = catalog
             .add_on_modules()
@@ -210,12 +203,6 @@ fn check_module(
             ),
         });
     }
-    let edition = profile
-        .spec
-        .edition
-        .as_ref()
-        .map(|edition| edition.value)
-        .unwrap_or(crate::profile::model::Edition::Cilium);
     let support = &module.editions[&edition];
     let reason = support.reason.as_deref().unwrap_or("");
     match support.level {
@@ -241,11 +228,7 @@ fn check_module(
 }
 
 /// Refuses `--plane`/`--planes` naming a plane the profile does not have.
-fn check_planes(
-    entry: &ModuleEntry,
-    profile: &crate::profile::model::Profile,
-    path: &Path,
-) -> Result<(), Error> {
+fn check_planes(entry: &ModuleEntry, profile: &Profile, path: &Path) -> Result<(), Error> {
     let names: Vec<&str> = profile
         .spec
         .planes
@@ -286,17 +269,21 @@ fn same_entry(listed: &ModuleSpec, entry: &ModuleEntry) -> bool {
     asks_nothing || (plane == entry.plane && planes == entry.planes && options == entry.options)
 }
 
-/// The edit as a unified diff on stderr.
-fn show_diff(printer: &Printer, path: &Path, before: &str, after: &str) {
+/// The edit as a unified diff on stderr, or a `profile_edited` event holding it.
+fn show_diff(log: &Log, path: &Path, before: &str, after: &str) {
     if before == after {
         return;
     }
     let name = path.display().to_string();
-    let diff = TextDiff::from_lines(before, after);
-    let _ = write!(
-        printer.stderr(),
-        "{}",
-        diff.unified_diff().context_radius(2).header(&name, &name)
+    let diff = TextDiff::from_lines(before, after)
+        .unified_diff()
+        .context_radius(2)
+        .header(&name, &name)
+        .to_string();
+    log.line(
+        "profile_edited",
+        json!({ "path": path, "diff": diff }),
+        diff.trim_end(),
     );
 }
 
