@@ -130,7 +130,11 @@ pub async fn connect_reachable(
 
 /// The kubeconfig file and context helm is given for `target`: helm's `--kubeconfig` takes one
 /// file, so with a `KUBECONFIG` list it is the first file that defines the context.
-/// Fails with the context and why.
+///
+/// # Errors
+///
+/// The context and why, when the kubeconfig cannot be read or no file of it defines the
+/// context; a run stops with [`EngineError::HelmTarget`](super::EngineError) (exit 2).
 pub fn helm_target(
     target: &Target,
     default: Option<&Path>,

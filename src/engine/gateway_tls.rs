@@ -86,6 +86,10 @@ pub fn dialled_host(server_url: &str) -> Option<String> {
 
 /// The names of the first (leaf) certificate in PEM text `pem` (a `tls.crt`: the leaf, then
 /// any chain).
+///
+/// # Errors
+///
+/// Why, when the text holds no PEM certificate or it does not parse as X.509.
 pub fn leaf_names(pem: &[u8]) -> Result<CertificateNames, String> {
     let (_, block) = x509_parser::pem::parse_x509_pem(pem)
         .map_err(|e| format!("no PEM certificate in it ({e})"))?;
@@ -117,6 +121,11 @@ pub fn leaf_names(pem: &[u8]) -> Result<CertificateNames, String> {
 
 /// The names of the certificate the cluster gateway serves, read from its Secret on the control
 /// plane's cluster; `None` when the Secret does not exist (not installed yet).
+///
+/// # Errors
+///
+/// Why, when the Secret cannot be read or holds no parsable certificate: `check` reports it
+/// as a failed `gateway-name` check (exit 4), `status` as a problem.
 pub async fn read_served_names(client: &Client) -> Result<Option<CertificateNames>, String> {
     let secrets: Api<Secret> = Api::namespaced(client.clone(), GATEWAY_NAMESPACE);
     let what = format!("Secret {GATEWAY_NAMESPACE}/{GATEWAY_TLS_SECRET}");

@@ -105,6 +105,13 @@ pub struct Sites<'a> {
 }
 
 /// Checks a cluster's marker (`None`: none) against this run's control plane.
+///
+/// # Errors
+///
+/// [`ControlPlaneMoved`] when the marker names another control plane and `rebind` is not
+/// given; the run stops before any step ([`EngineError::ControlPlaneMoved`], exit 4).
+///
+/// [`EngineError::ControlPlaneMoved`]: crate::engine::EngineError::ControlPlaneMoved
 pub fn check_marker(
     marker: Option<&Marker>,
     sites: Sites<'_>,

@@ -32,6 +32,11 @@ const SHOWN: usize = 5;
 
 /// Waits until `resource` (its name already rendered) satisfies `condition` on `cluster`, for at
 /// most `timeout`. Returns the object as it was when it became ready.
+///
+/// # Errors
+///
+/// [`WaitTimeout`] when `timeout` passes first, with the last reason the object was not
+/// ready, its pods' problems and recent events; the wait step fails (exit 3 for the run).
 pub async fn wait_for(
     cluster: &Cluster,
     resource: &ResourceRef,

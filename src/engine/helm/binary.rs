@@ -33,6 +33,11 @@ impl HelmBinary {
     ///
     /// `explicit` comes from `--helm` / `CHOREOCTL_HELM`: a path, or a bare name looked up on
     /// `PATH`. Without it, `helm` is looked up on `PATH`.
+    ///
+    /// # Errors
+    ///
+    /// [`HelmError::NotFound`] when there is no such helm, [`HelmError::Unusable`] when it
+    /// does not tell its version; commands stop with exit 4 (a preflight failure).
     pub fn locate(explicit: Option<&Path>) -> Result<Self, HelmError> {
         let path_var = std::env::var_os("PATH");
         let path = match explicit {
@@ -59,7 +64,11 @@ impl HelmBinary {
         Ok(HelmBinary { path, version })
     }
 
-    /// The major to speak to this helm, or an error naming the version found and the fix.
+    /// The major to speak to this helm.
+    ///
+    /// # Errors
+    ///
+    /// [`HelmError::Unsupported`] naming the version found and the fix (exit 4).
     pub fn major(&self) -> Result<HelmMajor, HelmError> {
         supported_major(&self.version).ok_or_else(|| HelmError::Unsupported {
             path: self.path.clone(),

@@ -42,7 +42,12 @@ pub fn storage_secret_name(release: &str, revision: u32) -> String {
 }
 
 /// Reads the chart and values of `release` at `revision` in `namespace`; `None` when that
-/// revision's Secret is gone. A payload that cannot be decoded is an `Err` naming why.
+/// revision's Secret is gone.
+///
+/// # Errors
+///
+/// Why, when the Secret cannot be read or its payload cannot be decoded; the helm step that
+/// asked reads the release through helm instead.
 pub async fn read_stored_revision(
     client: &Client,
     namespace: &str,

@@ -22,6 +22,10 @@ pub struct HelmProcess {
 
 impl HelmProcess {
     /// Speaks to `binary`, once its version is known to be supported.
+    ///
+    /// # Errors
+    ///
+    /// [`HelmError::Unsupported`] as [`HelmBinary::major`] (exit 4).
     pub fn new(binary: HelmBinary) -> Result<Self, HelmError> {
         let major = binary.major()?;
         Ok(HelmProcess { binary, major })

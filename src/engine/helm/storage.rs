@@ -169,6 +169,11 @@ impl ReleaseStates {
 
 /// Lists helm's storage Secrets of the whole cluster (metadata only, paged) and returns each
 /// release's latest revision and status.
+///
+/// # Errors
+///
+/// The [`kube::Error`] of a list the cluster refuses or fails; a run stops before any step
+/// ([`EngineError::Cluster`](crate::engine::EngineError), exit 4).
 pub async fn read_release_states(client: &Client) -> Result<ReleaseStates, kube::Error> {
     let api: Api<Secret> = Api::all(client.clone());
     let mut params = ListParams::default().labels("owner=helm").limit(PAGE);

@@ -30,6 +30,11 @@ pub const MAX_JOURNAL_BYTES: usize = 1_000_000;
 
 /// The identity of the cluster `client` reaches: its `kube-system` namespace's UID (the
 /// namespace cannot be deleted, so the UID lives as long as the cluster).
+///
+/// # Errors
+///
+/// The [`kube::Error`] of a read the cluster refuses or fails; a run stops before any step
+/// (exit 4).
 pub async fn cluster_uid(client: &Client) -> Result<String, kube::Error> {
     let namespace = Api::<Namespace>::all(client.clone())
         .get("kube-system")
@@ -108,6 +113,10 @@ pub fn secret_name(installation: &str) -> String {
 }
 
 /// Names of the installations whose journal is kept on the cluster `client` reaches, sorted.
+///
+/// # Errors
+///
+/// The [`kube::Error`] of a list the cluster refuses or fails (`status` exits 4 on it).
 pub async fn list_installations(client: &Client) -> Result<Vec<String>, kube::Error> {
     let api: Api<Secret> = Api::namespaced(client.clone(), SYSTEM_NAMESPACE);
     let secrets = api

@@ -1,5 +1,5 @@
 //! The lock against concurrent runs on one installation: a `coordination.k8s.io/v1` Lease named
-//! `choreoctl-<installation>` in namespace [`SYSTEM_NAMESPACE`] of the control plane's cluster.
+//! `choreoctl-<installation>` in namespace [`SYSTEM_NAMESPACE`](crate::names::SYSTEM_NAMESPACE) of the control plane's cluster.
 //!
 //! - **Acquire** by creating the Lease; `AlreadyExists` means another run holds it. A Lease whose
 //!   holder stopped renewing (`renewTime + leaseDurationSeconds` in the past), or any Lease when

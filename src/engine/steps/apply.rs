@@ -280,6 +280,11 @@ fn first_reasons(reasons: &[String]) -> String {
 }
 
 /// Fetches a manifest and splits it into its objects.
+///
+/// # Errors
+///
+/// [`StepError::Manifest`] when it cannot be fetched or is not YAML; the step fails, and the
+/// run ends with exit 3 after its other steps.
 pub async fn fetch(remote: &RemoteManifest, plain_http: bool) -> Result<Vec<Value>, StepError> {
     let text = fetch_text(&remote.url, plain_http).await?;
     split(&text).map_err(|reason| StepError::Manifest {
@@ -289,6 +294,11 @@ pub async fn fetch(remote: &RemoteManifest, plain_http: bool) -> Result<Vec<Valu
 }
 
 /// Fetches a manifest as text: `file://`, `https://`, or `http://` when `plain_http`.
+///
+/// # Errors
+///
+/// [`StepError::Manifest`] naming the URL and why (not found, refused, plain HTTP not
+/// allowed); as for [`fetch`].
 pub async fn fetch_text(url: &str, plain_http: bool) -> Result<String, StepError> {
     let failed = |reason: String| StepError::Manifest {
         url: url.to_owned(),
@@ -321,6 +331,10 @@ async fn download(url: &str) -> Result<String, String> {
 }
 
 /// The objects of a multi-document YAML manifest; empty documents and `null`s are dropped.
+///
+/// # Errors
+///
+/// The YAML parser's message when the text is not YAML.
 pub fn split(text: &str) -> Result<Vec<Value>, String> {
     let documents: Vec<Value> = serde_saphyr::from_multiple(text).map_err(|e| e.to_string())?;
     Ok(documents
