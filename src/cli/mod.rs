@@ -271,10 +271,12 @@ choreoctl profile schema > profile.schema.json\n  \
 # then, as the profile's first line: # yaml-language-server: $schema=profile.schema.json"
     )]
     Schema,
-    /// Print a profile; with --resolved, after defaults, overrides and module placement.
+    /// Print a profile; with --resolved, after defaults, overrides and module placement; with
+    /// --installation, the profile an installation was made from.
     #[command(after_long_help = "Examples:\n  \
 choreoctl profile show --preset fintech > prod.yaml\n  \
-choreoctl profile show prod.yaml --resolved -o json")]
+choreoctl profile show prod.yaml --resolved -o json\n  \
+choreoctl profile show --installation single-plane --context prod-cp > prod.yaml")]
     Show(ProfileShowArgs),
 }
 

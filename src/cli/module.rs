@@ -21,7 +21,8 @@ pub struct ModuleAddArgs {
     /// `--option retentionDays=14`; `choreoctl module info NAME` lists them.
     #[arg(long = "option", value_name = "KEY=VALUE")]
     pub options: Vec<String>,
-    /// The profile file to edit, then install.
+    /// The profile file to edit, then install. For an installation made with --preset or
+    /// --edition, write its file first: `choreoctl profile show --installation NAME > FILE`.
     #[arg(short = 'p', long = "profile", value_name = "FILE")]
     pub file: PathBuf,
     /// How the run goes.

@@ -67,6 +67,11 @@ pub struct ProfileShowArgs {
     /// Show the profile after defaults, preset, overrides and module placement.
     #[arg(long)]
     pub resolved: bool,
+    /// Print the profile of this installation, from the journal on the control plane's
+    /// cluster (`--context`, default the current one), to keep in Git or to edit with
+    /// `module add -p`.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["file", "profile", "preset", "resolved"])]
+    pub installation: Option<String>,
 }
 
 /// `init`: every question is also a flag.

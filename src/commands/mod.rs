@@ -65,9 +65,15 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
             profile::validate(&catalog()?, &args.into(), &global)?;
         }
         Command::Profile(ProfileCommand::Schema) => profile::schema()?,
-        Command::Profile(ProfileCommand::Show(args)) => {
-            profile::show(&catalog()?, &(&args.source).into(), args.resolved, &global)?;
-        }
+        Command::Profile(ProfileCommand::Show(args)) => match &args.installation {
+            Some(installation) => profile::show_installed(
+                &catalog()?,
+                installation,
+                args.source.profile.context.as_deref(),
+                &global,
+            )?,
+            None => profile::show(&catalog()?, &(&args.source).into(), args.resolved, &global)?,
+        },
         Command::Init(args) => init::run(&catalog()?, &args.into(), &global)?,
         Command::Mirror(MirrorCommand::Images(args)) => mirror::images(&catalog()?, args, &global)?,
         Command::Mirror(MirrorCommand::Push(args)) => mirror::push(&catalog()?, args, &global)?,

@@ -1,11 +1,17 @@
 //! `choreoctl profile validate|schema|show`.
 
+use std::path::Path;
+
+use super::report::log::Log;
 use crate::catalog::Catalog;
+use crate::engine::kube::{Clusters, Target};
 use crate::error::Error;
 use crate::output::to_yaml;
 use crate::profile::ProfileRequest;
 use crate::profile::schema::json_schema;
+use crate::resolve::{from_stored, profile_of};
 use crate::settings::GlobalSettings;
+use crate::status::{StatusError, locate};
 
 /// `profile validate`: loads and resolves; prints a one-line summary.
 pub fn validate(
@@ -64,5 +70,45 @@ pub fn show(
         let yaml = to_yaml(&loaded.profile)?;
         printer.emit(&loaded.profile, |out| write!(out, "{yaml}"))?;
     }
+    Ok(())
+}
+
+/// `profile show --installation NAME`: the profile of an installation, read from its journal
+/// on the cluster of `context` (default: the current context) and written as a profile
+/// document ([`profile_of`]); secret values are masked and a note says how many.
+///
+/// # Errors
+///
+/// As `status` (exit 4 when the cluster is unreachable or holds no such installation, exit 2
+/// when it holds several and none is named), and [`Error::Other`] for a journal whose profile
+/// cannot be read.
+pub fn show_installed(
+    catalog: &Catalog,
+    installation: &str,
+    context: Option<&str>,
+    global: &GlobalSettings,
+) -> Result<(), Error> {
+    let runtime = tokio::runtime::Runtime::new().map_err(anyhow::Error::from)?;
+    let journal = runtime.block_on(async {
+        let clusters = Clusters::new(global.kubeconfig().map(Path::to_path_buf));
+        let target = Target {
+            kubeconfig: None,
+            context: context.map(str::to_owned),
+        };
+        let control = clusters.connect(&target).await.map_err(StatusError::from)?;
+        Ok::<_, Error>(locate(&control, Some(installation)).await?)
+    })?;
+    let resolved = from_stored(catalog, &journal.profile).map_err(StatusError::from)?;
+    let (document, masked) = profile_of(catalog, &resolved);
+    if masked > 0 {
+        Log::new(&global.printer).note(&format!(
+            "{masked} secret value(s) are shown as [REDACTED]: give them with --set when you \
+             install from this file"
+        ));
+    }
+    let yaml = to_yaml(&document)?;
+    global
+        .printer
+        .emit(&document, |out| write!(out, "{yaml}"))?;
     Ok(())
 }

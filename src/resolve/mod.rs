@@ -10,6 +10,7 @@ mod modules;
 mod options;
 mod order;
 mod placement;
+mod profile_of;
 mod stored;
 mod topology;
 mod values;
@@ -24,6 +25,7 @@ use serde_json::Value;
 use serde_saphyr::Location;
 
 pub use error::ResolveError;
+pub use profile_of::profile_of;
 pub use stored::{StoredProfileError, from_stored};
 
 use crate::catalog::Catalog;

@@ -2,6 +2,7 @@
 //! quotes, blank lines) is installed on `dp2`, then Continuous Delivery is added to it. The
 //! file changes on its modules line only, the module's releases are installed, and no other
 //! release is upgraded; what the command refuses changes neither the file nor the cluster.
+//! `profile show --installation` then gives back a profile that installs to the same state.
 //! Claims [`LIFECYCLE`] (tests/it/ownership.rs), and resets `dp2` before and after.
 
 use std::collections::BTreeMap;
@@ -221,6 +222,23 @@ fn sandbox_module_add_edits_the_file_in_place_and_installs_only_the_module() {
     .run();
     assert_eq!(releases(sb), after, "a repeated add upgrades nothing");
     assert_contains(&read(), "modules: [{name: cd}]");
+
+    // The installation's profile, from its journal: a file that installs to the same state.
+    let shown = sb
+        .choreoctl()
+        .args(["profile", "show", "--installation", INSTALLATION])
+        .args(["--context", CONTEXT])
+        .run();
+    assert_contains(&shown.stdout, "name: it-lifecycle");
+    assert_contains(&shown.stdout, "- name: cd");
+    std::fs::write(dir.path().join("shown.yaml"), &shown.stdout).unwrap();
+    in_dir(sb, dir.path(), &["install", "-p", "shown.yaml", "--yes"]).run();
+    assert_eq!(
+        releases(sb),
+        after,
+        "installing the shown profile upgrades nothing\n{}",
+        shown.stdout
+    );
 
     sb.reset(CONTEXT, INSTALLATION, &RELEASES);
 }
