@@ -16,6 +16,7 @@ use crate::cli::ModuleAddArgs;
 use crate::commands::confirm::Question;
 use crate::commands::install::apply;
 use crate::commands::report::log::Log;
+use crate::engine::helm::Redactor;
 use crate::error::Error;
 use crate::profile::ProfileRequest;
 use crate::profile::edit::{ModuleEntry, add_module};
@@ -271,20 +272,34 @@ fn same_entry(listed: &ModuleSpec, entry: &ModuleEntry) -> bool {
 
 /// The edit as a unified diff on stderr, or a `profile_edited` event holding it.
 fn show_diff(log: &Log, path: &Path, before: &str, after: &str) {
-    if before == after {
+    let Some(diff) = redacted_diff(path, before, after) else {
         return;
+    };
+    log.line(
+        "profile_edited",
+        json!({ "path": path, "diff": diff }),
+        diff.trim_end(),
+    );
+}
+
+/// The unified diff of the edit (`None`: no change), with every value under a secret-looking
+/// key of either text replaced by `[REDACTED]`: context lines may show a neighbouring secret.
+fn redacted_diff(path: &Path, before: &str, after: &str) -> Option<String> {
+    if before == after {
+        return None;
     }
+    let documents: Vec<Value> = [before, after]
+        .iter()
+        .filter_map(|text| serde_saphyr::from_str(text).ok())
+        .collect();
+    let redactor = Redactor::from_values(&documents);
     let name = path.display().to_string();
     let diff = TextDiff::from_lines(before, after)
         .unified_diff()
         .context_radius(2)
         .header(&name, &name)
         .to_string();
-    log.line(
-        "profile_edited",
-        json!({ "path": path, "diff": diff }),
-        diff.trim_end(),
-    );
+    Some(redactor.redact(&diff))
 }
 
 /// Replaces the file's content through a temporary file beside it, so that a reader never
@@ -309,4 +324,21 @@ fn write_file(path: &Path, text: &str) -> Result<(), Error> {
         .persist(path)
         .map_err(|error| failed(error.error))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_diff_never_shows_a_secret_beside_the_edit() {
+        let before = "spec:\n  modules: []\n  values:\n    thunder: {adminPassword: hunter2}\n";
+        let after =
+            "spec:\n  modules: [{name: cd}]\n  values:\n    thunder: {adminPassword: hunter2}\n";
+        let diff = redacted_diff(Path::new("lab.yaml"), before, after).unwrap();
+        assert!(diff.contains("+  modules: [{name: cd}]"), "{diff}");
+        assert!(diff.contains("adminPassword: [REDACTED]"), "{diff}");
+        assert!(!diff.contains("hunter2"), "{diff}");
+        assert_eq!(redacted_diff(Path::new("lab.yaml"), before, before), None);
+    }
 }
