@@ -9,6 +9,19 @@ use serde_json::Value;
 
 use crate::harness::Test;
 
+/// The releases of the single-plane layout (the Secure Core, a control and a data plane on one
+/// cluster), in install order.
+pub const SINGLE_PLANE_RELEASES: [&str; 8] = [
+    "cert-manager",
+    "external-secrets",
+    "kgateway-crds",
+    "kgateway",
+    "openbao",
+    "thunder",
+    "openchoreo-control-plane",
+    "openchoreo-data-plane",
+];
+
 /// A kubeconfig with contexts `alpha` and `beta` (current: `alpha`); no cluster is ever
 /// contacted.
 pub const LAB_KUBECONFIG: &str = "\

@@ -91,6 +91,13 @@ pub struct Output {
     tempdir: TempDir,
 }
 
+/// Whether a choreoctl command line `args` starts with the words of `command` (`install`,
+/// `module add`).
+pub fn runs_command(args: &[OsString], command: &str) -> bool {
+    let words: Vec<&str> = command.split(' ').collect();
+    args.len() >= words.len() && words.iter().zip(args).all(|(word, arg)| arg == word)
+}
+
 impl Test {
     /// A run in a fresh temporary directory, with no arguments, expected to exit 0. Failure
     /// messages name the line that called this.
@@ -332,13 +339,9 @@ impl Test {
         (command, self.tempdir)
     }
 
-    /// Whether the test's arguments start with the words of `command` (`install`,
-    /// `module add`).
+    /// Whether the test's arguments start with the words of `command` ([`runs_command`]).
     pub fn runs(&self, command: &str) -> bool {
-        command
-            .split(' ')
-            .zip(self.args.iter().chain(std::iter::repeat(&OsString::new())))
-            .all(|(word, arg)| arg == word)
+        runs_command(&self.args, command)
     }
 
     /// The whole command line: the test's arguments, then the defaults they do not override.

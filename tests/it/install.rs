@@ -8,6 +8,7 @@ use std::path::Path;
 use base64::Engine as _;
 use serde_json::Value;
 
+use crate::fixtures::SINGLE_PLANE_RELEASES;
 use crate::harness::{Output, Test, assert_contains};
 use crate::ownership::{FAILING_RELEASE, SINGLE_PLANE};
 use crate::sandbox::{Claim, Sandbox, run, sandbox};
@@ -32,21 +33,9 @@ pub(crate) fn releases(sb: &Sandbox) -> BTreeMap<String, (String, u64)> {
         .collect()
 }
 
-/// The releases of the single-plane preset, in install order.
-const PRESET_RELEASES: [&str; 8] = [
-    "cert-manager",
-    "external-secrets",
-    "kgateway-crds",
-    "kgateway",
-    "openbao",
-    "thunder",
-    "openchoreo-control-plane",
-    "openchoreo-data-plane",
-];
-
 fn expect_installed(output: &Output, sb: &Sandbox) -> BTreeMap<String, (String, u64)> {
     let releases = releases(sb);
-    for release in PRESET_RELEASES {
+    for release in SINGLE_PLANE_RELEASES {
         let status = releases.get(release).map(|(status, _)| status.as_str());
         assert_eq!(
             status,
@@ -82,7 +71,7 @@ fn install_single_plane_then_rerun_changes_nothing(sb: &Claim, helm: &Path, majo
         .json();
     let version = versions["helm"]["version"].as_str().unwrap_or_default();
     assert!(version.starts_with(major), "{versions}");
-    sb.reset(CONTEXT, INSTALLATION, &PRESET_RELEASES);
+    sb.reset(CONTEXT, INSTALLATION, &SINGLE_PLANE_RELEASES);
     let first = install(sb, "generic").arg("--helm").arg(helm).run();
     let installed = expect_installed(&first, sb);
 

@@ -18,21 +18,10 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use serde_json::Value;
 
+use crate::fixtures::SINGLE_PLANE_RELEASES;
 use crate::harness::{Output, Test, assert_contains};
 use crate::ownership::INSTALL_RUNS;
 use crate::sandbox::{Claim, Sandbox, run, sandbox};
-
-/// The releases of the secure core and the control and data planes (single plane).
-const SINGLE_PLANE_RELEASES: [&str; 8] = [
-    "cert-manager",
-    "external-secrets",
-    "kgateway-crds",
-    "kgateway",
-    "openbao",
-    "thunder",
-    "openchoreo-control-plane",
-    "openchoreo-data-plane",
-];
 
 /// A profile: `planes` (YAML flow items, one per line) and `values` (YAML block under
 /// `values:`, already indented by four spaces, or empty).

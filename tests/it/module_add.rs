@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::fixtures::SINGLE_PLANE_RELEASES;
 use crate::harness::{Test, assert_contains};
 use crate::ownership::LIFECYCLE;
 use crate::sandbox::{Claim, sandbox};
@@ -15,20 +16,8 @@ use crate::sandbox::{Claim, sandbox};
 const CONTEXT: &str = "dp2";
 const INSTALLATION: &str = "it-lifecycle";
 
-/// The single-plane layout's releases, then Continuous Delivery's (Argo CD, its default
-/// engine; Flux with `engine: flux`).
-const RELEASES: [&str; 10] = [
-    "cert-manager",
-    "external-secrets",
-    "kgateway-crds",
-    "kgateway",
-    "openbao",
-    "thunder",
-    "openchoreo-control-plane",
-    "openchoreo-data-plane",
-    "argo-cd",
-    "flux2",
-];
+/// The release Continuous Delivery adds (Argo CD, its default engine).
+const CD_RELEASE: &str = "argo-cd";
 
 /// The profile as a user keeps it in Git.
 const PROFILE: &str = "\
@@ -56,6 +45,13 @@ fn releases(sb: &Claim) -> BTreeMap<String, (String, u64)> {
         .collect()
 }
 
+/// Puts [`CONTEXT`] back as if the installation had never run there.
+#[track_caller]
+fn reset(sb: &Claim) {
+    let releases = [&SINGLE_PLANE_RELEASES[..], &[CD_RELEASE]].concat();
+    sb.reset(CONTEXT, INSTALLATION, &releases);
+}
+
 /// `choreoctl ARGS` run in `dir`, where the profile file is.
 #[track_caller]
 fn in_dir(sb: &Claim, dir: &Path, args: &[&str]) -> Test {
@@ -65,7 +61,7 @@ fn in_dir(sb: &Claim, dir: &Path, args: &[&str]) -> Test {
 #[test]
 fn sandbox_module_add_edits_the_file_in_place_and_installs_only_the_module() {
     let sb = &sandbox().claim(&LIFECYCLE);
-    sb.reset(CONTEXT, INSTALLATION, &RELEASES);
+    reset(sb);
     let dir = tempfile::tempdir().expect("a directory for the profile");
     let file = dir.path().join("lab.yaml");
     std::fs::write(&file, PROFILE).unwrap();
@@ -73,7 +69,7 @@ fn sandbox_module_add_edits_the_file_in_place_and_installs_only_the_module() {
 
     in_dir(sb, dir.path(), &["install", "-p", "lab.yaml", "--yes"]).run();
     let before = releases(sb);
-    assert!(!before.contains_key("argo-cd"), "{before:?}");
+    assert!(!before.contains_key(CD_RELEASE), "{before:?}");
 
     // Refused before anything changes, each naming its fix.
     for (args, message, help) in [
@@ -171,7 +167,7 @@ fn sandbox_module_add_edits_the_file_in_place_and_installs_only_the_module() {
     );
     let after = releases(sb);
     assert_eq!(
-        after.get("argo-cd").map(|(status, _)| status.as_str()),
+        after.get(CD_RELEASE).map(|(status, _)| status.as_str()),
         Some("deployed"),
         "{after:?}\n{}",
         added.stderr
@@ -240,5 +236,5 @@ fn sandbox_module_add_edits_the_file_in_place_and_installs_only_the_module() {
         shown.stdout
     );
 
-    sb.reset(CONTEXT, INSTALLATION, &RELEASES);
+    reset(sb);
 }

@@ -18,6 +18,8 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::harness::runs_command;
+
 /// A group of sandbox tests and what it owns.
 #[derive(Debug)]
 pub struct Group {
@@ -169,13 +171,13 @@ impl Group {
     /// the contexts among `sandbox_contexts` it names, on the command line or in its
     /// profile, and the installation it names. Other commands change nothing and pass.
     pub fn check_run(&self, args: &[OsString], dir: &Path, sandbox_contexts: &[String]) {
+        if !changes_clusters(args) {
+            return;
+        }
         let args: Vec<String> = args
             .iter()
             .map(|arg| arg.to_string_lossy().into_owned())
             .collect();
-        if !changes_clusters_words(&args) {
-            return;
-        }
         let value = |flag: &str| -> Vec<String> {
             let mut values = Vec::new();
             for (i, arg) in args.iter().enumerate() {
@@ -235,21 +237,13 @@ impl Group {
 }
 
 /// The commands that change clusters, by their first words: only a claim may run them.
-const CHANGING_COMMANDS: &[&[&str]] = &[&["install"], &["module", "add"]];
+const CHANGING_COMMANDS: &[&str] = &["install", "module add"];
 
 /// Whether a choreoctl command line runs one of [`CHANGING_COMMANDS`].
 pub fn changes_clusters(args: &[OsString]) -> bool {
-    let words: Vec<String> = args
-        .iter()
-        .map(|arg| arg.to_string_lossy().into_owned())
-        .collect();
-    changes_clusters_words(&words)
-}
-
-fn changes_clusters_words(args: &[String]) -> bool {
     CHANGING_COMMANDS
         .iter()
-        .any(|command| args.len() >= command.len() && command.iter().zip(args).all(|(a, b)| a == b))
+        .any(|command| runs_command(args, command))
 }
 
 #[cfg(test)]

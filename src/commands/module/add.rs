@@ -73,43 +73,23 @@ pub fn add(catalog: &Catalog, args: &ModuleAddArgs, global: &GlobalSettings) -> 
         }
         None => add_module(&current.source.text, &entry).map_err(|error| Error::Usage {
             message: format!("cannot edit {}: {error}", path.display()),
-            help: format!(
-                "add `- name: {}` under `spec.modules` by hand, then run `choreoctl install -p {}`",
-                entry.name,
-                path.display()
-            ),
+            help: by_hand(&entry.name, path),
         })?,
     };
     let source = SourceFile::new(path.display().to_string(), text.as_str());
     let edited = super::super::load_from(&request, source, &args.mirrors)?;
-    let mut expected: Vec<&str> = current
-        .profile
-        .spec
-        .modules
-        .iter()
-        .map(|module| module.name.value.as_str())
-        .collect();
+    let mut expected = module_names(&current.profile);
     if listed.is_none() {
         expected.push(&entry.name);
     }
-    let found: Vec<&str> = edited
-        .profile
-        .spec
-        .modules
-        .iter()
-        .map(|module| module.name.value.as_str())
-        .collect();
+    let found = module_names(&edited.profile);
     if found != expected {
         return Err(Error::Usage {
             message: format!(
                 "cannot edit {}: the edit would list modules {found:?}, not {expected:?}",
                 path.display()
             ),
-            help: format!(
-                "add `- name: {}` under `spec.modules` by hand, then run `choreoctl install -p {}`",
-                entry.name,
-                path.display()
-            ),
+            help: by_hand(&entry.name, path),
         });
     }
     let resolved = super::super::resolve_loaded(catalog, &edited, global.kubeconfig())?;
@@ -150,6 +130,20 @@ pub fn add(catalog: &Catalog, args: &ModuleAddArgs, global: &GlobalSettings) -> 
         Ok(())
     };
     apply(catalog, &resolved, &settings, question, &mut write, global)
+}
+
+/// The modules a profile lists, in its order.
+fn module_names(profile: &Profile) -> Vec<&str> {
+    let modules = profile.spec.modules.iter();
+    modules.map(|module| module.name.value.as_str()).collect()
+}
+
+/// The fix when the editor cannot add `module` to `path`.
+fn by_hand(module: &str, path: &Path) -> String {
+    format!(
+        "add `- name: {module}` under `spec.modules` by hand, then run `choreoctl install -p {}`",
+        path.display()
+    )
 }
 
 /// The entry the flags ask for.
