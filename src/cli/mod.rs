@@ -22,7 +22,7 @@ mod status;
 
 pub use install::{CheckArgs, DiffArgs, InstallArgs, MirrorArgs, PlanArgs, RunArgs};
 pub use mirror::{MirrorBundleArgs, MirrorLoadArgs, MirrorPushArgs, MirrorSourceArgs};
-pub use module::ModuleAddArgs;
+pub use module::{ModuleAddArgs, ModuleRemoveArgs};
 pub use profile::{InitArgs, ProfileArgs, ProfileFileArgs, ProfileShowArgs};
 pub use render::RenderArgs;
 pub use shell::{CompletionArgs, ManArgs};
@@ -253,6 +253,16 @@ choreoctl module add build -p lab.yaml --dry-run\n\n\
 Exit codes: as install's; 2 when the module, a plane or an option is refused (before\n\
 anything changes). Details: docs/lifecycle.md")]
     Add(ModuleAddArgs),
+    /// Remove a module from the profile file (in place), show the file's diff, then unwire it
+    /// and take away its releases and objects in reverse dependency order.
+    #[command(after_long_help = "Examples:\n  \
+choreoctl module remove cd -p lab.yaml\n  \
+choreoctl module remove observe -p lab.yaml --yes\n  \
+choreoctl module remove observe -p lab.yaml --delete-data --yes\n  \
+choreoctl module remove build -p lab.yaml --dry-run\n\n\
+Exit codes: as install's; 2 when the module is refused (unknown, the Secure Core, or\n\
+required by another installed module), before anything changes. Details: docs/lifecycle.md")]
+    Remove(ModuleRemoveArgs),
 }
 
 /// `profile …`.

@@ -1,4 +1,4 @@
-//! `module add`'s arguments.
+//! `module add`'s and `module remove`'s arguments.
 
 use std::path::PathBuf;
 
@@ -23,6 +23,25 @@ pub struct ModuleAddArgs {
     pub options: Vec<String>,
     /// The profile file to edit, then install. For an installation made with --preset or
     /// --edition, write its file first: `choreoctl profile show --installation NAME > FILE`.
+    #[arg(short = 'p', long = "profile", value_name = "FILE")]
+    pub file: PathBuf,
+    /// How the run goes.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Chart and manifest mirrors.
+    #[command(flatten)]
+    pub mirrors: MirrorArgs,
+}
+
+/// `module remove`.
+#[derive(Debug, Args)]
+pub struct ModuleRemoveArgs {
+    /// The module (`choreoctl module list`).
+    pub name: String,
+    /// Delete the volumes the module's workloads claimed too (kept by default, and listed).
+    #[arg(long)]
+    pub delete_data: bool,
+    /// The profile file to edit, then install without the module.
     #[arg(short = 'p', long = "profile", value_name = "FILE")]
     pub file: PathBuf,
     /// How the run goes.

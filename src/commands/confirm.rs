@@ -8,7 +8,7 @@ use crate::cli::LogFormat;
 use crate::engine::preview::{Change, Inspection};
 use crate::error::Error;
 use crate::output::Printer;
-use crate::plan::{Action, Plan};
+use crate::plan::{Action, Plan, Removal, RemoveAction};
 use crate::settings::Confirmation;
 
 /// Whether to go ahead.
@@ -130,12 +130,15 @@ fn changes(plan: &Plan, live: &Inspection) -> String {
                 continue;
             }
             steps += 1;
-            if let Action::Helm(helm) = &step.action {
-                by_change
-                    .entry(inspected.change)
-                    .or_default()
-                    .push(&helm.release);
-            }
+            let release = match &step.action {
+                Action::Helm(helm) => &helm.release,
+                Action::Remove(RemoveAction {
+                    what: Removal::Release { release, .. },
+                    ..
+                }) => release,
+                _ => continue,
+            };
+            by_change.entry(inspected.change).or_default().push(release);
         }
         let counts: Vec<String> = by_change
             .iter()
@@ -144,6 +147,7 @@ fn changes(plan: &Plan, live: &Inspection) -> String {
                 match change {
                     Change::Install => format!("{} to install{names}", releases.len()),
                     Change::Upgrade => format!("{} to upgrade{names}", releases.len()),
+                    Change::Remove => format!("{} to remove{names}", releases.len()),
                     Change::Unknown => {
                         format!("{} unknown until earlier steps run{names}", releases.len())
                     }

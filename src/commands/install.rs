@@ -11,6 +11,7 @@ use crate::cli::InstallArgs;
 use crate::engine;
 use crate::engine::journal::Operation;
 use crate::engine::preview::{InspectOptions, inspect};
+use crate::engine::removal::{self, Scope};
 use crate::error::Error;
 use crate::resolve::{Resolved, from_stored};
 use crate::settings::{GlobalSettings, InstallSettings};
@@ -21,6 +22,25 @@ const QUESTION: Question<'static> = Question {
     text: "Install?",
 };
 
+/// What a command asks [`apply`] for: its question, the operation the journal records, and
+/// what to take away besides (`module remove`).
+pub struct Request<'a> {
+    /// Asked on a terminal.
+    pub question: Question<'a>,
+    /// Recorded in the journal.
+    pub operation: Operation,
+    /// The journaled steps to take away that the profile no longer has.
+    pub removal: Option<Removing>,
+}
+
+/// What a removal takes away.
+pub struct Removing {
+    /// Which journaled steps.
+    pub scope: Scope,
+    /// `--delete-data`.
+    pub delete_data: bool,
+}
+
 /// Runs `install`.
 pub fn install(
     catalog: &Catalog,
@@ -30,20 +50,26 @@ pub fn install(
     let loaded = super::load_profile(catalog, &args.profile, &args.mirrors)?;
     let resolved = super::resolve_loaded(catalog, &loaded, global.kubeconfig())?;
     let settings = InstallSettings::resolve(&args.run, &resolved);
+    let request = Request {
+        question: QUESTION,
+        operation: Operation::Install,
+        removal: None,
+    };
     apply(
         catalog,
         &resolved,
         &settings,
-        QUESTION,
+        request,
         &mut || Ok(()),
         global,
     )
 }
 
 /// Brings the clusters to `resolved`, as `install` does: preflight, the question (what will
-/// change per plane, then `question`), `confirmed` once the answer is yes (`module add`
-/// writes its edited profile file there), the engine's run, and the summary. Commands that
-/// edit the profile (`module add`) end here too.
+/// change per plane, then the request's question), `confirmed` once the answer is yes
+/// (`module add` writes its edited profile file there), the engine's run, and the summary.
+/// Commands that edit the profile (`module add`, `module remove`) end here too; a removal's
+/// remove steps, planned from the journal, follow the profile's steps.
 ///
 /// # Errors
 ///
@@ -54,14 +80,21 @@ pub fn apply(
     catalog: &Catalog,
     resolved: &Resolved,
     settings: &InstallSettings,
-    question: Question<'_>,
+    request: Request<'_>,
     confirmed: &mut dyn FnMut() -> Result<(), Error>,
     global: &GlobalSettings,
 ) -> Result<(), Error> {
     let printer = &global.printer;
-    let plan = crate::plan::build(catalog, resolved)?;
+    let question = request.question;
+    let mut plan = crate::plan::build(catalog, resolved)?;
     require_a_way_to_confirm(question.command, settings.confirmation, global.log_format)?;
     let runtime = tokio::runtime::Runtime::new().map_err(anyhow::Error::from)?;
+    if let Some(removing) = &request.removal {
+        let journal = runtime.block_on(removal::read_journal(&plan, global.kubeconfig.clone()))?;
+        if let Some(journal) = journal {
+            plan = removal::with_removals(plan, &journal, &removing.scope, removing.delete_data);
+        }
+    }
     if settings.preflight {
         runtime.block_on(super::check::before_install(catalog, &plan, global))?;
     }
@@ -90,7 +123,7 @@ pub fn apply(
     }
     confirmed()?;
     let profile = serde_json::to_value(resolved).map_err(anyhow::Error::from)?;
-    let options = settings.options(global, Operation::Install, profile);
+    let options = settings.options(global, request.operation, profile);
     let log_format = global.log_format;
     let report = Report::choose(&plan, log_format, printer);
     report.run_started(&plan);

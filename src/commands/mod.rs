@@ -60,6 +60,9 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
             module::info(&catalog()?, name, printer)?;
         }
         Command::Module(ModuleCommand::Add(args)) => module::add::add(&catalog()?, args, &global)?,
+        Command::Module(ModuleCommand::Remove(args)) => {
+            module::remove::remove(&catalog()?, args, &global)?;
+        }
         Command::Matrix => module::matrix(&catalog()?, printer)?,
         Command::Profile(ProfileCommand::Validate(args)) => {
             profile::validate(&catalog()?, &args.into(), &global)?;

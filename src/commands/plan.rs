@@ -214,5 +214,6 @@ fn what(step: &Step) -> String {
         Action::Read(read) => {
             format!("{}/{} {}", read.resource.kind, read.resource.name, read.key)
         }
+        Action::Remove(remove) => remove.what.to_string(),
     }
 }

@@ -39,7 +39,10 @@ impl Outputs {
         let inputs: Vec<&Value> = match &step.action {
             Action::Helm(helm) => vec![&helm.values],
             Action::Apply(ApplyAction::Objects(objects)) => objects.iter().collect(),
-            Action::Apply(ApplyAction::Remote(_)) | Action::Wait(_) | Action::Read(_) => Vec::new(),
+            Action::Apply(ApplyAction::Remote(_))
+            | Action::Wait(_)
+            | Action::Read(_)
+            | Action::Remove(_) => Vec::new(),
         };
         self.unread
             .iter()
@@ -60,7 +63,10 @@ impl Outputs {
                     .iter_mut()
                     .for_each(|object| self.substitute(object));
             }
-            Action::Apply(ApplyAction::Remote(_)) | Action::Wait(_) | Action::Read(_) => {}
+            Action::Apply(ApplyAction::Remote(_))
+            | Action::Wait(_)
+            | Action::Read(_)
+            | Action::Remove(_) => {}
         }
         step
     }

@@ -20,13 +20,13 @@ use std::time::{Duration, Instant};
 use super::connect::PlaneCluster;
 use super::executor::{Limits, Node, NodeResult, execute};
 use super::helm::{HelmProcess, ReleaseStates};
-use super::journal::{Journal, JournalWriter, step_input_digest};
+use super::journal::{Finished, Journal, JournalWriter, Made, step_input_digest};
 use super::outputs::Outputs;
 use super::reporter::Reporter;
 use super::steps::{
     self, Change, Known, Mode, Preview, RunReason, StepDecision, StepDone, StepEnv, StepError,
 };
-use crate::plan::{Action, Plan, Step, StepKind};
+use crate::plan::{Action, Plan, Removal, RemoveAction, Step, StepKind};
 
 /// The journal as the walk sees it.
 pub enum Journaled<'a> {
@@ -168,15 +168,19 @@ impl Walk<'_> {
             return Ok(Preview::new(Change::Unreachable, "its cluster is unreachable").into());
         };
         let digest = step_input_digest(&rendered);
-        let release = match &rendered.action {
-            Action::Helm(helm) => self.releases.get(&step.plane).and_then(|states| {
-                states.get(
-                    rendered.namespace.as_deref().unwrap_or("default"),
-                    &helm.release,
-                )
-            }),
+        let release_name = match &rendered.action {
+            Action::Helm(helm) => Some(&helm.release),
+            Action::Remove(RemoveAction {
+                what: Removal::Release { release, .. },
+                ..
+            }) => Some(release),
             _ => None,
         };
+        let release = release_name.and_then(|name| {
+            self.releases.get(&step.plane).and_then(|states| {
+                states.get(rendered.namespace.as_deref().unwrap_or("default"), name)
+            })
+        });
         let record = match &self.journal {
             Journaled::Unread => None,
             Journaled::Read(journal) => journal.and_then(|j| j.steps.get(&step.id).cloned()),
@@ -188,6 +192,12 @@ impl Walk<'_> {
         };
         let started = Instant::now();
         if self.mode == Mode::Run && decision == StepDecision::Skip {
+            if let Journaled::Written(writer) = &self.journal {
+                let made = made(&rendered, &StepDone::default());
+                writer
+                    .record_made(&step.id, made, &step.needs, self.stop)
+                    .await;
+            }
             let result = Ok(StepDone {
                 revision: record.and_then(|r| r.revision),
                 unchanged: true,
@@ -222,16 +232,42 @@ impl Walk<'_> {
             }
         }
         if let (Ok(done), Journaled::Written(writer)) = (&result, &self.journal) {
-            writer
-                .record_step(
-                    &step.id,
-                    digest,
-                    done.revision,
-                    done.output.as_deref(),
-                    self.stop,
-                )
-                .await;
+            match &step.action {
+                // What it removed is no longer there to be journaled.
+                Action::Remove(remove) => {
+                    if let Some(of) = &remove.of {
+                        writer.forget_step(of, self.stop).await;
+                    }
+                }
+                _ => {
+                    let finished = Finished {
+                        id: &step.id,
+                        digest,
+                        revision: done.revision,
+                        output: done.output.as_deref(),
+                        made: made(&rendered, done),
+                        needs: &step.needs,
+                    };
+                    writer.record_step(finished, self.stop).await;
+                }
+            }
         }
         result
+    }
+}
+
+/// What a finished helm or apply step made, as the journal keeps it for a later removal.
+fn made(step: &Step, done: &StepDone) -> Option<Made> {
+    match &step.action {
+        Action::Helm(helm) => Some(Made::Release {
+            plane: step.plane.clone(),
+            namespace: step.namespace.clone().unwrap_or_else(|| "default".into()),
+            name: helm.release.clone(),
+        }),
+        Action::Apply(_) => Some(Made::Objects {
+            plane: step.plane.clone(),
+            objects: done.applied.clone(),
+        }),
+        Action::Wait(_) | Action::Read(_) | Action::Remove(_) => None,
     }
 }

@@ -8,6 +8,9 @@ mod error;
 mod serialize;
 
 pub use build::build;
+/// Plans of test profiles, for unit tests elsewhere in the crate.
+#[cfg(test)]
+pub(crate) use build::fixtures;
 pub use error::PlanError;
 use serde::Serialize;
 use serde_json::Value;
@@ -87,6 +90,8 @@ pub enum Action {
     Wait(WaitAction),
     /// Read a value that later steps use.
     Read(ReadAction),
+    /// Take away what an earlier run's step made (`module remove`, `uninstall`).
+    Remove(RemoveAction),
 }
 
 impl Action {
@@ -97,6 +102,7 @@ impl Action {
             Self::Apply(_) => StepKind::Apply,
             Self::Wait(_) => StepKind::Wait,
             Self::Read(_) => StepKind::Read,
+            Self::Remove(_) => StepKind::Remove,
         }
     }
 }
@@ -114,11 +120,19 @@ pub enum StepKind {
     Wait,
     /// A value that later steps use.
     Read,
+    /// Something an earlier run made, taken away.
+    Remove,
 }
 
 impl StepKind {
     /// Every kind, in the order summaries list them.
-    pub const ALL: [StepKind; 4] = [Self::Helm, Self::Apply, Self::Wait, Self::Read];
+    pub const ALL: [StepKind; 5] = [
+        Self::Helm,
+        Self::Apply,
+        Self::Wait,
+        Self::Read,
+        Self::Remove,
+    ];
 
     /// Lower-case name, as serialized in `kind`.
     pub fn as_str(self) -> &'static str {
@@ -127,6 +141,7 @@ impl StepKind {
             Self::Apply => "apply",
             Self::Wait => "wait",
             Self::Read => "read",
+            Self::Remove => "remove",
         }
     }
 }
@@ -223,4 +238,53 @@ pub struct ReadAction {
     pub key: String,
     /// What later steps see before the value is known (offline plans).
     pub placeholder: String,
+}
+
+/// What a remove step takes away. Remove steps are not built from the catalog: the engine
+/// derives them from the journal's records of what earlier runs made (src/engine/removal.rs).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoveAction {
+    /// The journaled step whose work it takes away (`cd/argo-cd@control`); `None` for a
+    /// namespace, which no one step made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub of: Option<String>,
+    /// What goes.
+    pub what: Removal,
+}
+
+/// What a remove step takes away, waiting until it is gone.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Removal {
+    /// `helm uninstall` of a release in the step's namespace. The volumes its StatefulSets
+    /// claimed are kept unless `delete_data`.
+    Release {
+        /// Release name.
+        release: String,
+        /// `--delete-data`: delete the claimed volumes too.
+        delete_data: bool,
+    },
+    /// Objects an apply step applied, deleted in reverse order.
+    Objects(Vec<ResourceRef>),
+    /// The step's namespace, once the releases in it are gone: deleted only if choreoctl
+    /// created it and no volume claim is kept in it.
+    Namespace,
+}
+
+impl std::fmt::Display for Removal {
+    /// `release argo-cd`, `ClusterObservabilityPlane/default, ...`, `its namespace`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Removal::Release { release, .. } => write!(f, "release {release}"),
+            Removal::Objects(objects) => {
+                let names: Vec<String> = objects
+                    .iter()
+                    .map(|object| format!("{}/{}", object.kind, object.name))
+                    .collect();
+                f.write_str(&names.join(", "))
+            }
+            Removal::Namespace => f.write_str("its namespace"),
+        }
+    }
 }

@@ -21,6 +21,7 @@ mod log_format;
 mod malformed;
 mod mirror;
 mod module_add;
+mod module_remove;
 mod ownership;
 mod real_charts;
 mod rendered_values;

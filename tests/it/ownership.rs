@@ -118,11 +118,12 @@ pub static SECRET_STORE: Group = Group {
     installations: &[],
 };
 
-/// `module add` on a profile file of its own, on `dp2` (tests/it/module_add.rs): the
-/// single-plane layout, then Continuous Delivery added to it; reset before and after.
+/// `module add` and `module remove` on a profile file of their own, on `dp2`
+/// (tests/it/module_add.rs, tests/it/module_remove.rs): the single-plane layout, with
+/// Continuous Delivery added to it or taken away; reset before and after.
 pub static LIFECYCLE: Group = Group {
     name: "lifecycle",
-    modules: &["module_add"],
+    modules: &["module_add", "module_remove"],
     contexts: &["dp2"],
     installations: &["it-lifecycle"],
 };
@@ -237,7 +238,7 @@ impl Group {
 }
 
 /// The commands that change clusters, by their first words: only a claim may run them.
-const CHANGING_COMMANDS: &[&str] = &["install", "module add"];
+const CHANGING_COMMANDS: &[&str] = &["install", "module add", "module remove"];
 
 /// Whether a choreoctl command line runs one of [`CHANGING_COMMANDS`].
 pub fn changes_clusters(args: &[OsString]) -> bool {

@@ -251,11 +251,11 @@ pub fn tear_down_at_exit(name: &str) {
 
 /// The subcommands that take `--chart-mirror`, `--manifest-mirror` and `--plain-http`
 /// (src/cli/install.rs, `MirrorArgs`): [`Sandbox::choreoctl`] gives them the sandbox's mirrors.
-const MIRROR_COMMANDS: &[&str] = &["install", "plan", "diff", "module add"];
+const MIRROR_COMMANDS: &[&str] = &["install", "plan", "diff", "module add", "module remove"];
 
 impl Sandbox {
     /// choreoctl on the sandbox: a [`Test`] with the sandbox's kubeconfig, `--helm` (the built
-    /// helm 3), and for `install`, `module add`, `plan` and `diff` the sandbox's chart and
+    /// helm 3), and for [`MIRROR_COMMANDS`] the sandbox's chart and
     /// manifest mirrors over plain HTTP. Each of those flags is added after the test's own
     /// arguments unless the test passes it itself (another helm, another mirror). Installing needs the test's
     /// group to own the installation: use [`Claim::choreoctl`] (tests/it/ownership.rs); this
@@ -265,7 +265,7 @@ impl Sandbox {
         self.choreoctl_unchecked().inspect(|args, _| {
             assert!(
                 !changes_clusters(args),
-                "`choreoctl install` (or `module add`) on the shared sandbox needs a claim: \
+                "`choreoctl install` (or `module add`/`remove`) on the shared sandbox needs a claim: \
                  take your test group's from tests/it/ownership.rs (`sandbox().claim(&GROUP)`)"
             );
         })

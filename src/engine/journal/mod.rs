@@ -36,9 +36,9 @@ pub use decide::{
     decide_run_start,
 };
 pub use digest::{Digest, step_input_digest};
-pub use model::{ClusterIdentity, Journal, Operation, Run, RunStatus, StepRecord};
+pub use model::{ClusterIdentity, Journal, Made, Operation, Run, RunStatus, StepRecord};
 pub use store::{
     JOURNAL_FORMAT, JOURNAL_KEY, JournalError, JournalStore, MAX_JOURNAL_BYTES, Stored,
     cluster_uid, list_installations, secret_name,
 };
-pub use writer::JournalWriter;
+pub use writer::{Finished, JournalWriter};

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::digest::Digest;
 use super::store::JOURNAL_FORMAT;
+use crate::catalog::model::ResourceRef;
 
 /// The journal of one installation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -121,6 +122,35 @@ pub struct StepRecord {
     pub finished: Timestamp,
     /// The run that ran it.
     pub run: String,
+    /// What it made that a removal takes away (helm and apply steps); journals written before
+    /// choreoctl recorded it have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub made: Option<Made>,
+    /// The steps it needed, so that a removal undoes steps in reverse order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub needs: Vec<String>,
+}
+
+/// What a finished step made, as a removal finds it again (src/engine/removal.rs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Made {
+    /// A helm release.
+    Release {
+        /// The plane whose cluster has it.
+        plane: String,
+        /// Its namespace.
+        namespace: String,
+        /// Its name.
+        name: String,
+    },
+    /// Objects applied server-side, in the order they were applied.
+    Objects {
+        /// The plane whose cluster has them.
+        plane: String,
+        /// Each object, with the namespace the cluster gave it.
+        objects: Vec<ResourceRef>,
+    },
 }
 
 /// The cluster a plane was first installed on.
@@ -179,8 +209,25 @@ impl Journal {
             revision,
             finished: now,
             run: self.run.id.clone(),
+            made: None,
+            needs: Vec::new(),
         };
         self.steps.insert(step_id.to_owned(), record);
+    }
+
+    /// Records what a finished step made and the steps it needed (after [`Self::record_step`];
+    /// for a skipped step, whose journal entry from an older choreoctl may lack them). `true`
+    /// when the record changed.
+    pub fn record_made(&mut self, step_id: &str, made: Option<Made>, needs: &[String]) -> bool {
+        let Some(record) = self.steps.get_mut(step_id) else {
+            return false;
+        };
+        if record.made == made && record.needs == needs {
+            return false;
+        }
+        record.made = made;
+        record.needs = needs.to_vec();
+        true
     }
 
     /// Records the value a read step found.

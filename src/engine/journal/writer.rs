@@ -7,8 +7,24 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use k8s_openapi::jiff::Timestamp;
 
 use super::digest::Digest;
-use super::model::{Journal, RunStatus, StepRecord};
+use super::model::{Journal, Made, RunStatus, StepRecord};
 use super::store::{JournalError, JournalStore};
+
+/// A finished step, as [`JournalWriter::record_step`] records it.
+pub struct Finished<'a> {
+    /// Its id.
+    pub id: &'a str,
+    /// The digest of its rendered inputs.
+    pub digest: Digest,
+    /// Helm steps: the revision it produced.
+    pub revision: Option<u32>,
+    /// Read steps: the value read.
+    pub output: Option<&'a str>,
+    /// What it made (helm and apply steps).
+    pub made: Option<Made>,
+    /// The steps it needed.
+    pub needs: &'a [String],
+}
 
 /// The journal of a run in progress and the `resourceVersion` to save it against.
 pub struct JournalWriter<'a> {
@@ -32,22 +48,49 @@ impl<'a> JournalWriter<'a> {
         self.state.lock().await.0.steps.get(id).cloned()
     }
 
-    /// Records a finished step (and the output it read) and saves the journal; a failed save
-    /// sets `stop` and is kept for [`JournalWriter::finish`].
-    pub async fn record_step(
+    /// Records a finished step (the output it read, what it made and the steps it needed)
+    /// and saves the journal; a failed save sets `stop` and is kept for
+    /// [`JournalWriter::finish`].
+    pub async fn record_step(&self, finished: Finished<'_>, stop: &AtomicBool) {
+        let mut state = self.state.lock().await;
+        let (journal, _) = &mut *state;
+        journal.record_step(
+            finished.id,
+            finished.digest,
+            finished.revision,
+            Timestamp::now(),
+        );
+        journal.record_made(finished.id, finished.made, finished.needs);
+        if let Some(output) = finished.output {
+            journal.record_output(finished.id, output.to_owned());
+        }
+        self.save(&mut state, stop).await;
+    }
+
+    /// Records what a skipped step made, when its record (written by an older choreoctl)
+    /// lacks it, and saves the journal then.
+    pub async fn record_made(
         &self,
         id: &str,
-        digest: Digest,
-        revision: Option<u32>,
-        output: Option<&str>,
+        made: Option<Made>,
+        needs: &[String],
         stop: &AtomicBool,
     ) {
         let mut state = self.state.lock().await;
-        let (journal, version) = &mut *state;
-        journal.record_step(id, digest, revision, Timestamp::now());
-        if let Some(output) = output {
-            journal.record_output(id, output.to_owned());
+        if state.0.record_made(id, made, needs) {
+            self.save(&mut state, stop).await;
         }
+    }
+
+    /// Forgets a step whose work a remove step took away, and saves the journal.
+    pub async fn forget_step(&self, id: &str, stop: &AtomicBool) {
+        let mut state = self.state.lock().await;
+        state.0.forget_step(id);
+        self.save(&mut state, stop).await;
+    }
+
+    async fn save(&self, state: &mut (Journal, String), stop: &AtomicBool) {
+        let (journal, version) = state;
         match self.store.save(journal, Some(version)).await {
             Ok(saved) => *version = saved,
             Err(error) => {

@@ -36,7 +36,7 @@ use super::reporter::Reporter;
 use super::steps::Mode;
 use super::summary::{Summary, summarize};
 use super::walk::{Journaled, StepSettings, Walk};
-use crate::plan::Plan;
+use crate::plan::{Plan, StepKind};
 
 /// Everything a run needs besides the plan.
 #[derive(Debug, Clone)]
@@ -177,8 +177,26 @@ async fn dry_run(
     helm: &HelmProcess,
     planes: &[PlaneCluster],
 ) -> Outcome {
-    // A dry run checks every step: no skip decisions, so no release state to read.
-    let releases = BTreeMap::new();
+    // A dry run checks every step: no skip decisions, so no release state to read, except
+    // where a remove step is to say whether its release is there.
+    let mut releases = BTreeMap::new();
+    if plan
+        .steps
+        .iter()
+        .any(|step| step.kind() == StepKind::Remove)
+    {
+        for (plane, states) in read_releases(planes).await {
+            match states {
+                Ok(states) => {
+                    releases.insert(plane, states);
+                }
+                Err(error) => reporter.note(&format!(
+                    "the releases on plane {plane} cannot be read, so its removals are not \
+                     checked: {error}"
+                )),
+            }
+        }
+    }
     let stop = AtomicBool::new(false);
     let walked = Walk {
         mode: Mode::DryRun,

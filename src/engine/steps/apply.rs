@@ -15,6 +15,7 @@ use kube::api::DynamicObject;
 use serde_json::Value;
 
 use super::{Change, Mode, ObjectState, Preview, StepDone, StepEnv, StepError};
+use crate::catalog::model::ResourceRef;
 use crate::engine::kube::{ApplyOptions, Cluster, KubeError, chain, describe};
 use crate::plan::{ApplyAction, RemoteManifest};
 
@@ -42,6 +43,7 @@ pub async fn run(
     namespace: Option<&str>,
 ) -> Result<StepDone, StepError> {
     let mut notes = Vec::new();
+    let mut applied = Vec::new();
     for object in objects(env, action).await? {
         let label = label(&object, namespace);
         if env.mode == Mode::DryRun {
@@ -60,7 +62,10 @@ pub async fn run(
             }
         }
         match apply_object(env, object, namespace).await {
-            Ok((_, note)) => notes.extend(note),
+            Ok((stored, note)) => {
+                notes.extend(note);
+                applied.extend(reference(&stored));
+            }
             Err(KubeError::Api {
                 source: kube::Error::Api(status),
                 ..
@@ -73,7 +78,19 @@ pub async fn run(
     }
     Ok(StepDone {
         notes,
+        applied,
         ..StepDone::default()
+    })
+}
+
+/// The ref of an object as the cluster stored it (namespaced kinds carry their namespace).
+fn reference(object: &DynamicObject) -> Option<ResourceRef> {
+    let types = object.types.as_ref()?;
+    Some(ResourceRef {
+        api_version: types.api_version.clone(),
+        kind: types.kind.clone(),
+        namespace: object.metadata.namespace.clone(),
+        name: object.metadata.name.clone()?,
     })
 }
 

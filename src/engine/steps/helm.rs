@@ -23,6 +23,7 @@ use crate::engine::helm::{
     UpgradeRequest,
 };
 use crate::engine::journal::{Digest, StepRecord};
+use crate::engine::namespaces;
 use crate::plan::HelmAction;
 
 /// How long a recovery or undo (rollback, uninstall) may take.
@@ -168,6 +169,9 @@ pub async fn run(
 ) -> Result<StepDone, StepError> {
     let (helm, target) = env.helm();
     let release = release_ref(target, action, namespace);
+    // Made here rather than by helm's --create-namespace, so it is marked as choreoctl's and
+    // a removal deletes it (src/engine/namespaces.rs).
+    namespaces::create_unless_present(env.cluster, namespace).await?;
     let mut notes = Vec::new();
     // The revision to return to if the upgrade fails; `None`: uninstall instead.
     let mut before = live
@@ -314,6 +318,8 @@ mod tests {
             revision,
             finished: "2026-08-21T10:00:00Z".parse::<Timestamp>().unwrap(),
             run: "r1".into(),
+            made: None,
+            needs: Vec::new(),
         }
     }
 

@@ -7,7 +7,8 @@
 //!   recover one a dead run left `pending-*`);
 //! - [`apply`]: rendered objects or a pinned remote manifest, server-side;
 //! - [`wait`]: a condition on one object;
-//! - [`read`]: a public value that later steps use.
+//! - [`read`]: a public value that later steps use;
+//! - [`remove`]: what an earlier run made, taken away (`module remove`, `uninstall`).
 //!
 //! [`execute`] is the one place that dispatches on a step's kind and the run's [`Mode`];
 //! [`decide`] is the one place that asks a kind whether the journal lets its step be skipped.
@@ -16,6 +17,7 @@
 pub mod apply;
 pub mod helm;
 pub mod read;
+pub mod remove;
 pub mod wait;
 
 use std::time::Duration;
@@ -28,6 +30,7 @@ use super::helm::{HelmError, HelmProcess, KubeTarget, StoredRelease};
 use super::journal::{Digest, StepRecord};
 use super::kube::{Cluster, KubeError};
 use super::wait::WaitTimeout;
+use crate::catalog::model::ResourceRef;
 use crate::plan::{Action, Step, StepKind};
 
 /// How a plan is walked: the same loop, three ways.
@@ -107,6 +110,8 @@ pub struct StepDone {
     pub unchanged: bool,
     /// A preview: what the step would change.
     pub preview: Option<Preview>,
+    /// Apply steps in a run: each object applied, with the namespace the cluster gave it.
+    pub applied: Vec<ResourceRef>,
 }
 
 /// What a step would change, as a preview finds it.
@@ -148,6 +153,8 @@ pub enum Change {
     Install,
     /// Present but different: it would be changed.
     Upgrade,
+    /// Present, and no longer wanted: it would be removed.
+    Remove,
     /// Cannot tell before an earlier step runs (an output not readable yet, a condition that
     /// does not hold now).
     Unknown,
@@ -158,11 +165,13 @@ pub enum Change {
 }
 
 impl Change {
-    /// How the change is written: `install`, `upgrade`, `no-op`, `unknown`, `unreachable`.
+    /// How the change is written: `install`, `upgrade`, `remove`, `no-op`, `unknown`,
+    /// `unreachable`.
     pub fn label(self) -> &'static str {
         match self {
             Change::Install => "install",
             Change::Upgrade => "upgrade",
+            Change::Remove => "remove",
             Change::NoOp => "no-op",
             Change::Unknown => "unknown",
             Change::Unreachable => "unreachable",
@@ -262,7 +271,7 @@ pub fn decide(
 ) -> StepDecision {
     match kind {
         StepKind::Helm => helm::decide(record, digest, release),
-        StepKind::Apply | StepKind::Wait | StepKind::Read => {
+        StepKind::Apply | StepKind::Wait | StepKind::Read | StepKind::Remove => {
             StepDecision::Run(RunReason::AlwaysRuns)
         }
     }
@@ -305,6 +314,17 @@ pub async fn execute(
         (Action::Read(action), Mode::Run) => read::run(env, action, namespace).await,
         (Action::Read(action), Mode::DryRun) => Ok(read::dry_run(env, action, namespace).await),
         (Action::Read(action), Mode::Preview) => Ok(read::preview(env, action, namespace).await),
+        (Action::Remove(action), Mode::Run) => {
+            remove::run(env, &action.what, namespace, known.release).await
+        }
+        (Action::Remove(action), Mode::DryRun) => {
+            remove::dry_run(env, &action.what, namespace, known.release).await
+        }
+        (Action::Remove(action), Mode::Preview) => {
+            Ok(remove::preview(env, &action.what, namespace, known.release)
+                .await
+                .into())
+        }
     }
 }
 

@@ -156,7 +156,7 @@ impl<'a> Builder<'a> {
 
 /// What the unit tests of the plan start from.
 #[cfg(test)]
-mod fixtures {
+pub(crate) mod fixtures {
     use crate::catalog::Catalog;
     use crate::kubeconfig::KnownContexts;
     use crate::plan::{Action, HelmAction, Plan, Step};
