@@ -12,12 +12,12 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine as _;
 use serde_json::Value;
 
+use crate::background::Background;
 use crate::fixtures::SINGLE_PLANE_RELEASES;
 use crate::harness::{Output, Test, assert_contains};
 use crate::ownership::INSTALL_RUNS;
@@ -89,67 +89,6 @@ fn expect_deployed(
     mine
 }
 
-/// A choreoctl install running in the background, in its own process group (choreoctl and the
-/// helm processes it starts), its stderr in a file.
-struct Running {
-    child: Child,
-    stderr: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Running {
-    fn start(sb: &Claim, profile_yaml: &str) -> Self {
-        use std::os::unix::process::CommandExt;
-        let (mut command, dir) = install(sb, &sb.kubeconfig, profile_yaml).into_command();
-        let stderr = dir.path().join("stderr");
-        let child = command
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&stderr).unwrap())
-            .process_group(0)
-            .spawn()
-            .unwrap();
-        Self {
-            child,
-            stderr,
-            _dir: dir,
-        }
-    }
-
-    fn stderr(&self) -> String {
-        std::fs::read_to_string(&self.stderr).unwrap_or_default()
-    }
-
-    /// Polls `point` every 100 ms; once it holds, SIGKILLs choreoctl (and with `group` every
-    /// helm it runs, as a lost machine would) and returns its stderr. Panics if choreoctl
-    /// exits first or `point` does not come within two minutes.
-    fn kill_when(mut self, what: &str, group: bool, mut point: impl FnMut(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(120);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                panic!(
-                    "choreoctl exited ({status}) before {what}:\n{}",
-                    self.stderr()
-                );
-            }
-            if point(&self.stderr()) {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no {what} in 2 min:\n{}",
-                self.stderr()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let pid = self.child.id() as i32;
-        let target = if group { -pid } else { pid };
-        // SAFETY: kill(2) with our child's pid (or its process group); the child is not reaped.
-        assert_eq!(unsafe { libc::kill(target, libc::SIGKILL) }, 0);
-        self.child.wait().unwrap();
-        self.stderr()
-    }
-}
-
 /// Helm storage Secrets of `context` whose `status` label is `status` (`pending-install`, ...),
 /// as `name` labels.
 fn releases_with_status(sb: &Sandbox, context: &str, status: &str) -> Vec<String> {
@@ -219,9 +158,11 @@ fn sandbox_install_killed_at_three_points_then_resumed_or_discarded() {
     let p0 = killed_profile("p0");
 
     // 1. As soon as helm stores a release pending-install: choreoctl and its helm die.
-    let first = Running::start(sb, &p0).kill_when("pending-install release", true, |_| {
-        !releases_with_status(sb, ctx, "pending-install").is_empty()
-    });
+    let first = Background::spawn(install(sb, &sb.kubeconfig, &p0)).kill_when(
+        "pending-install release",
+        true,
+        |_| !releases_with_status(sb, ctx, "pending-install").is_empty(),
+    );
     let pending = releases_with_status(sb, ctx, "pending-install");
     assert!(!pending.is_empty(), "{first}");
 
@@ -237,16 +178,23 @@ fn sandbox_install_killed_at_three_points_then_resumed_or_discarded() {
             ))
         })
     };
-    let second = Running::start(sb, &p0).kill_when("3 more deployed releases", false, |stderr| {
-        recovered(stderr) && releases_with_status(sb, ctx, "deployed").len() >= deployed_before + 3
-    });
+    let second = Background::spawn(install(sb, &sb.kubeconfig, &p0)).kill_when(
+        "3 more deployed releases",
+        false,
+        |stderr| {
+            recovered(stderr)
+                && releases_with_status(sb, ctx, "deployed").len() >= deployed_before + 3
+        },
+    );
     assert_contains(&second, "its process on this machine has exited");
     let run_id = resumed_run_id(&second);
 
     // 3. Again; killed while a wait step runs (the control plane's gateway).
-    let third = Running::start(sb, &p0).kill_when("a wait step", false, |stderr| {
-        stderr.contains("start  secure-core/cluster-gateway-ready@control (wait on ")
-    });
+    let third = Background::spawn(install(sb, &sb.kubeconfig, &p0)).kill_when(
+        "a wait step",
+        false,
+        |stderr| stderr.contains("start  secure-core/cluster-gateway-ready@control (wait on "),
+    );
     assert_eq!(resumed_run_id(&third), run_id, "{third}");
     std::thread::sleep(Duration::from_secs(2)); // helm, told to stop, records its release
     let before_resume = releases(sb, kubeconfig, ctx);
@@ -294,9 +242,11 @@ fn sandbox_install_killed_at_three_points_then_resumed_or_discarded() {
     //    with --discard: installs p2 and recovers thunder.
     quota(sb, ctx, "thunder", true);
     let slow = killed_profile("p1, global: {imageRegistry: registry-p1.example}");
-    let fourth = Running::start(sb, &slow).kill_when("thunder pending-upgrade", true, |_| {
-        releases_with_status(sb, ctx, "pending-upgrade").contains(&"thunder".to_owned())
-    });
+    let fourth = Background::spawn(install(sb, &sb.kubeconfig, &slow)).kill_when(
+        "thunder pending-upgrade",
+        true,
+        |_| releases_with_status(sb, ctx, "pending-upgrade").contains(&"thunder".to_owned()),
+    );
     quota(sb, ctx, "thunder", false);
     let interrupted = releases(sb, kubeconfig, ctx);
     let p2 = killed_profile("p2");

@@ -1,6 +1,7 @@
 //! The single integration-test binary of choreoctl (docs/sandbox.md, "Rust test support").
 //! Each area of the product is a module below.
 
+mod background;
 mod check;
 mod cli;
 mod crd_waits;

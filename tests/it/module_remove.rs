@@ -3,12 +3,13 @@
 //! away from an installation on `dp2`: its entry leaves the file, its release goes, the
 //! volume claim its workload made is kept (with its namespace) and listed, no other release is
 //! upgraded, and the journal no longer has the module; `--delete-data` takes the claim and the
-//! namespace too. Claims [`LIFECYCLE`] (tests/it/ownership.rs), and resets `dp2` before and
+//! namespace too, and a removal killed with `kill -9` is finished by running it again. Claims [`LIFECYCLE`] (tests/it/ownership.rs), and resets `dp2` before and
 //! after.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::background::Background;
 use crate::fixtures::SINGLE_PLANE_RELEASES;
 use crate::harness::{Test, assert_contains};
 use crate::ownership::LIFECYCLE;
@@ -233,7 +234,8 @@ fn sandbox_module_remove_takes_the_module_away_and_keeps_its_data() {
     .run();
     assert_eq!(releases(sb), after, "a repeated removal changes nothing");
 
-    // Back, then away with its data: the claim and the namespace go too.
+    // Back, then away with its data, killed (-9, helm too) while helm waits for a Deployment
+    // a finalizer holds: another command is refused, the same one finishes the removal.
     in_dir(
         sb,
         dir.path(),
@@ -241,6 +243,46 @@ fn sandbox_module_remove_takes_the_module_away_and_keeps_its_data() {
     )
     .run();
     assert!(releases(sb).contains_key(CD_RELEASE));
+    let server = ["-n", CD_NAMESPACE, "deployment", "argocd-server"];
+    let finalizers = |patch: &str| {
+        run(sb
+            .kubectl(CONTEXT)
+            .args(["patch", "--type=merge", "-p", patch])
+            .args(server));
+    };
+    finalizers(r#"{"metadata":{"finalizers":["it.choreoctl/hold"]}}"#);
+    let removing = Background::spawn(in_dir(
+        sb,
+        dir.path(),
+        &[
+            "module",
+            "remove",
+            "cd",
+            "-p",
+            "lab.yaml",
+            "--delete-data",
+            "--yes",
+        ],
+    ));
+    let killed = removing.kill_when("helm waiting for argocd-server", true, |stderr| {
+        stderr.contains("start  cd/remove-argo-cd@control")
+            && !run(sb
+                .kubectl(CONTEXT)
+                .args(["get", "-o", "jsonpath={.metadata.deletionTimestamp}"])
+                .args(server))
+            .trim()
+            .is_empty()
+    });
+    assert_eq!(
+        read(),
+        REMOVED,
+        "the file is written before the run\n{killed}"
+    );
+    in_dir(sb, dir.path(), &["install", "-p", "lab.yaml", "--yes"])
+        .status(6)
+        .stderr_contains("remove module cd")
+        .run();
+    finalizers(r#"{"metadata":{"finalizers":null}}"#);
     let purged = in_dir(
         sb,
         dir.path(),
@@ -254,6 +296,8 @@ fn sandbox_module_remove_takes_the_module_away_and_keeps_its_data() {
             "--yes",
         ],
     )
+    .stderr_contains("module cd is not in lab.yaml: nothing to edit")
+    .stderr_contains("resuming interrupted run")
     .stderr_contains("deleted PersistentVolumeClaim argocd/data-argocd-application-controller-0")
     .run();
     assert_eq!(read(), REMOVED, "{}", purged.stderr);

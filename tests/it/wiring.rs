@@ -105,6 +105,8 @@ fn sandbox_install_multi_cluster_agents_dial_the_load_balancer_ip_the_certificat
 
 /// Observe on `obs` serving a data plane on `cp`: the data plane's cluster runs a log
 /// collector, which must ship to a listener and route the observability plane really serves.
+/// `module remove observe` then unwires the data plane (no `observabilityPlaneRef`) and takes
+/// the collector, the observability plane and its registration away.
 const LOGS_PROFILE: &str = "apiVersion: choreoctl.openchoreo.dev/v1alpha1\nkind: Profile\n\
     metadata: {name: it-remote-logs}\nspec:\n  edition: generic\n  planes:\n\
     \x20   - {name: control, type: control, context: cp}\n\
@@ -113,10 +115,16 @@ const LOGS_PROFILE: &str = "apiVersion: choreoctl.openchoreo.dev/v1alpha1\nkind:
     \x20 modules:\n    - name: observe\n";
 
 #[test]
-fn sandbox_install_remote_log_collectors_ship_to_the_listener_and_route_the_observability_plane_serves()
+fn sandbox_remote_log_collectors_ship_to_what_the_observability_plane_serves_until_module_remove_unwires_them()
  {
     let sb = &sandbox().claim(&GATEWAY);
-    let output = install(sb, LOGS_PROFILE);
+    let dir = tempfile::tempdir().expect("a directory for the profile");
+    std::fs::write(dir.path().join("logs.yaml"), LOGS_PROFILE).unwrap();
+    let output = sb
+        .choreoctl()
+        .current_dir(dir.path())
+        .args(["install", "-p", "logs.yaml", "--yes"])
+        .run();
     const NS: &str = "openchoreo-observability-plane";
 
     // What the observability plane serves: Gateway listener `tls` and the TLSRoute on it.
@@ -180,5 +188,61 @@ fn sandbox_install_remote_log_collectors_ship_to_the_listener_and_route_the_obse
     assert_eq!(
         credentials["spec"]["target"]["name"],
         "opensearch-admin-credentials"
+    );
+    let data_plane =
+        || sb.kubectl_json("cp", &["get", "clusterdataplanes.openchoreo.dev", "local"]);
+    assert_eq!(data_plane()["spec"]["observabilityPlaneRef"]["name"], "obs");
+    let data_plane_release = sb.helm_releases(&sb.kubeconfig, "cp")[&(
+        "openchoreo-data-plane".to_owned(),
+        "openchoreo-data-plane".to_owned(),
+    )]
+        .clone();
+
+    // Observe taken away: the served plane is unwired, then the collector, the observability
+    // plane's releases, its registration and the namespaces it made are gone.
+    let removed = sb
+        .choreoctl()
+        .current_dir(dir.path())
+        .args(["module", "remove", "observe", "-p", "logs.yaml", "--yes"])
+        .run();
+    let spec = &data_plane()["spec"];
+    assert!(
+        spec.get("observabilityPlaneRef").is_none(),
+        "{spec}\n{}",
+        removed.stderr
+    );
+    assert_eq!(
+        spec["planeID"], "local",
+        "the rest of the registration stays"
+    );
+    for context in ["cp", "obs"] {
+        let left: Vec<_> = sb
+            .helm_releases(&sb.kubeconfig, context)
+            .into_keys()
+            .filter(|(namespace, _)| namespace == NS)
+            .collect();
+        assert!(left.is_empty(), "{context}: {left:?}\n{}", removed.stderr);
+        let namespaces = sb.kubectl_json(context, &["get", "namespaces"]);
+        let names: Vec<&str> = namespaces["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|item| item["metadata"]["name"].as_str())
+            .collect();
+        assert!(
+            !names.contains(&NS),
+            "{context}: {names:?}\n{}",
+            removed.stderr
+        );
+    }
+    let registered = sb.kubectl_json("cp", &["get", "clusterobservabilityplanes.openchoreo.dev"]);
+    assert_eq!(registered["items"], serde_json::json!([]), "{registered}");
+    assert_eq!(
+        sb.helm_releases(&sb.kubeconfig, "cp")[&(
+            "openchoreo-data-plane".to_owned(),
+            "openchoreo-data-plane".to_owned()
+        )],
+        data_plane_release,
+        "the data plane's release is not upgraded"
     );
 }
