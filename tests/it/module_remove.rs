@@ -8,10 +8,16 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use expectrl::process::unix::WaitStatus;
+use expectrl::{Eof, Expect, Session};
 
 use crate::background::Background;
 use crate::fixtures::SINGLE_PLANE_RELEASES;
 use crate::harness::{Test, assert_contains};
+use crate::init::plain;
 use crate::ownership::LIFECYCLE;
 use crate::sandbox::{Claim, run, sandbox};
 
@@ -108,6 +114,31 @@ fn exists(sb: &Claim, namespace: &str, kind: &str, name: &str) -> bool {
     !run(&mut command).trim().is_empty()
 }
 
+/// `module remove cd` on a pseudo-terminal, answering no to its question: the transcript and
+/// the exit status.
+fn declined_on_a_terminal(sb: &Claim, dir: &Path) -> (String, WaitStatus) {
+    let (mut command, _dir) = in_dir(sb, dir, &["module", "remove", "cd", "-p", "lab.yaml"])
+        .env("TERM", "xterm")
+        .into_command();
+    // The pseudo-terminal, not /dev/null.
+    command.stdin(Stdio::inherit());
+    let mut session = Session::spawn(command).expect("choreoctl runs on a pseudo-terminal");
+    session.set_expect_timeout(Some(Duration::from_secs(300)));
+    let asked = session
+        .expect("Remove module cd?")
+        .unwrap_or_else(|error| panic!("waiting for the question: {error}"));
+    let mut transcript = String::from_utf8_lossy(asked.before()).into_owned();
+    // Let the prompt switch the terminal to raw mode before typing.
+    std::thread::sleep(Duration::from_millis(300));
+    session.send("n").expect("typing");
+    let rest = session
+        .expect(Eof)
+        .unwrap_or_else(|error| panic!("module remove ends: {error}\n{transcript}"));
+    transcript.push_str(&String::from_utf8_lossy(rest.get(0).unwrap_or_default()));
+    let status = session.get_process().wait().expect("exit status");
+    (transcript, status)
+}
+
 /// The modules the installation's journal holds, as `profile show --installation` prints.
 fn installed_profile(sb: &Claim) -> String {
     sb.choreoctl()
@@ -173,6 +204,25 @@ fn sandbox_module_remove_takes_the_module_away_and_keeps_its_data() {
     let claim = dir.path().join("claim.yaml");
     std::fs::write(&claim, CLAIM).unwrap();
     run(sb.kubectl(CONTEXT).arg("apply").arg("-f").arg(&claim));
+
+    // On a terminal it asks, after what will change: declined, nothing changes.
+    let (transcript, status) = declined_on_a_terminal(sb, dir.path());
+    assert!(
+        matches!(status, WaitStatus::Exited(_, 0)),
+        "declining exits 0: {status:?}\n{transcript}"
+    );
+    let text = plain(&transcript);
+    assert_contains(
+        &text,
+        "plane control (control) on context dp2: 1 to remove (argo-cd)",
+    );
+    assert_contains(&text, "not confirmed: nothing changed");
+    assert_eq!(read(), PROFILE, "a declined removal leaves the file alone");
+    assert_eq!(
+        releases(sb),
+        installed,
+        "a declined removal changes no release"
+    );
 
     // A dry run says what would go and changes nothing.
     in_dir(
