@@ -20,6 +20,7 @@ lint:
 bench:
 	benches/plan.sh
 	benches/install.sh
+	benches/module.sh
 
 sandbox:
 	tests/sandbox/build.sh
