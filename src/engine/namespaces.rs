@@ -4,6 +4,7 @@
 //! release's StatefulSets made, which outlive the release.
 
 use k8s_openapi::api::core::v1::{Namespace, PersistentVolumeClaim};
+use kube::Client;
 use kube::api::{Api, ListParams, ObjectMeta, PostParams};
 
 use super::kube::{Cluster, KubeError, describe};
@@ -21,14 +22,20 @@ pub const INSTANCE_LABEL: &str = "app.kubernetes.io/instance";
 /// [`KubeError::Api`] when the namespace can be neither read nor created; the helm step fails
 /// (exit 3 for the run).
 pub async fn create_unless_present(cluster: &Cluster, name: &str) -> Result<(), KubeError> {
-    let api: Api<Namespace> = Api::all(cluster.client().clone());
-    let label = describe("Namespace", None, name);
-    if api
-        .get_opt(name)
+    create_marked(cluster.client(), name)
         .await
-        .map_err(|e| cluster.api_error("reading", &label, e))?
-        .is_some()
-    {
+        .map_err(|e| cluster.api_error("creating", &describe("Namespace", None, name), e))
+}
+
+/// Creates namespace `name` marked as choreoctl's unless it exists (an existing one is left
+/// as it is); also how choreoctl's own state namespace is made (src/engine/lock/namespace.rs).
+///
+/// # Errors
+///
+/// The client's error when the namespace can be neither read nor created.
+pub async fn create_marked(client: &Client, name: &str) -> Result<(), kube::Error> {
+    let api: Api<Namespace> = Api::all(client.clone());
+    if api.get_opt(name).await?.is_some() {
         return Ok(());
     }
     let namespace = Namespace {
@@ -41,9 +48,9 @@ pub async fn create_unless_present(cluster: &Cluster, name: &str) -> Result<(), 
     };
     match api.create(&PostParams::default(), &namespace).await {
         Ok(_) => Ok(()),
-        // Created at the same moment by a step of the same run.
-        Err(kube::Error::Api(status)) if status.code == 409 => Ok(()),
-        Err(e) => Err(cluster.api_error("creating", &label, e)),
+        // Created at the same moment by another step or run.
+        Err(kube::Error::Api(status)) if status.is_already_exists() => Ok(()),
+        Err(e) => Err(e),
     }
 }
 

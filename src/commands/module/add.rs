@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::catalog::model::SupportLevel;
 use crate::catalog::{Catalog, SECURE_CORE};
@@ -20,7 +20,7 @@ use crate::profile::ProfileRequest;
 use crate::profile::edit::{ModuleEntry, add_module};
 use crate::profile::model::{Edition, ModuleSpec, Profile};
 
-use super::file::{module_names, show_diff, write_file};
+use super::file::{module_names, show_diff, write_edited};
 use crate::settings::{GlobalSettings, InstallSettings};
 use crate::source::SourceFile;
 use crate::suggest::hint;
@@ -111,24 +111,7 @@ pub fn add(catalog: &Catalog, args: &ModuleAddArgs, global: &GlobalSettings) -> 
         command: "module add",
         text: &question_text,
     };
-    let changed = text != *current.source.text;
-    let mut write = || {
-        if settings.dry_run {
-            if changed {
-                log.note(&format!("--dry-run: {} is left as it is", path.display()));
-            }
-            return Ok(());
-        }
-        if changed {
-            write_file(path, &text)?;
-            log.line(
-                "profile_written",
-                json!({ "path": path }),
-                format_args!("wrote {}", path.display()),
-            );
-        }
-        Ok(())
-    };
+    let mut write = || write_edited(&log, path, &current.source.text, &text, settings.dry_run);
     let request = Request {
         question,
         operation: Operation::Install,

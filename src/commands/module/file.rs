@@ -50,9 +50,40 @@ fn redacted_diff(path: &Path, before: &str, after: &str) -> Option<String> {
     Some(redactor.redact(&diff))
 }
 
+/// Writes the edited profile `text` to `path` once the run is confirmed, saying so
+/// (`profile_written`); a dry run leaves the file and says that instead.
+///
+/// # Errors
+///
+/// [`Error::Other`] (exit 1) when the file cannot be written.
+pub(super) fn write_edited(
+    log: &Log,
+    path: &Path,
+    before: &str,
+    text: &str,
+    dry_run: bool,
+) -> Result<(), Error> {
+    let changed = text != before;
+    if dry_run {
+        if changed {
+            log.note(&format!("--dry-run: {} is left as it is", path.display()));
+        }
+        return Ok(());
+    }
+    if changed {
+        write_file(path, text)?;
+        log.line(
+            "profile_written",
+            json!({ "path": path }),
+            format_args!("wrote {}", path.display()),
+        );
+    }
+    Ok(())
+}
+
 /// Replaces the file's content through a temporary file beside it, so that a reader never
 /// sees half a profile; the file's permissions stay.
-pub(super) fn write_file(path: &Path, text: &str) -> Result<(), Error> {
+fn write_file(path: &Path, text: &str) -> Result<(), Error> {
     let failed = |error: std::io::Error| {
         Error::Other(anyhow::anyhow!("cannot write {}: {error}", path.display()))
     };

@@ -6,9 +6,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use serde_json::json;
-
-use super::file::{module_names, show_diff, write_file};
+use super::file::{module_names, show_diff, write_edited};
 use crate::catalog::{Catalog, SECURE_CORE};
 use crate::cli::ModuleRemoveArgs;
 use crate::commands::confirm::Question;
@@ -102,24 +100,7 @@ pub fn remove(
     let settings = InstallSettings::resolve(&args.run, &resolved);
     show_diff(&log, path, &current.source.text, &text);
     let question_text = format!("Remove module {name}?");
-    let changed = text != *current.source.text;
-    let mut write = || {
-        if settings.dry_run {
-            if changed {
-                log.note(&format!("--dry-run: {} is left as it is", path.display()));
-            }
-            return Ok(());
-        }
-        if changed {
-            write_file(path, &text)?;
-            log.line(
-                "profile_written",
-                json!({ "path": path }),
-                format_args!("wrote {}", path.display()),
-            );
-        }
-        Ok(())
-    };
+    let mut write = || write_edited(&log, path, &current.source.text, &text, settings.dry_run);
     let request = Request {
         question: Question {
             command: "module remove",
