@@ -7,7 +7,8 @@
 //! - `profile.rs`: where the profile comes from and its overrides; `profile …` and `init`;
 //! - `install.rs`: `plan`, `diff`, `check`, `install`, and the mirrors they pull from;
 //! - `mirror.rs`: `mirror …`;
-//! - `module.rs`: `module add`;
+//! - `module.rs`: `module add` and `module remove`;
+//! - `uninstall.rs`: `uninstall`;
 //! - `status.rs`: `status`;
 //! - `render.rs`: `render`;
 //! - `shell.rs`: `completion` and `man`.
@@ -19,6 +20,7 @@ mod profile;
 mod render;
 mod shell;
 mod status;
+mod uninstall;
 
 pub use install::{CheckArgs, DiffArgs, InstallArgs, MirrorArgs, PlanArgs, RunArgs};
 pub use mirror::{MirrorBundleArgs, MirrorLoadArgs, MirrorPushArgs, MirrorSourceArgs};
@@ -27,6 +29,7 @@ pub use profile::{InitArgs, ProfileArgs, ProfileFileArgs, ProfileShowArgs};
 pub use render::RenderArgs;
 pub use shell::{CompletionArgs, ManArgs};
 pub use status::StatusArgs;
+pub use uninstall::UninstallArgs;
 
 /// The formats of `-o` and `--log-format`, defined with the printer that writes them.
 pub use crate::output::{LogFormat, OutputFormat};
@@ -157,6 +160,17 @@ choreoctl module add cd -p lab.yaml\n\n\
 Details: docs/modules.md, docs/lifecycle.md"
     )]
     Module(ModuleCommand),
+    /// Take an installation away: every release, object, namespace and CRD choreoctl made on
+    /// each of its clusters, in reverse dependency order, then its own state (journal, lock,
+    /// ownership markers, choreoctl-system). What it did not make stays.
+    #[command(after_long_help = "Examples:\n  \
+choreoctl uninstall --all -p lab.yaml\n  \
+choreoctl uninstall --all --context prod-cp --yes            # the profile its journal keeps\n  \
+choreoctl uninstall --all -p lab.yaml --keep-crds --dry-run\n  \
+choreoctl uninstall --module observe -p lab.yaml            # as `module remove observe`\n\n\
+Volume claims (the releases' data) and the namespaces holding them are kept unless\n\
+--delete-data. Exit codes: as install's. Details: docs/lifecycle.md")]
+    Uninstall(UninstallArgs),
     /// The edition compatibility matrix: which modules each edition supports, at which level,
     /// and why not.
     #[command(

@@ -11,7 +11,7 @@ use crate::cli::InstallArgs;
 use crate::engine;
 use crate::engine::journal::Operation;
 use crate::engine::preview::{InspectOptions, inspect};
-use crate::engine::removal::{self, Scope};
+use crate::engine::removal::{self, Removing};
 use crate::error::Error;
 use crate::resolve::{Resolved, from_stored};
 use crate::settings::{GlobalSettings, InstallSettings};
@@ -21,6 +21,11 @@ const QUESTION: Question<'static> = Question {
     command: "install",
     text: "Install?",
 };
+
+/// Why an interrupted uninstall is not finished with its journaled profile's plan.
+const UNINSTALL_RESUMES_AS_IT_STARTED: &str = "an interrupted uninstall is finished with the \
+    profile it started with: run `choreoctl uninstall --all` without -p (its journal keeps \
+    that profile)";
 
 /// What a command asks [`apply`] for: its question, the operation the journal records, and
 /// what to take away besides (`module remove`).
@@ -33,12 +38,15 @@ pub struct Request<'a> {
     pub removal: Option<Removing>,
 }
 
-/// What a removal takes away.
-pub struct Removing {
-    /// Which journaled steps.
-    pub scope: Scope,
-    /// `--delete-data`.
-    pub delete_data: bool,
+/// How [`apply`] ended, when it did not fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// The clusters are as the plan says (it ran, or there was nothing to do).
+    Done,
+    /// `--dry-run`: nothing changed.
+    DryRun,
+    /// Declined on a terminal: nothing changed.
+    Declined,
 }
 
 /// Runs `install`.
@@ -49,6 +57,7 @@ pub fn install(
 ) -> Result<(), Error> {
     let loaded = super::load_profile(catalog, &args.profile, &args.mirrors)?;
     let resolved = super::resolve_loaded(catalog, &loaded, global.kubeconfig())?;
+    let plan = crate::plan::build(catalog, &resolved)?;
     let settings = InstallSettings::resolve(&args.run, &resolved);
     let request = Request {
         question: QUESTION,
@@ -58,18 +67,21 @@ pub fn install(
     apply(
         catalog,
         &resolved,
+        plan,
         &settings,
         request,
         &mut || Ok(()),
         global,
-    )
+    )?;
+    Ok(())
 }
 
-/// Brings the clusters to `resolved`, as `install` does: preflight, the question (what will
-/// change per plane, then the request's question), `confirmed` once the answer is yes
-/// (`module add` writes its edited profile file there), the engine's run, and the summary.
-/// Commands that edit the profile (`module add`, `module remove`) end here too; a removal's
-/// remove steps, planned from the journal, follow the profile's steps.
+/// Brings the clusters to `plan` (of `resolved`), as `install` does: preflight, the question
+/// (what will change per plane, then the request's question), `confirmed` once the answer is
+/// yes (`module add` writes its edited profile file there), the engine's run, and the summary.
+/// Commands that edit the profile (`module add`, `module remove`) and `uninstall` end here too;
+/// a removal's remove steps, planned from the journal, follow the plan's steps, and a plan left
+/// with no step is done at once.
 ///
 /// # Errors
 ///
@@ -79,21 +91,40 @@ pub fn install(
 pub fn apply(
     catalog: &Catalog,
     resolved: &Resolved,
+    mut plan: crate::plan::Plan,
     settings: &InstallSettings,
     request: Request<'_>,
     confirmed: &mut dyn FnMut() -> Result<(), Error>,
     global: &GlobalSettings,
-) -> Result<(), Error> {
+) -> Result<Applied, Error> {
     let printer = &global.printer;
     let question = request.question;
-    let mut plan = crate::plan::build(catalog, resolved)?;
     require_a_way_to_confirm(question.command, settings.confirmation, global.log_format)?;
     let runtime = tokio::runtime::Runtime::new().map_err(anyhow::Error::from)?;
-    if let Some(removing) = &request.removal {
-        let journal = runtime.block_on(removal::read_journal(&plan, global.kubeconfig.clone()))?;
+    if let Some(removing) = request.removal {
+        let kubeconfig = global.kubeconfig.clone();
+        let journal = runtime.block_on(removal::read_journal(&plan, kubeconfig.clone()))?;
         if let Some(journal) = journal {
-            plan = removal::with_removals(plan, &journal, &removing.scope, removing.delete_data);
+            let shared = runtime.block_on(removal::shared_planes(&plan, kubeconfig))?;
+            let log = super::report::log::Log::new(printer);
+            let mut removing = removing;
+            for (plane, others) in shared {
+                log.note(&format!(
+                    "the CRDs on plane {plane} stay: its cluster also runs installation {}",
+                    others.join(", ")
+                ));
+                removing.crds_kept_on.insert(plane);
+            }
+            plan = removal::with_removals(plan, &journal, &removing);
         }
+    }
+    if plan.steps.is_empty() {
+        let _ = writeln!(
+            printer.stderr(),
+            "nothing to remove: the journal of {} records nothing left",
+            plan.name
+        );
+        return Ok(Applied::Done);
     }
     if settings.preflight {
         runtime.block_on(super::check::before_install(catalog, &plan, global))?;
@@ -119,16 +150,21 @@ pub fn apply(
     )?;
     if answer == Answer::Declined {
         let _ = writeln!(printer.stderr(), "not confirmed: nothing changed");
-        return Ok(());
+        return Ok(Applied::Declined);
     }
     confirmed()?;
     let profile = serde_json::to_value(resolved).map_err(anyhow::Error::from)?;
+    let uninstalling = request.operation == Operation::Uninstall;
     let options = settings.options(global, request.operation, profile);
     let log_format = global.log_format;
     let report = Report::choose(&plan, log_format, printer);
     report.run_started(&plan);
-    // `--resume` of a run whose profile changed since: its own, journaled profile.
+    // `--resume` of a run whose profile changed since: its own, journaled profile. An uninstall
+    // is not replanned: the journaled profile's plan would install it again.
     let replan = |journaled: &serde_json::Value| {
+        if uninstalling {
+            return Err(UNINSTALL_RESUMES_AS_IT_STARTED.to_owned());
+        }
         let resolved = from_stored(catalog, journaled).map_err(|error| error.to_string())?;
         crate::plan::build(catalog, &resolved).map_err(|error| error.to_string())
     };
@@ -137,5 +173,9 @@ pub fn apply(
         printer.emit(&SummaryDocument::new(&plan.name, &summary), |_| Ok(()))?;
     }
     result?;
-    Ok(())
+    Ok(if settings.dry_run {
+        Applied::DryRun
+    } else {
+        Applied::Done
+    })
 }

@@ -16,6 +16,7 @@ pub mod prompt;
 pub mod render;
 pub mod report;
 pub mod status;
+pub mod uninstall;
 pub mod version;
 
 use std::path::Path;
@@ -63,6 +64,7 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
         Command::Module(ModuleCommand::Remove(args)) => {
             module::remove::remove(&catalog()?, args, &global)?;
         }
+        Command::Uninstall(args) => uninstall::uninstall(&catalog()?, args, &global)?,
         Command::Matrix => module::matrix(&catalog()?, printer)?,
         Command::Profile(ProfileCommand::Validate(args)) => {
             profile::validate(&catalog()?, &args.into(), &global)?;

@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::output::to_yaml;
 use crate::profile::ProfileRequest;
 use crate::profile::schema::json_schema;
-use crate::resolve::{from_stored, profile_of};
+use crate::resolve::{Resolved, from_stored, profile_of};
 use crate::settings::GlobalSettings;
 use crate::status::{StatusError, locate};
 
@@ -73,6 +73,31 @@ pub fn show(
     Ok(())
 }
 
+/// The resolved profile of `installation` (the only one there when `None`), read from its
+/// journal on the cluster of `context` (default: the current context).
+///
+/// # Errors
+///
+/// As [`show_installed`].
+pub fn installed(
+    catalog: &Catalog,
+    installation: Option<&str>,
+    context: Option<&str>,
+    global: &GlobalSettings,
+) -> Result<Resolved, Error> {
+    let runtime = tokio::runtime::Runtime::new().map_err(anyhow::Error::from)?;
+    let journal = runtime.block_on(async {
+        let clusters = Clusters::new(global.kubeconfig().map(Path::to_path_buf));
+        let target = Target {
+            kubeconfig: None,
+            context: context.map(str::to_owned),
+        };
+        let control = clusters.connect(&target).await.map_err(StatusError::from)?;
+        Ok::<_, Error>(locate(&control, installation).await?)
+    })?;
+    Ok(from_stored(catalog, &journal.profile).map_err(StatusError::from)?)
+}
+
 /// `profile show --installation NAME`: the profile of an installation, read from its journal
 /// on the cluster of `context` (default: the current context) and written as a profile
 /// document ([`profile_of`]); secret values are masked and a note says how many.
@@ -88,17 +113,7 @@ pub fn show_installed(
     context: Option<&str>,
     global: &GlobalSettings,
 ) -> Result<(), Error> {
-    let runtime = tokio::runtime::Runtime::new().map_err(anyhow::Error::from)?;
-    let journal = runtime.block_on(async {
-        let clusters = Clusters::new(global.kubeconfig().map(Path::to_path_buf));
-        let target = Target {
-            kubeconfig: None,
-            context: context.map(str::to_owned),
-        };
-        let control = clusters.connect(&target).await.map_err(StatusError::from)?;
-        Ok::<_, Error>(locate(&control, Some(installation)).await?)
-    })?;
-    let resolved = from_stored(catalog, &journal.profile).map_err(StatusError::from)?;
+    let resolved = installed(catalog, Some(installation), context, global)?;
     let (document, masked) = profile_of(catalog, &resolved);
     if masked > 0 {
         Log::new(&global.printer).note(&format!(

@@ -87,7 +87,7 @@ pub enum EngineError {
     #[error("{failed} step(s) failed and {skipped} were skipped: {}", first.as_deref().unwrap_or(""))]
     #[diagnostic(help(
         "failed helm releases were rolled back (or uninstalled if new); fix the cause and run \
-         install again: finished steps are not repeated"
+         the same command again: finished steps are not repeated"
     ))]
     PartialFailure {
         /// Steps that failed.

@@ -474,8 +474,13 @@ fn gvk(api_version: &str, kind: &str) -> GroupVersionKind {
     }
 }
 
-/// Runs a request, retrying answers that say "later" (429, 503, 504) a few times.
-async fn patiently<T, F, Fut>(mut request: F) -> Result<T, kube::Error>
+/// Runs a request, retrying answers that say "later" (429, 503, 504: e.g. a CRD's storage
+/// "(re)initializing" just after the CRD changed) a few times.
+///
+/// # Errors
+///
+/// The request's last error.
+pub async fn patiently<T, F, Fut>(mut request: F) -> Result<T, kube::Error>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, kube::Error>>,

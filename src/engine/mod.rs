@@ -25,6 +25,7 @@ pub mod conditions;
 pub mod connect;
 pub mod error;
 pub mod executor;
+pub mod forget;
 pub mod gateway_tls;
 pub mod helm;
 pub mod journal;

@@ -6,11 +6,14 @@
 //! a run whose control plane is on another cluster than a marker names is refused (exit 4)
 //! unless `--rebind` (docs/engine.md, "Cluster identity").
 
-use k8s_openapi::api::core::v1::ConfigMap;
+use std::collections::BTreeSet;
+
+use k8s_openapi::api::coordination::v1::Lease;
+use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::jiff::Timestamp;
 use kube::Client;
-use kube::api::{Api, Patch, PatchParams};
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams};
 
 use super::lock::ensure_system_namespace;
 use crate::names::{
@@ -215,6 +218,63 @@ pub async fn write(
     )
     .await?;
     Ok(())
+}
+
+/// Deletes the marker of `installation` (`uninstall --all`); one already gone is no error.
+///
+/// # Errors
+///
+/// The client's error when the cluster refuses or fails the delete.
+pub async fn delete(client: &Client, installation: &str) -> Result<(), kube::Error> {
+    let api: Api<ConfigMap> = Api::namespaced(client.clone(), SYSTEM_NAMESPACE);
+    match api
+        .delete(&marker_name(installation), &DeleteParams::default())
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(status)) if status.is_not_found() => Ok(()),
+        Err(error) => Err(error),
+    }
+}
+
+/// The installations whose state (journal, lock, marker) the cluster `client` reaches keeps in
+/// [`SYSTEM_NAMESPACE`], by the [`INSTALLATION_LABEL`] on it.
+///
+/// # Errors
+///
+/// The client's error when the objects cannot be listed.
+pub async fn installations_on(client: &Client) -> Result<BTreeSet<String>, kube::Error> {
+    let params = ListParams::default().labels(INSTALLATION_LABEL);
+    let label = |metadata: ObjectMeta| metadata.labels?.remove(INSTALLATION_LABEL);
+    let mut found = BTreeSet::new();
+    let config_maps: Api<ConfigMap> = Api::namespaced(client.clone(), SYSTEM_NAMESPACE);
+    found.extend(
+        config_maps
+            .list_metadata(&params)
+            .await?
+            .items
+            .into_iter()
+            .filter_map(|item| label(item.metadata)),
+    );
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), SYSTEM_NAMESPACE);
+    found.extend(
+        secrets
+            .list_metadata(&params)
+            .await?
+            .items
+            .into_iter()
+            .filter_map(|item| label(item.metadata)),
+    );
+    let leases: Api<Lease> = Api::namespaced(client.clone(), SYSTEM_NAMESPACE);
+    found.extend(
+        leases
+            .list_metadata(&params)
+            .await?
+            .items
+            .into_iter()
+            .filter_map(|item| label(item.metadata)),
+    );
+    Ok(found)
 }
 
 #[cfg(test)]

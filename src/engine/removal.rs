@@ -20,7 +20,9 @@ use std::path::PathBuf;
 use super::error::EngineError;
 use super::journal::{Journal, JournalStore, Made};
 use super::kube::{Clusters, Target};
-use crate::plan::{Action, Plan, Removal, RemoveAction, Step};
+use super::ownership;
+use crate::catalog::model::ResourceRef;
+use crate::plan::{Action, ChartCrds, Plan, Removal, RemoveAction, Step};
 use crate::platform::PlaneType;
 use crate::resolve::Plane;
 
@@ -67,15 +69,66 @@ pub async fn read_journal(
     Ok(store.load().await?.map(|stored| stored.journal))
 }
 
-/// `plan` followed by the remove steps of every step `journal` records in `scope` that `plan`
-/// does not have, on the planes of `plan`. `delete_data`: also delete the volume claims of
-/// removed releases (`--delete-data`).
-pub fn with_removals(mut plan: Plan, journal: &Journal, scope: &Scope, delete_data: bool) -> Plan {
+/// The planes of `plan` whose cluster keeps the state of another installation too, with those
+/// installations (src/engine/ownership.rs): the CRDs there are shared, so a removal keeps them.
+///
+/// # Errors
+///
+/// [`EngineError::Cluster`] (exit 4) when a cluster cannot be reached or read.
+pub async fn shared_planes(
+    plan: &Plan,
+    kubeconfig: Option<PathBuf>,
+) -> Result<BTreeMap<String, Vec<String>>, EngineError> {
+    let clusters = Clusters::new(kubeconfig);
+    let mut shared = BTreeMap::new();
+    for plane in &plan.planes {
+        let cluster = clusters.connect(&Target::of_plane(plane)).await?;
+        let mut others = ownership::installations_on(cluster.client())
+            .await
+            .map_err(|e| cluster.api_error("listing", "the installations it keeps state of", e))?;
+        others.remove(&plan.name);
+        if !others.is_empty() {
+            shared.insert(plane.name.clone(), others.into_iter().collect());
+        }
+    }
+    Ok(shared)
+}
+
+/// What a removal takes away besides the plan's own steps, and what it keeps.
+#[derive(Debug, Clone)]
+pub struct Removing {
+    /// Which journaled steps.
+    pub scope: Scope,
+    /// `--delete-data`: also delete the volume claims of removed releases.
+    pub delete_data: bool,
+    /// Charts whose `crds/` CRDs go with their releases, by the journaled id of the release's
+    /// step (`uninstall`). Empty: they stay, as helm leaves them (`module remove`).
+    pub chart_crds: BTreeMap<String, ChartCrds>,
+    /// Planes on which every CRD stays, applied ones included: all with `--keep-crds`, and a
+    /// plane whose cluster another installation uses too.
+    pub crds_kept_on: BTreeSet<String>,
+}
+
+impl Removing {
+    /// `module remove`: charts' CRDs stay, applied objects go, CRDs among them included.
+    pub fn of(scope: Scope, delete_data: bool) -> Self {
+        Removing {
+            scope,
+            delete_data,
+            chart_crds: BTreeMap::new(),
+            crds_kept_on: BTreeSet::new(),
+        }
+    }
+}
+
+/// `plan` followed by the remove steps of every step `journal` records in the removal's scope
+/// that `plan` does not have, on the planes of `plan`.
+pub fn with_removals(mut plan: Plan, journal: &Journal, removing: &Removing) -> Plan {
     let kept: BTreeSet<&str> = plan.steps.iter().map(|step| step.id.as_str()).collect();
     let leftovers: BTreeMap<&str, &Made> = journal
         .steps
         .iter()
-        .filter(|(id, _)| !kept.contains(id.as_str()) && scope.covers(module_of(id)))
+        .filter(|(id, _)| !kept.contains(id.as_str()) && removing.scope.covers(module_of(id)))
         .filter_map(|(id, record)| Some((id.as_str(), record.made.as_ref()?)))
         .filter(|(_, made)| plan.planes.iter().any(|plane| plane.name == plane_of(made)))
         .collect();
@@ -83,6 +136,7 @@ pub fn with_removals(mut plan: Plan, journal: &Journal, scope: &Scope, delete_da
     let mut removals: Vec<Step> = Vec::new();
     for (&id, &made) in &leftovers {
         let plane = plane(&plan.planes, plane_of(made));
+        let keep_crds = removing.crds_kept_on.contains(&plane.name);
         let (namespace, what) = match made {
             Made::Release {
                 namespace, name, ..
@@ -90,11 +144,23 @@ pub fn with_removals(mut plan: Plan, journal: &Journal, scope: &Scope, delete_da
                 Some(namespace.clone()),
                 Removal::Release {
                     release: name.clone(),
-                    delete_data,
+                    delete_data: removing.delete_data,
+                    crds: (!keep_crds)
+                        .then(|| removing.chart_crds.get(id).cloned())
+                        .flatten(),
                 },
             ),
-            Made::Objects { objects, .. } if objects.is_empty() => continue,
-            Made::Objects { objects, .. } => (None, Removal::Objects(objects.clone())),
+            Made::Objects { objects, .. } => {
+                let objects: Vec<ResourceRef> = objects
+                    .iter()
+                    .filter(|object| !(keep_crds && is_crd(object)))
+                    .cloned()
+                    .collect();
+                if objects.is_empty() {
+                    continue;
+                }
+                (None, Removal::Objects(objects))
+            }
         };
         let mut needs: Vec<String> = dependents(journal, id)
             .into_iter()
@@ -195,6 +261,12 @@ fn namespace_removals(
             }
         })
         .collect()
+}
+
+/// Whether `object` is a CustomResourceDefinition.
+pub fn is_crd(object: &ResourceRef) -> bool {
+    object.kind == "CustomResourceDefinition"
+        && object.api_version.starts_with("apiextensions.k8s.io/")
 }
 
 /// Whether a remove step takes away something in `namespace`.
@@ -300,7 +372,6 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::catalog::model::ResourceRef;
     use crate::engine::journal::{Digest, Operation};
     use crate::plan::fixtures;
 
@@ -350,7 +421,7 @@ mod tests {
         let after = fixtures::plan(&fixtures::profile("generic", ""));
         let journal = journal_of(&before);
         let scope = Scope::Modules(["cd".to_owned()].into());
-        let planned = with_removals(after.clone(), &journal, &scope, false);
+        let planned = with_removals(after.clone(), &journal, &Removing::of(scope, false));
         let removed = removals(&planned);
         let ids: Vec<&str> = removed.iter().map(|step| step.id.as_str()).collect();
         assert_eq!(
@@ -364,7 +435,7 @@ mod tests {
         let release = removed[0];
         assert!(matches!(
             &release.action,
-            Action::Remove(RemoveAction { of: Some(of), what: Removal::Release { release, delete_data: false } })
+            Action::Remove(RemoveAction { of: Some(of), what: Removal::Release { release, delete_data: false, crds: None } })
                 if of == "cd/argo-cd@control" && release == "argo-cd"
         ));
         assert_eq!(release.namespace.as_deref(), Some("argocd"));
@@ -389,7 +460,7 @@ mod tests {
             ..before.clone()
         };
         let journal = journal_of(&before);
-        let planned = with_removals(after, &journal, &Scope::Everything, true);
+        let planned = with_removals(after, &journal, &Removing::of(Scope::Everything, true));
         let position: BTreeMap<&str, usize> = planned
             .steps
             .iter()
@@ -430,13 +501,115 @@ mod tests {
     }
 
     #[test]
+    fn an_uninstall_takes_the_charts_crds_except_where_they_are_kept() {
+        let before = fixtures::plan(&fixtures::profile("generic", ""));
+        let mut journal = journal_of(&before);
+        // An applied CRD, on the control plane.
+        let crd = ResourceRef {
+            api_version: "apiextensions.k8s.io/v1".into(),
+            kind: "CustomResourceDefinition".into(),
+            namespace: None,
+            name: "gateways.gateway.networking.k8s.io".into(),
+        };
+        let applied = before
+            .steps
+            .iter()
+            .find(|step| matches!(step.action, Action::Apply(_)))
+            .expect("the secure core applies objects");
+        journal.record_made(
+            &applied.id,
+            Some(Made::Objects {
+                plane: applied.plane.clone(),
+                objects: vec![crd.clone()],
+            }),
+            &applied.needs,
+        );
+        let charts: BTreeMap<String, ChartCrds> = before
+            .steps
+            .iter()
+            .filter_map(|step| match &step.action {
+                Action::Helm(helm) => Some((
+                    step.id.clone(),
+                    ChartCrds {
+                        chart: helm.chart.clone(),
+                        version: helm.version.clone(),
+                    },
+                )),
+                _ => None,
+            })
+            .collect();
+        let empty = Plan {
+            steps: Vec::new(),
+            ..before.clone()
+        };
+        let removing = Removing {
+            chart_crds: charts.clone(),
+            ..Removing::of(Scope::Everything, false)
+        };
+        let planned = with_removals(empty.clone(), &journal, &removing);
+        let releases: Vec<&Step> = removals(&planned)
+            .into_iter()
+            .filter(|step| {
+                matches!(
+                    &step.action,
+                    Action::Remove(RemoveAction {
+                        what: Removal::Release { .. },
+                        ..
+                    })
+                )
+            })
+            .collect();
+        assert_eq!(releases.len(), charts.len());
+        assert!(releases.iter().all(|step| matches!(
+            &step.action,
+            Action::Remove(RemoveAction {
+                what: Removal::Release { crds: Some(_), .. },
+                ..
+            })
+        )));
+        let applied_removal = |plan: &Plan| {
+            plan.steps
+                .iter()
+                .find(|step| matches!(&step.action, Action::Remove(RemoveAction { of: Some(of), .. }) if *of == applied.id))
+                .map(|step| step.action.clone())
+        };
+        assert!(matches!(
+            applied_removal(&planned),
+            Some(Action::Remove(RemoveAction { what: Removal::Objects(objects), .. })) if objects == [crd.clone()]
+        ));
+        // Kept on the plane: charts' CRDs stay, and an applied CRD is no removal at all.
+        let kept = Removing {
+            crds_kept_on: [applied.plane.clone()].into(),
+            ..removing
+        };
+        let planned = with_removals(empty, &journal, &kept);
+        assert!(applied_removal(&planned).is_none());
+        assert!(
+            removals(&planned)
+                .iter()
+                .all(|step| step.plane != applied.plane
+                    || !matches!(
+                        &step.action,
+                        Action::Remove(RemoveAction {
+                            what: Removal::Release { crds: Some(_), .. },
+                            ..
+                        })
+                    ))
+        );
+    }
+
+    #[test]
     fn modules_out_of_scope_and_steps_the_plan_keeps_are_not_removed() {
         let before = fixtures::plan(&fixtures::profile("generic", WITH_CD));
         let journal = journal_of(&before);
-        let kept = with_removals(before.clone(), &journal, &Scope::Everything, false);
+        let kept = with_removals(
+            before.clone(),
+            &journal,
+            &Removing::of(Scope::Everything, false),
+        );
         assert!(removals(&kept).is_empty());
         let after = fixtures::plan(&fixtures::profile("generic", ""));
         let other = Scope::Modules(["observe".to_owned()].into());
-        assert!(removals(&with_removals(after, &journal, &other, false)).is_empty());
+        assert!(removals(&with_removals(after, &journal, &Removing::of(other, false))).is_empty());
     }
 }

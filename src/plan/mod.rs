@@ -264,6 +264,11 @@ pub enum Removal {
         release: String,
         /// `--delete-data`: delete the claimed volumes too.
         delete_data: bool,
+        /// `uninstall`: the chart whose `crds/` CRDs (which helm installs once and never
+        /// uninstalls) go too, their custom resources first, while the release's controllers
+        /// still run. `None`: they stay.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        crds: Option<ChartCrds>,
     },
     /// Objects an apply step applied, deleted in reverse order.
     Objects(Vec<ResourceRef>),
@@ -272,11 +277,26 @@ pub enum Removal {
     Namespace,
 }
 
+/// A chart whose `crds/` CRDs a removal deletes, as `helm show crds` is given it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChartCrds {
+    /// Where the chart comes from.
+    pub chart: ChartRef,
+    /// Chart version.
+    pub version: String,
+}
+
 impl std::fmt::Display for Removal {
     /// `release argo-cd`, `ClusterObservabilityPlane/default, ...`, `its namespace`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Removal::Release { release, .. } => write!(f, "release {release}"),
+            Removal::Release {
+                release,
+                crds: None,
+                ..
+            } => write!(f, "release {release}"),
+            Removal::Release { release, .. } => write!(f, "release {release} and its CRDs"),
             Removal::Objects(objects) => {
                 let names: Vec<String> = objects
                     .iter()

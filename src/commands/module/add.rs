@@ -117,7 +117,11 @@ pub fn add(catalog: &Catalog, args: &ModuleAddArgs, global: &GlobalSettings) -> 
         operation: Operation::Install,
         removal: None,
     };
-    apply(catalog, &resolved, &settings, request, &mut write, global)
+    let plan = crate::plan::build(catalog, &resolved)?;
+    apply(
+        catalog, &resolved, plan, &settings, request, &mut write, global,
+    )?;
+    Ok(())
 }
 
 /// The fix when the editor cannot add `module` to `path`.

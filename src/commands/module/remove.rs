@@ -10,10 +10,10 @@ use super::file::{module_names, show_diff, write_edited};
 use crate::catalog::{Catalog, SECURE_CORE};
 use crate::cli::ModuleRemoveArgs;
 use crate::commands::confirm::Question;
-use crate::commands::install::{Removing, Request, apply};
+use crate::commands::install::{Request, apply};
 use crate::commands::report::log::Log;
 use crate::engine::journal::Operation;
-use crate::engine::removal::Scope;
+use crate::engine::removal::{Removing, Scope};
 use crate::error::Error;
 use crate::profile::ProfileRequest;
 use crate::profile::edit::remove_module;
@@ -109,12 +109,13 @@ pub fn remove(
         operation: Operation::Remove {
             what: format!("module {name}"),
         },
-        removal: Some(Removing {
-            scope: Scope::Modules(scope),
-            delete_data: args.delete_data,
-        }),
+        removal: Some(Removing::of(Scope::Modules(scope), args.delete_data)),
     };
-    apply(catalog, &resolved, &settings, request, &mut write, global)
+    let plan = crate::plan::build(catalog, &resolved)?;
+    apply(
+        catalog, &resolved, plan, &settings, request, &mut write, global,
+    )?;
+    Ok(())
 }
 
 /// Refuses a module the catalog lacks and the Secure Core.

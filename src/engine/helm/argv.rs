@@ -156,6 +156,14 @@ pub fn history(release: &ReleaseRef) -> Vec<OsString> {
     argv.0
 }
 
+/// `helm show crds`: the CRDs of a chart's `crds/` directories, its subcharts' included
+/// (client-only: no kube target).
+pub fn show_crds(chart: &ChartSource) -> Vec<OsString> {
+    let mut argv = Argv::new(&["show", "crds", &chart.reference]);
+    argv.chart(chart);
+    argv.0
+}
+
 /// `helm template` (client-only: no kube target).
 pub fn template(request: &TemplateRequest, values: &[PathBuf]) -> Vec<OsString> {
     let mut argv = Argv::new(&["template", &request.name, &request.chart.reference]);
@@ -333,6 +341,14 @@ mod tests {
         assert_eq!(
             line(history(&release())),
             format!("history cert-manager --output json {target}")
+        );
+    }
+
+    #[test]
+    fn show_crds_names_the_chart_and_its_version_only() {
+        assert_eq!(
+            line(show_crds(&chart())),
+            "show crds oci://mirror.example/charts/cert-manager --version v1.19.4"
         );
     }
 

@@ -168,6 +168,13 @@ pub trait Helm: Send + Sync {
         release: &ReleaseRef,
     ) -> impl Future<Output = Result<Vec<Revision>, HelmError>> + Send;
 
+    /// `helm show crds`: the CRDs a chart ships in its `crds/` directories (which helm installs
+    /// once and never upgrades or uninstalls), as one YAML stream.
+    fn show_crds(
+        &self,
+        chart: &ChartSource,
+    ) -> impl Future<Output = Result<String, HelmError>> + Send;
+
     /// `helm template`: the rendered manifest.
     fn template(
         &self,

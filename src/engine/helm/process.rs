@@ -9,7 +9,7 @@ use tokio::task::JoinHandle;
 
 use super::values_dir::ValuesFiles;
 use super::{
-    Helm, HelmBinary, HelmError, HelmMajor, Redactor, Release, ReleaseRef, Revision,
+    ChartSource, Helm, HelmBinary, HelmError, HelmMajor, Redactor, Release, ReleaseRef, Revision,
     RollbackRequest, TemplateRequest, UninstallRequest, UpgradeRequest, argv,
 };
 
@@ -270,6 +270,15 @@ impl Helm for HelmProcess {
         parse(&stdout, &operation, &Redactor::default())
     }
 
+    async fn show_crds(&self, chart: &ChartSource) -> Result<String, HelmError> {
+        let operation = format!(
+            "helm show crds {} --version {}",
+            chart.reference, chart.version
+        );
+        self.run(argv::show_crds(chart), &operation, &Redactor::default())
+            .await
+    }
+
     async fn template(&self, request: &TemplateRequest) -> Result<String, HelmError> {
         let operation = format!(
             "helm template {} {} --version {}",
@@ -293,7 +302,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::engine::helm::{ChartSource, KubeTarget};
+    use crate::engine::helm::KubeTarget;
 
     /// A stand-in `helm` script: answers `version`, and on anything else runs `body`.
     fn fake_helm(dir: &Path, body: &str) -> HelmProcess {

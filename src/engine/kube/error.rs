@@ -77,6 +77,14 @@ pub enum KubeError {
         /// What is missing.
         reason: String,
     },
+    /// An object to remove could not be, or was still there when the wait ran out.
+    #[error("cannot remove {object}: {reason}")]
+    NotRemoved {
+        /// The object, or the objects.
+        object: String,
+        /// Why, with the finalizers still pending.
+        reason: String,
+    },
     /// Server-side apply found fields owned by another field manager.
     #[error(
         "applying {object} on context `{context}` conflicts with other field managers: {}",

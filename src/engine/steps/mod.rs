@@ -15,6 +15,7 @@
 //! The loop that calls them is `src/engine/walk.rs`.
 
 pub mod apply;
+pub mod crds;
 pub mod helm;
 pub mod read;
 pub mod remove;

@@ -4,9 +4,12 @@
 //! the same command again:
 //!
 //! - a release: `helm uninstall --wait` (a release already gone is done). The volume claims its
-//!   StatefulSets made outlive it: kept and named in a note, or deleted with `--delete-data`;
+//!   StatefulSets made outlive it: kept and named in a note, or deleted with `--delete-data`.
+//!   With `uninstall`, the CRDs of its chart's `crds/` go too (src/engine/steps/crds.rs): their
+//!   custom resources before the release, the CRDs after it;
 //! - objects an apply step applied: deleted in reverse order, each waited for until gone (a
-//!   finalizer still pending at the timeout fails the step, naming the object);
+//!   finalizer still pending at the timeout fails the step, naming the object); a CRD someone
+//!   else changed is kept (src/engine/steps/crds.rs says how that is told);
 //! - a namespace: deleted once empty of releases, only if choreoctl created it and no claim is
 //!   kept in it (otherwise kept, saying why).
 //!
@@ -17,12 +20,16 @@ use std::time::Duration;
 use kube::api::{Api, DeleteParams, DynamicObject};
 use kube::runtime::wait::{await_condition, conditions::is_deleted};
 
-use super::{Change, Preview, StepDone, StepEnv, StepError};
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+
+use super::{Change, Preview, StepDone, StepEnv, StepError, crds};
 use crate::catalog::model::ResourceRef;
 use crate::engine::helm::{Helm, ReleaseRef, StoredRelease, UninstallRequest};
-use crate::engine::kube::{Cluster, KubeError, describe};
+use crate::engine::kube::{Cluster, KubeError, describe, patiently};
 use crate::engine::namespaces;
-use crate::plan::Removal;
+use crate::engine::removal::is_crd;
+use crate::names::FIELD_MANAGER;
+use crate::plan::{ChartCrds, Removal};
 
 /// How long one removal may take unless `--timeout` says otherwise.
 const REMOVE_TIMEOUT: Duration = Duration::from_secs(300);
@@ -47,12 +54,32 @@ pub async fn run(
         Removal::Release {
             release,
             delete_data,
-        } => remove_release(env, release, namespace, live, *delete_data, timeout).await?,
+            crds,
+        } => {
+            let removal = ReleaseRemoval {
+                release,
+                namespace,
+                delete_data: *delete_data,
+                crds: crds.as_ref(),
+                timeout,
+            };
+            removal.run(env, live).await?
+        }
         Removal::Objects(objects) => {
             let mut notes = Vec::new();
             for object in objects.iter().rev() {
+                if is_crd(object)
+                    && let Some(crd) = crds::get(env.cluster, &object.name).await?
+                    && let Some(owner) = crds::other_owner(&crd, FIELD_MANAGER, None)
+                {
+                    notes.push(format!(
+                        "kept CustomResourceDefinition {}: {owner}",
+                        object.name
+                    ));
+                    continue;
+                }
                 if !delete_object(env.cluster, object, namespace, timeout).await? {
-                    notes.push(format!("{} was gone already", label(object, namespace)));
+                    notes.push(format!("{} was gone already", label(object)));
                 }
             }
             notes
@@ -92,19 +119,35 @@ pub async fn preview(
 ) -> Preview {
     let namespace = namespace.unwrap_or("default");
     let present = match what {
-        Removal::Release { release, .. } => Ok(live
-            .is_some()
-            .then(|| format!("release {namespace}/{release} would be uninstalled"))),
+        Removal::Release { release, crds, .. } => Ok(live.is_some().then(|| {
+            let crds = if crds.is_some() {
+                ", with the CRDs of its chart's crds/ and their custom resources"
+            } else {
+                ""
+            };
+            format!("release {namespace}/{release} would be uninstalled{crds}")
+        })),
         Removal::Objects(objects) => {
-            let mut present = Vec::new();
+            let (mut present, mut kept) = (Vec::new(), Vec::new());
             for object in objects {
-                match exists(env.cluster, object, namespace).await {
-                    Ok(true) => present.push(label(object, namespace)),
-                    Ok(false) => {}
+                let found = match exists(env.cluster, object, namespace).await {
+                    Ok(true) => someone_elses(env.cluster, object).await,
+                    Ok(false) => continue,
+                    Err(error) => Err(error),
+                };
+                match found {
+                    Ok(None) => present.push(label(object)),
+                    Ok(Some(owner)) => kept.push(format!("{} ({owner})", label(object))),
                     Err(error) => return Preview::new(Change::Unknown, error.to_string()),
                 }
             }
-            Ok((!present.is_empty()).then(|| format!("{} would be deleted", present.join(", "))))
+            let kept = if kept.is_empty() {
+                String::new()
+            } else {
+                format!("; kept: {}", kept.join(", "))
+            };
+            Ok((!present.is_empty())
+                .then(|| format!("{} would be deleted{kept}", present.join(", "))))
         }
         Removal::Namespace => namespaces::get(env.cluster, namespace).await.map(|found| {
             found
@@ -118,51 +161,114 @@ pub async fn preview(
     }
 }
 
-/// Uninstalls `release`; then deletes or keeps the volume claims its StatefulSets made.
-async fn remove_release(
-    env: &StepEnv<'_>,
-    release: &str,
-    namespace: &str,
-    live: Option<&StoredRelease>,
+/// One release to take away.
+struct ReleaseRemoval<'a> {
+    release: &'a str,
+    namespace: &'a str,
     delete_data: bool,
+    crds: Option<&'a ChartCrds>,
     timeout: Duration,
-) -> Result<Vec<String>, StepError> {
-    let mut notes = Vec::new();
-    if live.is_some() {
+}
+
+impl ReleaseRemoval<'_> {
+    /// Its chart's CRDs (`uninstall`): their custom resources first, while the release's
+    /// controllers run, then the CRDs; then `helm uninstall`, and the volume claims its
+    /// StatefulSets made, deleted or kept. The CRDs go before the release so that a run killed
+    /// in between still finds the release, and with it the CRDs it keeps.
+    async fn run(
+        &self,
+        env: &StepEnv<'_>,
+        live: Option<&StoredRelease>,
+    ) -> Result<Vec<String>, StepError> {
+        let (release, namespace) = (self.release, self.namespace);
+        let mut notes = Vec::new();
         let (helm, target) = env.helm();
-        let request = UninstallRequest {
-            release: ReleaseRef {
-                target: target.clone(),
-                namespace: namespace.to_owned(),
-                name: release.to_owned(),
-            },
-            wait: true,
-            timeout,
+        let release_ref = ReleaseRef {
+            target: target.clone(),
+            namespace: namespace.to_owned(),
+            name: release.to_owned(),
         };
-        match helm.uninstall(&request).await {
-            Err(error) if !error.is_release_not_found() => {
-                return Err(StepError::Helm {
-                    error,
-                    undo: super::Undo::Untouched,
-                });
+        let crds = self
+            .crds(env, live.map(|_| &release_ref), &mut notes)
+            .await?;
+        for crd in &crds {
+            crds::delete_custom_resources(env.cluster, crd, self.timeout).await?;
+        }
+        for crd in &crds {
+            let object = ResourceRef {
+                api_version: "apiextensions.k8s.io/v1".into(),
+                kind: "CustomResourceDefinition".into(),
+                namespace: None,
+                name: crd.metadata.name.clone().unwrap_or_default(),
+            };
+            delete_object(env.cluster, &object, namespace, self.timeout).await?;
+        }
+        if !crds.is_empty() {
+            env.cluster.refresh_kinds().await;
+        }
+        if live.is_some() {
+            let request = UninstallRequest {
+                release: release_ref,
+                wait: true,
+                timeout: self.timeout,
+            };
+            match helm.uninstall(&request).await {
+                Err(error) if !error.is_release_not_found() => {
+                    return Err(StepError::Helm {
+                        error,
+                        undo: super::Undo::Untouched,
+                    });
+                }
+                _ => {}
             }
-            _ => {}
-        }
-    } else {
-        notes.push(format!("release {namespace}/{release} was gone already"));
-    }
-    for claim in namespaces::claims(env.cluster, namespace, Some(release)).await? {
-        let object = claim_ref(namespace, &claim);
-        if delete_data {
-            delete_object(env.cluster, &object, namespace, timeout).await?;
-            notes.push(format!("deleted PersistentVolumeClaim {namespace}/{claim}"));
         } else {
-            notes.push(format!(
-                "kept PersistentVolumeClaim {namespace}/{claim} (its data; --delete-data deletes it)"
-            ));
+            notes.push(format!("release {namespace}/{release} was gone already"));
         }
+        for claim in namespaces::claims(env.cluster, namespace, Some(release)).await? {
+            let object = claim_ref(namespace, &claim);
+            if self.delete_data {
+                delete_object(env.cluster, &object, namespace, self.timeout).await?;
+                notes.push(format!("deleted PersistentVolumeClaim {namespace}/{claim}"));
+            } else {
+                notes.push(format!(
+                    "kept PersistentVolumeClaim {namespace}/{claim} (its data; --delete-data deletes it)"
+                ));
+            }
+        }
+        Ok(notes)
     }
-    Ok(notes)
+
+    /// The CRDs helm leaves behind when it uninstalls the release (`uninstall` only): those of
+    /// the chart's `crds/`, and those of the `live` release's manifest that ask helm to keep
+    /// them (`helm.sh/resource-policy: keep`), as far as they are there and the removal's to
+    /// take (a note for each one kept).
+    async fn crds(
+        &self,
+        env: &StepEnv<'_>,
+        live: Option<&ReleaseRef>,
+        notes: &mut Vec<String>,
+    ) -> Result<Vec<CustomResourceDefinition>, StepError> {
+        let Some(chart) = self.crds else {
+            return Ok(Vec::new());
+        };
+        let mut names = crds::of_chart(env, chart).await?;
+        if let Some(release) = live {
+            names.extend(crds::kept_by_helm(env, release).await?);
+        }
+        names.sort();
+        names.dedup();
+        let mut found = Vec::new();
+        for name in names {
+            let Some(crd) = crds::get(env.cluster, &name).await? else {
+                continue;
+            };
+            match crds::other_owner(&crd, "helm", Some(self.release)) {
+                Some(owner) => notes.push(format!("kept CustomResourceDefinition {name}: {owner}")),
+                None => found.push(crd),
+            }
+        }
+        Ok(found)
+    }
 }
 
 /// Deletes `namespace` if choreoctl created it and no volume claim is left in it.
@@ -196,6 +302,20 @@ async fn remove_namespace(
     Ok(Vec::new())
 }
 
+/// Why `object` stays although the journal recorded it: a CRD someone else made or changes
+/// (src/engine/steps/crds.rs). `None` for every other object.
+async fn someone_elses(
+    cluster: &Cluster,
+    object: &ResourceRef,
+) -> Result<Option<String>, KubeError> {
+    if !is_crd(object) {
+        return Ok(None);
+    }
+    Ok(crds::get(cluster, &object.name)
+        .await?
+        .and_then(|crd| crds::other_owner(&crd, FIELD_MANAGER, None)))
+}
+
 /// The ref of a volume claim.
 fn claim_ref(namespace: &str, name: &str) -> ResourceRef {
     ResourceRef {
@@ -206,14 +326,10 @@ fn claim_ref(namespace: &str, name: &str) -> ResourceRef {
     }
 }
 
-/// `Kind namespace/name`; objects without a namespace are looked for in `namespace` when
-/// their kind is namespaced.
-fn label(object: &ResourceRef, namespace: &str) -> String {
-    describe(
-        &object.kind,
-        Some(object.namespace.as_deref().unwrap_or(namespace)),
-        &object.name,
-    )
+/// `Kind namespace/name`, or `Kind name` for an object the journal recorded without a
+/// namespace (cluster-scoped, or in the step's namespace).
+fn label(object: &ResourceRef) -> String {
+    describe(&object.kind, object.namespace.as_deref(), &object.name)
 }
 
 /// The API of `object`'s kind, `None` when the kind is not served (its objects are gone).
@@ -244,12 +360,50 @@ async fn exists(
     api.get_opt(&object.name)
         .await
         .map(|found| found.is_some())
-        .map_err(|e| cluster.api_error("reading", &label(object, namespace), e))
+        .map_err(|e| cluster.api_error("reading", &label(object), e))
 }
 
-/// Deletes `object` (in the foreground, so what it owns goes first) and waits until it is gone.
-/// `false`: it was gone already.
-async fn delete_object(
+/// The API groups of Kubernetes itself with a dot in their name (`apps`, `batch`, `policy` and
+/// the core group have none); Gateway API's `gateway.networking.k8s.io` is a CRD's.
+const BUILT_IN_GROUPS: &[&str] = &[
+    "admissionregistration.k8s.io",
+    "apiextensions.k8s.io",
+    "apiregistration.k8s.io",
+    "certificates.k8s.io",
+    "coordination.k8s.io",
+    "discovery.k8s.io",
+    "events.k8s.io",
+    "flowcontrol.apiserver.k8s.io",
+    "networking.k8s.io",
+    "node.k8s.io",
+    "rbac.authorization.k8s.io",
+    "resource.k8s.io",
+    "scheduling.k8s.io",
+    "storage.k8s.io",
+];
+
+/// How to delete an object of `api_version`: a built-in kind in the foreground, so what it owns
+/// (a Job's pods, a Deployment's ReplicaSets) goes first; a custom resource in the background,
+/// since the garbage collector holds a foreground deletion of a kind it has not discovered yet
+/// (a CRD installed moments ago) until its next resync.
+pub fn delete_params(api_version: &str) -> DeleteParams {
+    let group = api_version.rsplit_once('/').map_or("", |(group, _)| group);
+    if !group.contains('.') || BUILT_IN_GROUPS.contains(&group) {
+        DeleteParams::foreground()
+    } else {
+        DeleteParams::background()
+    }
+}
+
+/// Deletes `object` (a built-in kind in the foreground: [`delete_params`]) and waits until it is gone;
+/// an object without a namespace of a namespaced kind is looked for in `namespace`. `false`: it
+/// was gone already.
+///
+/// # Errors
+///
+/// [`KubeError`] when it cannot be deleted, or is still there at `timeout` (with its pending
+/// finalizers named).
+pub async fn delete_object(
     cluster: &Cluster,
     object: &ResourceRef,
     namespace: &str,
@@ -258,16 +412,16 @@ async fn delete_object(
     let Some(api) = api_of(cluster, object, namespace).await? else {
         return Ok(false);
     };
-    let label = label(object, namespace);
-    let Some(found) = api
-        .get_opt(&object.name)
+    let label = label(object);
+    let Some(found) = patiently(|| api.get_opt(&object.name))
         .await
         .map_err(|e| cluster.api_error("reading", &label, e))?
     else {
         return Ok(false);
     };
     let uid = found.metadata.uid.clone().unwrap_or_default();
-    match api.delete(&object.name, &DeleteParams::foreground()).await {
+    let params = delete_params(&object.api_version);
+    match patiently(|| api.delete(&object.name, &params)).await {
         Ok(_) => {}
         Err(kube::Error::Api(status)) if status.code == 404 => return Ok(false),
         Err(e) => return Err(cluster.api_error("deleting", &label, e)),
@@ -275,7 +429,7 @@ async fn delete_object(
     let gone = await_condition(api.clone(), &object.name, is_deleted(&uid));
     match tokio::time::timeout(timeout, gone).await {
         Ok(Ok(_)) => Ok(true),
-        Ok(Err(error)) => Err(KubeError::Invalid {
+        Ok(Err(error)) => Err(KubeError::NotRemoved {
             object: label,
             reason: format!("could not watch it being deleted: {error}"),
         }),
@@ -287,7 +441,7 @@ async fn delete_object(
                 .flatten()
                 .and_then(|left| left.metadata.finalizers)
                 .unwrap_or_default();
-            Err(KubeError::Invalid {
+            Err(KubeError::NotRemoved {
                 object: label,
                 reason: if finalizers.is_empty() {
                     format!("still there {} s after it was deleted", timeout.as_secs())
@@ -300,6 +454,30 @@ async fn delete_object(
                     )
                 },
             })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use kube::api::PropagationPolicy;
+
+    use super::delete_params;
+
+    #[test]
+    fn built_in_kinds_go_in_the_foreground_and_custom_resources_in_the_background() {
+        let policy = |api_version| delete_params(api_version).propagation_policy;
+        for built_in in ["v1", "apps/v1", "batch/v1", "rbac.authorization.k8s.io/v1"] {
+            assert!(
+                matches!(policy(built_in), Some(PropagationPolicy::Foreground)),
+                "{built_in}"
+            );
+        }
+        for custom in ["openchoreo.dev/v1alpha1", "gateway.networking.k8s.io/v1"] {
+            assert!(
+                matches!(policy(custom), Some(PropagationPolicy::Background)),
+                "{custom}"
+            );
         }
     }
 }
