@@ -34,4 +34,5 @@ mod snapshots;
 mod standins;
 mod status;
 mod step_modes;
+mod uninstall;
 mod wiring;

@@ -31,8 +31,11 @@ use std::time::Duration;
 use crate::harness::Test;
 use crate::ownership::{Group, changes_clusters};
 
-/// The contexts (= cluster names) the shared sandbox provides.
+/// The contexts (= cluster names) the shared sandbox provides to every test.
 pub const CONTEXTS: [&str; 4] = ["cp", "dp1", "dp2", "obs"];
+/// Two more clusters of the shared sandbox, for tests/it/uninstall.rs alone: it compares what
+/// an uninstall leaves on them with what was there before, so no other test touches them.
+pub const QUIET_CONTEXTS: [&str; 2] = ["un1", "un2"];
 /// Simulated nodes per cluster.
 pub const NODES: usize = 2;
 
@@ -115,12 +118,13 @@ fn start() -> Sandbox {
     if owned {
         // Register the teardown before `up`, so even a failed or interrupted `up` is cleaned.
         tear_down_at_exit(&name);
+        let all = [&CONTEXTS[..], &QUIET_CONTEXTS[..]].concat();
         eprintln!(
             "sandbox: bringing up '{name}' ({}, {NODES} nodes each)",
-            CONTEXTS.join(",")
+            all.join(",")
         );
         run_checked(
-            up_command(&name, &CONTEXTS, NODES).stdout(Stdio::inherit()),
+            up_command(&name, &all, NODES).stdout(Stdio::inherit()),
             "tests/sandbox/sandbox up",
         );
     }
@@ -140,7 +144,7 @@ fn start() -> Sandbox {
         .split(',')
         .map(str::to_owned)
         .collect();
-    for c in CONTEXTS {
+    for c in CONTEXTS.iter().chain(&QUIET_CONTEXTS) {
         assert!(
             contexts.iter().any(|x| x == c),
             "sandbox '{name}' has no context {c} (has {contexts:?})"
@@ -251,7 +255,14 @@ pub fn tear_down_at_exit(name: &str) {
 
 /// The subcommands that take `--chart-mirror`, `--manifest-mirror` and `--plain-http`
 /// (src/cli/install.rs, `MirrorArgs`): [`Sandbox::choreoctl`] gives them the sandbox's mirrors.
-const MIRROR_COMMANDS: &[&str] = &["install", "plan", "diff", "module add", "module remove"];
+const MIRROR_COMMANDS: &[&str] = &[
+    "install",
+    "plan",
+    "diff",
+    "module add",
+    "module remove",
+    "uninstall",
+];
 
 impl Sandbox {
     /// choreoctl on the sandbox: a [`Test`] with the sandbox's kubeconfig, `--helm` (the built

@@ -1,0 +1,253 @@
+//! `choreoctl uninstall` refuses to guess what to take away, and `--module` is `module remove`;
+//! on the sandbox, `choreoctl uninstall --all` of an installation over `un1` (control plane and a data plane)
+//! and `un2` (a second data plane), the sandbox clusters no other test touches: afterwards
+//! every cluster holds exactly what it held before the install — namespaces, CRDs, webhook
+//! configurations, cluster roles, Secrets, ConfigMaps, Leases and helm releases listed on each
+//! context — except that the Gateway API CRDs applied with kubectl on `un2` before the install
+//! are still there, untouched. On the way: a dry run changes nothing; a user's Project whose
+//! finalizer nothing completes stops the removal (exit 3) naming it; once the finalizer is
+//! gone, the uninstall is killed with `kill -9` and run again, and finishes.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::background::Background;
+use crate::harness::{Test, assert_contains};
+use crate::ownership::UNINSTALL;
+use crate::sandbox::{Claim, run, sandbox};
+
+const INSTALLATION: &str = "it-uninstall";
+const CONTEXTS: [&str; 2] = ["un1", "un2"];
+
+/// The profile: the Secure Core and Continuous Delivery over both clusters.
+const PROFILE: &str = "\
+apiVersion: choreoctl.openchoreo.dev/v1alpha1
+kind: Profile
+metadata: {name: it-uninstall}
+spec:
+  edition: generic
+  planes:
+    - {name: control, type: control, context: un1}
+    - {name: default, type: data, context: un1}
+    - {name: prod, type: data, context: un2}
+  modules: [{name: cd}]
+";
+
+/// A user's Project, held by a finalizer no controller completes.
+const PROJECT: &str = "\
+apiVersion: openchoreo.dev/v1alpha1
+kind: Project
+metadata:
+  name: it-project
+  namespace: default
+  finalizers: [it.choreoctl/hold]
+spec: {}
+";
+
+/// What a user lists to see that nothing is left: cluster-wide kinds, and kinds in every
+/// namespace.
+const CLUSTER_KINDS: &[&str] = &[
+    "namespaces",
+    "customresourcedefinitions",
+    "validatingwebhookconfigurations",
+    "mutatingwebhookconfigurations",
+    "clusterroles",
+    "clusterrolebindings",
+];
+const NAMESPACED_KINDS: &[&str] = &["secrets", "configmaps", "leases", "serviceaccounts"];
+
+/// Everything of [`CLUSTER_KINDS`] and [`NAMESPACED_KINDS`] on `context`, by name, with its
+/// helm releases.
+fn inventory(sb: &Claim, context: &str) -> BTreeMap<&'static str, Vec<String>> {
+    let mut found = BTreeMap::new();
+    for kind in CLUSTER_KINDS {
+        let out = run(sb.kubectl(context).args(["get", kind, "-o", "name"]));
+        found.insert(*kind, out.lines().map(str::to_owned).collect());
+    }
+    for kind in NAMESPACED_KINDS {
+        let out = run(sb.kubectl(context).args([
+            "get",
+            kind,
+            "-A",
+            "-o",
+            "jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name}{\"\\n\"}{end}",
+        ]));
+        found.insert(*kind, out.lines().map(str::to_owned).collect());
+    }
+    let releases = sb
+        .helm_releases(&sb.kubeconfig, context)
+        .into_keys()
+        .map(|(namespace, name)| format!("{namespace}/{name}"))
+        .collect();
+    found.insert("helm releases", releases);
+    found
+}
+
+/// `choreoctl ARGS` run in `dir`, where the profile file is.
+fn in_dir(sb: &Claim, dir: &Path, args: &[&str]) -> Test {
+    sb.choreoctl().current_dir(dir).args(args)
+}
+
+/// Asserts that `context` holds what it held before (`before`), kind by kind.
+#[track_caller]
+fn assert_as_before(
+    sb: &Claim,
+    context: &str,
+    before: &BTreeMap<&'static str, Vec<String>>,
+    log: &str,
+) {
+    let after = inventory(sb, context);
+    for (kind, was) in before {
+        let now = &after[kind];
+        let left: Vec<&String> = now.iter().filter(|name| !was.contains(name)).collect();
+        let gone: Vec<&String> = was.iter().filter(|name| !now.contains(name)).collect();
+        assert!(
+            left.is_empty() && gone.is_empty(),
+            "{context}: {kind} left behind {left:?}, gone that were there before {gone:?}\n{log}"
+        );
+    }
+}
+
+#[test]
+fn uninstall_says_what_to_take_away_and_uninstall_module_is_module_remove() {
+    Test::new()
+        .args(["uninstall", "--yes"])
+        .status(2)
+        .stderr_contains("--all")
+        .stderr_contains("--module")
+        .run();
+    Test::new()
+        .args(["uninstall", "--module", "cd", "--yes"])
+        .status(2)
+        .stderr_contains("--profile")
+        .run();
+    let out = Test::new()
+        .file("lab.yaml", PROFILE)
+        .args(["uninstall", "--module", "buld", "-p", "lab.yaml", "--yes"])
+        .status(2)
+        .stderr_contains("unknown module `buld`")
+        .stderr_contains("did you mean `build`?")
+        .run();
+    assert_eq!(
+        std::fs::read_to_string(out.path("lab.yaml")).unwrap(),
+        PROFILE
+    );
+}
+
+#[test]
+fn sandbox_uninstall_all_leaves_each_cluster_as_it_was_and_what_it_did_not_make() {
+    let sb = &sandbox().claim(&UNINSTALL);
+    let dir = tempfile::tempdir().expect("a directory for the profile");
+    std::fs::write(dir.path().join("lab.yaml"), PROFILE).unwrap();
+    // A kept sandbox (CHOREOCTL_TEST_SANDBOX) may hold what an earlier, failed run left.
+    in_dir(
+        sb,
+        dir.path(),
+        &["uninstall", "--all", "-p", "lab.yaml", "--yes"],
+    )
+    .run();
+    // Someone else's Gateway API CRDs on un2, applied before the install.
+    let gateway_api = format!("{}/gateway-api/v1.5.1/standard-install.yaml", sb.manifests);
+    run(sb.kubectl("un2").args(["apply", "-f", &gateway_api]));
+    let before: BTreeMap<&str, _> = CONTEXTS
+        .iter()
+        .map(|context| (*context, inventory(sb, context)))
+        .collect();
+    assert!(
+        before["un2"]["customresourcedefinitions"]
+            .iter()
+            .any(|crd| crd.ends_with("/gateways.gateway.networking.k8s.io")),
+        "{:?}",
+        before["un2"]
+    );
+
+    in_dir(sb, dir.path(), &["install", "-p", "lab.yaml", "--yes"]).run();
+    let installed = inventory(sb, "un1");
+    assert!(
+        installed["helm releases"].len() > 5,
+        "{:?}",
+        installed["helm releases"]
+    );
+    let project = dir.path().join("project.yaml");
+    std::fs::write(&project, PROJECT).unwrap();
+    run(sb.kubectl("un1").arg("apply").arg("-f").arg(&project));
+
+    // A dry run says what would go and changes nothing.
+    in_dir(
+        sb,
+        dir.path(),
+        &["uninstall", "--all", "-p", "lab.yaml", "--dry-run"],
+    )
+    .stderr_contains("with the CRDs of its chart's crds/ and their custom resources")
+    .run();
+    assert_eq!(inventory(sb, "un1"), installed, "a dry run changes nothing");
+
+    // The Project's finalizer holds its CRD's removal, and with it the control plane's.
+    let held = in_dir(
+        sb,
+        dir.path(),
+        &[
+            "uninstall",
+            "--all",
+            "-p",
+            "lab.yaml",
+            "--yes",
+            "--timeout",
+            "20",
+        ],
+    )
+    .status(3)
+    .stderr_contains("Project default/it-project (finalizer it.choreoctl/hold)")
+    .run();
+    run(sb.kubectl("un1").args([
+        "patch",
+        "project",
+        "it-project",
+        "-n",
+        "default",
+        "--type=merge",
+        "-p",
+        r#"{"metadata":{"finalizers":null}}"#,
+    ]));
+
+    // Killed (-9, helm too) once a few removals are done; the same command finishes it.
+    let uninstalling = Background::spawn(in_dir(
+        sb,
+        dir.path(),
+        &["uninstall", "--all", "-p", "lab.yaml", "--yes"],
+    ));
+    let killed = uninstalling.kill_when("three removals done", true, |stderr| {
+        stderr.matches("done   ").count() >= 3
+    });
+    let finished = in_dir(
+        sb,
+        dir.path(),
+        &["uninstall", "--all", "-p", "lab.yaml", "--yes"],
+    )
+    .stderr_contains("resuming interrupted run")
+    .stderr_contains("uninstalled it-uninstall")
+    .run();
+    let log = format!("{}\n{killed}\n{}", held.stderr, finished.stderr);
+    assert_contains(
+        &log,
+        "kept CustomResourceDefinition gateways.gateway.networking.k8s.io: \
+         kubectl-client-side-apply changed it",
+    );
+    for context in CONTEXTS {
+        assert_as_before(sb, context, &before[context], &log);
+    }
+
+    // Nothing is left to uninstall, and the installation is gone.
+    in_dir(
+        sb,
+        dir.path(),
+        &["uninstall", "--all", "-p", "lab.yaml", "--yes"],
+    )
+    .stderr_contains("nothing to remove")
+    .run();
+    sb.choreoctl()
+        .args(["status", "--context", "un1", "--installation", INSTALLATION])
+        .status(4)
+        .run();
+    run(sb.kubectl("un2").args(["delete", "-f", &gateway_api]));
+}
