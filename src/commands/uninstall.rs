@@ -13,9 +13,9 @@ use crate::catalog::Catalog;
 use crate::cli::{ModuleRemoveArgs, UninstallArgs};
 use crate::engine::journal::Operation;
 use crate::engine::lock::LockOptions;
-use crate::engine::removal::{Removing, Scope};
+use crate::engine::removal::{self, Removing, Scope};
 use crate::error::Error;
-use crate::plan::{Action, ChartCrds, Plan};
+use crate::plan::Plan;
 use crate::profile::ProfileRequest;
 use crate::resolve::Resolved;
 use crate::settings::{GlobalSettings, InstallSettings};
@@ -46,7 +46,7 @@ pub fn uninstall(
     let chart_crds = if args.keep_crds {
         BTreeMap::new()
     } else {
-        chart_crds(&full)
+        removal::chart_crds(&full)
     };
     let crds_kept_on = if args.keep_crds {
         full.planes.iter().map(|plane| plane.name.clone()).collect()
@@ -135,21 +135,4 @@ fn profile(
             global,
         ),
     }
-}
-
-/// The chart of every helm step of `plan`, by step id: the CRDs of their `crds/` go too.
-fn chart_crds(plan: &Plan) -> BTreeMap<String, ChartCrds> {
-    plan.steps
-        .iter()
-        .filter_map(|step| match &step.action {
-            Action::Helm(helm) => Some((
-                step.id.clone(),
-                ChartCrds {
-                    chart: helm.chart.clone(),
-                    version: helm.version.clone(),
-                },
-            )),
-            _ => None,
-        })
-        .collect()
 }

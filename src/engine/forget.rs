@@ -18,7 +18,6 @@ use super::kube::{Cluster, Clusters, Target};
 use super::lock::{LockOptions, acquire};
 use super::steps::remove::delete_object;
 use super::{namespaces, ownership};
-use crate::catalog::model::ResourceRef;
 use crate::names::SYSTEM_NAMESPACE;
 use crate::plan::Plan;
 use crate::platform::PlaneType;
@@ -110,12 +109,7 @@ async fn system_namespace(
             others.join(", ")
         )));
     }
-    let namespace = ResourceRef {
-        api_version: "v1".into(),
-        kind: "Namespace".into(),
-        namespace: None,
-        name: SYSTEM_NAMESPACE.to_owned(),
-    };
+    let namespace = namespaces::reference(SYSTEM_NAMESPACE);
     delete_object(cluster, &namespace, SYSTEM_NAMESPACE, NAMESPACE_TIMEOUT).await?;
     Ok(None)
 }

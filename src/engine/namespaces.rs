@@ -8,6 +8,7 @@ use kube::Client;
 use kube::api::{Api, ListParams, ObjectMeta, PostParams};
 
 use super::kube::{Cluster, KubeError, describe};
+use crate::catalog::model::ResourceRef;
 use crate::names::{MANAGED_BY, MANAGED_BY_LABEL};
 
 /// The label Kubernetes copies from a StatefulSet's selector onto the claims it makes from the
@@ -104,4 +105,14 @@ pub async fn claims(
         .into_iter()
         .filter_map(|claim| claim.metadata.name)
         .collect())
+}
+
+/// The namespace `name` as an object to delete or wait for.
+pub fn reference(name: &str) -> ResourceRef {
+    ResourceRef {
+        api_version: "v1".into(),
+        kind: "Namespace".into(),
+        namespace: None,
+        name: name.to_owned(),
+    }
 }

@@ -244,37 +244,30 @@ pub async fn delete(client: &Client, installation: &str) -> Result<(), kube::Err
 ///
 /// The client's error when the objects cannot be listed.
 pub async fn installations_on(client: &Client) -> Result<BTreeSet<String>, kube::Error> {
-    let params = ListParams::default().labels(INSTALLATION_LABEL);
-    let label = |metadata: ObjectMeta| metadata.labels?.remove(INSTALLATION_LABEL);
-    let mut found = BTreeSet::new();
-    let config_maps: Api<ConfigMap> = Api::namespaced(client.clone(), SYSTEM_NAMESPACE);
-    found.extend(
-        config_maps
-            .list_metadata(&params)
-            .await?
-            .items
-            .into_iter()
-            .filter_map(|item| label(item.metadata)),
-    );
-    let secrets: Api<Secret> = Api::namespaced(client.clone(), SYSTEM_NAMESPACE);
-    found.extend(
-        secrets
-            .list_metadata(&params)
-            .await?
-            .items
-            .into_iter()
-            .filter_map(|item| label(item.metadata)),
-    );
-    let leases: Api<Lease> = Api::namespaced(client.clone(), SYSTEM_NAMESPACE);
-    found.extend(
-        leases
-            .list_metadata(&params)
-            .await?
-            .items
-            .into_iter()
-            .filter_map(|item| label(item.metadata)),
-    );
+    let mut found = labelled::<ConfigMap>(client).await?;
+    found.extend(labelled::<Secret>(client).await?);
+    found.extend(labelled::<Lease>(client).await?);
     Ok(found)
+}
+
+/// The [`INSTALLATION_LABEL`] values on objects of kind `K` in [`SYSTEM_NAMESPACE`].
+async fn labelled<K>(client: &Client) -> Result<BTreeSet<String>, kube::Error>
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug,
+    K::DynamicType: Default,
+{
+    let api: Api<K> = Api::namespaced(client.clone(), SYSTEM_NAMESPACE);
+    let params = ListParams::default().labels(INSTALLATION_LABEL);
+    Ok(api
+        .list_metadata(&params)
+        .await?
+        .items
+        .into_iter()
+        .filter_map(|item| item.metadata.labels?.remove(INSTALLATION_LABEL))
+        .collect())
 }
 
 #[cfg(test)]

@@ -121,6 +121,24 @@ impl Removing {
     }
 }
 
+/// The chart of every helm step of `plan`, by step id: what [`Removing::chart_crds`] takes
+/// when the whole installation goes.
+pub fn chart_crds(plan: &Plan) -> BTreeMap<String, ChartCrds> {
+    plan.steps
+        .iter()
+        .filter_map(|step| match &step.action {
+            Action::Helm(helm) => Some((
+                step.id.clone(),
+                ChartCrds {
+                    chart: helm.chart.clone(),
+                    version: helm.version.clone(),
+                },
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
 /// `plan` followed by the remove steps of every step `journal` records in the removal's scope
 /// that `plan` does not have, on the planes of `plan`.
 pub fn with_removals(mut plan: Plan, journal: &Journal, removing: &Removing) -> Plan {
@@ -524,20 +542,7 @@ mod tests {
             }),
             &applied.needs,
         );
-        let charts: BTreeMap<String, ChartCrds> = before
-            .steps
-            .iter()
-            .filter_map(|step| match &step.action {
-                Action::Helm(helm) => Some((
-                    step.id.clone(),
-                    ChartCrds {
-                        chart: helm.chart.clone(),
-                        version: helm.version.clone(),
-                    },
-                )),
-                _ => None,
-            })
-            .collect();
+        let charts = chart_crds(&before);
         let empty = Plan {
             steps: Vec::new(),
             ..before.clone()

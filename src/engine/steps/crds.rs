@@ -18,11 +18,11 @@ use std::time::Duration;
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, ListParams};
-use serde_json::Value;
 
 use super::{StepEnv, StepError, Undo};
 use crate::engine::helm::{ChartSource, Helm, ReleaseRef};
 use crate::engine::kube::{Cluster, KubeError, patiently};
+use crate::mirror::images::parse_rendered;
 use crate::plan::ChartCrds;
 
 /// helm's annotation naming the release an object belongs to.
@@ -57,7 +57,7 @@ pub async fn of_chart(env: &StepEnv<'_>, chart: &ChartCrds) -> Result<Vec<String
             error,
             undo: Undo::Untouched,
         })?;
-    let documents = documents(&text).map_err(|reason| KubeError::NotRemoved {
+    let documents = parse_rendered(&text).map_err(|reason| KubeError::NotRemoved {
         object: format!("the CRDs of chart {} {}", chart.chart.name, chart.version),
         reason,
     })?;
@@ -86,7 +86,7 @@ pub async fn kept_by_helm(
             error,
             undo: Undo::Untouched,
         })?;
-    let documents = documents(&manifest).map_err(|reason| KubeError::NotRemoved {
+    let documents = parse_rendered(&manifest).map_err(|reason| KubeError::NotRemoved {
         object: format!(
             "the manifest of release {}/{}",
             release.namespace, release.name
@@ -222,19 +222,6 @@ pub async fn delete_custom_resources(
         }
         tokio::time::sleep(POLL).await;
     }
-}
-
-/// The documents of a YAML stream helm printed. A rendered manifest may repeat a key (helm
-/// does not check, and the API server keeps the last), so the last one wins here too.
-fn documents(text: &str) -> Result<Vec<Value>, String> {
-    let mut options = serde_saphyr::Options::default();
-    options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::LastWins;
-    let documents: Vec<Value> =
-        serde_saphyr::from_multiple_with_options(text, options).map_err(|e| e.to_string())?;
-    Ok(documents
-        .into_iter()
-        .filter(|document| !document.is_null())
-        .collect())
 }
 
 /// The API of `crd`'s objects at its storage version; `None` when it serves none.

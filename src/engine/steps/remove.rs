@@ -23,6 +23,7 @@ use kube::runtime::wait::{await_condition, conditions::is_deleted};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 
 use super::{Change, Preview, StepDone, StepEnv, StepError, crds};
+use crate::catalog::crd_waits::is_built_in;
 use crate::catalog::model::ResourceRef;
 use crate::engine::helm::{Helm, ReleaseRef, StoredRelease, UninstallRequest};
 use crate::engine::kube::{Cluster, KubeError, describe, patiently};
@@ -292,13 +293,13 @@ async fn remove_namespace(
             claims.join(", ")
         )]);
     }
-    let object = ResourceRef {
-        api_version: "v1".into(),
-        kind: "Namespace".into(),
-        namespace: None,
-        name: namespace.to_owned(),
-    };
-    delete_object(cluster, &object, namespace, timeout).await?;
+    delete_object(
+        cluster,
+        &namespaces::reference(namespace),
+        namespace,
+        timeout,
+    )
+    .await?;
     Ok(Vec::new())
 }
 
@@ -363,32 +364,12 @@ async fn exists(
         .map_err(|e| cluster.api_error("reading", &label(object), e))
 }
 
-/// The API groups of Kubernetes itself with a dot in their name (`apps`, `batch`, `policy` and
-/// the core group have none); Gateway API's `gateway.networking.k8s.io` is a CRD's.
-const BUILT_IN_GROUPS: &[&str] = &[
-    "admissionregistration.k8s.io",
-    "apiextensions.k8s.io",
-    "apiregistration.k8s.io",
-    "certificates.k8s.io",
-    "coordination.k8s.io",
-    "discovery.k8s.io",
-    "events.k8s.io",
-    "flowcontrol.apiserver.k8s.io",
-    "networking.k8s.io",
-    "node.k8s.io",
-    "rbac.authorization.k8s.io",
-    "resource.k8s.io",
-    "scheduling.k8s.io",
-    "storage.k8s.io",
-];
-
 /// How to delete an object of `api_version`: a built-in kind in the foreground, so what it owns
 /// (a Job's pods, a Deployment's ReplicaSets) goes first; a custom resource in the background,
 /// since the garbage collector holds a foreground deletion of a kind it has not discovered yet
 /// (a CRD installed moments ago) until its next resync.
 pub fn delete_params(api_version: &str) -> DeleteParams {
-    let group = api_version.rsplit_once('/').map_or("", |(group, _)| group);
-    if !group.contains('.') || BUILT_IN_GROUPS.contains(&group) {
+    if is_built_in(api_version) {
         DeleteParams::foreground()
     } else {
         DeleteParams::background()
