@@ -1,9 +1,9 @@
 //! Editing a profile file in place, as `cargo add` edits Cargo.toml: one entry of
-//! `spec.modules` added or removed, every other byte of the file (comments, key order,
-//! quoting, flow or block style, blank lines) kept. The profile format is shallow and fixed
-//! (src/profile/model.rs), so the editor works on lines: it finds `spec:`, its `modules:` key
-//! and the entries' lines by indentation, and writes a new entry in the style of the entries
-//! around it. Every edit is checked by parsing the result: the caller compares the module list
+//! `spec.modules` or `spec.planes` added or removed, every other byte of the file (comments,
+//! key order, quoting, flow or block style, blank lines) kept. The profile format is shallow
+//! and fixed (src/profile/model.rs), so the editor works on lines: it finds `spec:`, the list's
+//! key and the entries' lines by indentation, and writes a new entry in the style of the
+//! entries around it. Every edit is checked by parsing the result: the caller compares the list
 //! it reads with the one it asked for, so an edit the line rules got wrong is refused, never
 //! written.
 
@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde_json::Value;
+
+use crate::platform::PlaneType;
 
 /// A module entry to add: what `module add NAME [--plane P | --planes a,b] [--option k=v]`
 /// asks for.
@@ -26,23 +28,78 @@ pub struct ModuleEntry {
     pub options: BTreeMap<String, Value>,
 }
 
+impl ModuleEntry {
+    /// The entry's fields as YAML flow text, `name` first.
+    fn fields(&self) -> Vec<(&'static str, String)> {
+        let mut fields = vec![("name", scalar(&self.name))];
+        if let Some(plane) = &self.plane {
+            fields.push(("plane", scalar(plane)));
+        }
+        if let Some(planes) = &self.planes {
+            fields.push(("planes", flow_list(planes)));
+        }
+        if !self.options.is_empty() {
+            fields.push(("options", flow_options(&self.options)));
+        }
+        fields
+    }
+}
+
+/// A plane entry to add: what `plane add NAME --type T --context C [--kubeconfig F]
+/// [--serves a,b]` asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlaneEntry {
+    /// The plane's name.
+    pub name: String,
+    /// Its type.
+    pub plane_type: PlaneType,
+    /// Its kubeconfig context.
+    pub context: String,
+    /// Its kubeconfig file, when not the default.
+    pub kubeconfig: Option<String>,
+    /// For an observability plane: the planes it serves.
+    pub serves: Option<Vec<String>>,
+}
+
+impl PlaneEntry {
+    /// The entry's fields as YAML flow text, `name` first.
+    fn fields(&self) -> Vec<(&'static str, String)> {
+        let mut fields = vec![
+            ("name", scalar(&self.name)),
+            ("type", self.plane_type.to_string()),
+            ("context", scalar(&self.context)),
+        ];
+        if let Some(kubeconfig) = &self.kubeconfig {
+            fields.push(("kubeconfig", scalar(kubeconfig)));
+        }
+        if let Some(serves) = &self.serves {
+            fields.push(("serves", flow_list(serves)));
+        }
+        fields
+    }
+}
+
 /// Why a profile file could not be edited by the line rules.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EditError {
     /// The file has no top-level `spec:` mapping written in block style.
     #[error("no top-level `spec:` block to edit")]
     NoSpec,
-    /// `modules:` is written in a way the editor does not change (a flow list over several
+    /// The list is written in a way the editor does not change (a flow list over several
     /// lines, an anchor or alias).
-    #[error("`spec.modules` on line {line} is written in a form choreoctl does not edit")]
+    #[error("`spec.{key}` on line {line} is written in a form choreoctl does not edit")]
     Unsupported {
-        /// 1-based line of `modules:`.
+        /// `modules` or `planes`.
+        key: &'static str,
+        /// 1-based line of the key.
         line: usize,
     },
-    /// The module to remove is not listed.
-    #[error("module `{name}` is not listed in `spec.modules`")]
+    /// The entry to remove is not listed.
+    #[error("`{name}` is not listed in `spec.{key}`")]
     NotListed {
-        /// The module.
+        /// `modules` or `planes`.
+        key: &'static str,
+        /// The entry's name.
         name: String,
     },
 }
@@ -92,17 +149,17 @@ fn strip_comment(text: &str) -> &str {
     text
 }
 
-/// Where `spec.modules` is in a file.
-struct ModulesBlock {
-    /// Index of the `modules:` line, or `None` when the key is absent.
+/// Where a list of `spec` is in a file.
+struct ListBlock {
+    /// Index of the key's line, or `None` when the key is absent.
     key: Option<usize>,
     /// Spaces before the keys of `spec`.
     spec_indent: usize,
-    /// Index of the last content line of `spec` (where an absent `modules:` is appended).
+    /// Index of the last content line of `spec` (where an absent key is appended).
     spec_end: usize,
 }
 
-fn find_modules(lines: &[&str]) -> Result<ModulesBlock, EditError> {
+fn find_list(lines: &[&str], key_name: &str) -> Result<ListBlock, EditError> {
     let spec = lines
         .iter()
         .position(|line| key_value(line, "spec", 0) == Some(""))
@@ -119,11 +176,11 @@ fn find_modules(lines: &[&str]) -> Result<ModulesBlock, EditError> {
         }
         let at = *spec_indent.get_or_insert(indent(line));
         spec_end = index;
-        if key.is_none() && key_value(line, "modules", at).is_some() {
+        if key.is_none() && key_value(line, key_name, at).is_some() {
             key = Some(index);
         }
     }
-    Ok(ModulesBlock {
+    Ok(ListBlock {
         key,
         spec_indent: spec_indent.ok_or(EditError::NoSpec)?,
         spec_end,
@@ -156,19 +213,29 @@ fn block_items(lines: &[&str], key: usize, at: usize) -> Vec<(usize, usize)> {
     items
 }
 
-/// `entry` as one flow mapping: `{name: observe, plane: obs, options: {retentionDays: 14}}`.
-fn flow_entry(entry: &ModuleEntry) -> String {
-    let mut fields = vec![format!("name: {}", entry.name)];
-    if let Some(plane) = &entry.plane {
-        fields.push(format!("plane: {plane}"));
+/// A string as a YAML scalar: plain when YAML reads it back as that string, else
+/// double-quoted (JSON's quoting is YAML's).
+fn scalar(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+        && text.starts_with(|c: char| c.is_ascii_alphabetic())
+        && !matches!(
+            text.to_ascii_lowercase().as_str(),
+            "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "y" | "n"
+        );
+    if plain {
+        text.to_owned()
+    } else {
+        Value::from(text).to_string()
     }
-    if let Some(planes) = &entry.planes {
-        fields.push(format!("planes: [{}]", planes.join(", ")));
-    }
-    if !entry.options.is_empty() {
-        fields.push(format!("options: {}", flow_options(&entry.options)));
-    }
-    format!("{{{}}}", fields.join(", "))
+}
+
+/// Names as a flow list: `[eu, us]`.
+fn flow_list(names: &[String]) -> String {
+    let names: Vec<String> = names.iter().map(|name| scalar(name)).collect();
+    format!("[{}]", names.join(", "))
 }
 
 fn flow_options(options: &BTreeMap<String, Value>) -> String {
@@ -179,22 +246,25 @@ fn flow_options(options: &BTreeMap<String, Value>) -> String {
     format!("{{{}}}", pairs.join(", "))
 }
 
-/// `entry` as a block list item whose `- ` is at `at` spaces.
-fn block_entry(entry: &ModuleEntry, at: usize, newline: &str) -> String {
-    let pad = " ".repeat(at + 2);
-    let mut text = format!("{}- name: {}{newline}", " ".repeat(at), entry.name);
-    if let Some(plane) = &entry.plane {
-        let _ = write!(text, "{pad}plane: {plane}{newline}");
-    }
-    if let Some(planes) = &entry.planes {
-        let _ = write!(text, "{pad}planes: [{}]{newline}", planes.join(", "));
-    }
-    if !entry.options.is_empty() {
-        let _ = write!(
-            text,
-            "{pad}options: {}{newline}",
-            flow_options(&entry.options)
-        );
+/// An entry as one flow mapping: `{name: observe, plane: obs, options: {retentionDays: 14}}`.
+fn flow_entry(fields: &[(&str, String)]) -> String {
+    let fields: Vec<String> = fields
+        .iter()
+        .map(|(key, value)| format!("{key}: {value}"))
+        .collect();
+    format!("{{{}}}", fields.join(", "))
+}
+
+/// An entry as a block list item whose `- ` is at `at` spaces.
+fn block_entry(fields: &[(&str, String)], at: usize, newline: &str) -> String {
+    let mut text = String::new();
+    for (index, (key, value)) in fields.iter().enumerate() {
+        let lead = if index == 0 {
+            format!("{}- ", " ".repeat(at))
+        } else {
+            " ".repeat(at + 2)
+        };
+        let _ = write!(text, "{lead}{key}: {value}{newline}");
     }
     text
 }
@@ -213,44 +283,86 @@ fn terminated(line: &str, newline: &str) -> String {
     }
 }
 
-/// `text` with `entry` appended to `spec.modules`: after the last entry, in the style of the
-/// entries there (flow `- {name: cd}` or block `- name: cd`), or as a new `modules:` key at
-/// the end of `spec` when there is none.
+/// `text` with `entry` appended to `spec.modules` (see [`add_entry`]).
 ///
 /// # Errors
 ///
-/// [`EditError`] when the file has no block `spec:` or writes `modules:` in a form the editor
-/// does not change.
+/// As [`add_entry`].
 pub fn add_module(text: &str, entry: &ModuleEntry) -> Result<String, EditError> {
+    add_entry(text, "modules", &entry.fields())
+}
+
+/// `text` with `entry` appended to `spec.planes` (see [`add_entry`]).
+///
+/// # Errors
+///
+/// As [`add_entry`].
+pub fn add_plane(text: &str, entry: &PlaneEntry) -> Result<String, EditError> {
+    add_entry(text, "planes", &entry.fields())
+}
+
+/// `text` without the `spec.modules` entry naming `name` (see [`remove_entry`]).
+///
+/// # Errors
+///
+/// As [`remove_entry`].
+pub fn remove_module(text: &str, name: &str) -> Result<String, EditError> {
+    remove_entry(text, "modules", name)
+}
+
+/// `text` without the `spec.planes` entry naming `name` (see [`remove_entry`]).
+///
+/// # Errors
+///
+/// As [`remove_entry`].
+pub fn remove_plane(text: &str, name: &str) -> Result<String, EditError> {
+    remove_entry(text, "planes", name)
+}
+
+/// `text` with an entry of `fields` appended to the list `spec.<key>`: after the last entry,
+/// in the style of the entries there (flow `- {name: cd}` or block `- name: cd`), or as a new
+/// key at the end of `spec` when there is none.
+///
+/// # Errors
+///
+/// [`EditError`] when the file has no block `spec:` or writes the list in a form the editor
+/// does not change.
+fn add_entry(
+    text: &str,
+    key_name: &'static str,
+    fields: &[(&str, String)],
+) -> Result<String, EditError> {
     let lines = lines(text);
     let newline = newline(text);
-    let block = find_modules(&lines)?;
+    let block = find_list(&lines, key_name)?;
     let at = block.spec_indent;
     let Some(key) = block.key else {
         let mut out: String = lines[..=block.spec_end]
             .iter()
             .map(|line| terminated(line, newline))
             .collect();
-        out.push_str(&format!("{}modules:{newline}", " ".repeat(at)));
-        out.push_str(&block_entry(entry, at + 2, newline));
+        out.push_str(&format!("{}{key_name}:{newline}", " ".repeat(at)));
+        out.push_str(&block_entry(fields, at + 2, newline));
         out.extend(lines[block.spec_end + 1..].iter().copied());
         return Ok(out);
     };
-    let value = key_value(lines[key], "modules", at).unwrap_or_default();
+    let unsupported = EditError::Unsupported {
+        key: key_name,
+        line: key + 1,
+    };
+    let value = key_value(lines[key], key_name, at).unwrap_or_default();
     if value.starts_with('[') {
         if !value.ends_with(']') {
-            return Err(EditError::Unsupported { line: key + 1 });
+            return Err(unsupported);
         }
         let line = lines[key];
-        let close = line
-            .rfind(']')
-            .ok_or(EditError::Unsupported { line: key + 1 })?;
+        let close = line.rfind(']').ok_or(unsupported)?;
         let inside = line[line.find('[').unwrap_or(close) + 1..close].trim();
         let separator = if inside.is_empty() { "" } else { ", " };
         let edited = format!(
             "{}{separator}{}{}",
             line[..close].trim_end_matches(' '),
-            flow_entry(entry),
+            flow_entry(fields),
             &line[close..]
         );
         let mut out: String = lines[..key].concat();
@@ -259,7 +371,7 @@ pub fn add_module(text: &str, entry: &ModuleEntry) -> Result<String, EditError> 
         return Ok(out);
     }
     if !value.is_empty() {
-        return Err(EditError::Unsupported { line: key + 1 });
+        return Err(unsupported);
     }
     let items = block_items(&lines, key, at);
     let (insert_at, item) = match items.last() {
@@ -270,14 +382,14 @@ pub fn add_module(text: &str, entry: &ModuleEntry) -> Result<String, EditError> 
                 format!(
                     "{}- {}{newline}",
                     " ".repeat(item_indent),
-                    flow_entry(entry)
+                    flow_entry(fields)
                 )
             } else {
-                block_entry(entry, item_indent, newline)
+                block_entry(fields, item_indent, newline)
             };
             (end, item)
         }
-        None => (key + 1, block_entry(entry, at + 2, newline)),
+        None => (key + 1, block_entry(fields, at + 2, newline)),
     };
     let mut out: String = lines[..insert_at]
         .iter()
@@ -288,8 +400,8 @@ pub fn add_module(text: &str, entry: &ModuleEntry) -> Result<String, EditError> 
     Ok(out)
 }
 
-/// The name of the module a list item (its lines) names: `- name: X`, `- {name: X, ...}`, or
-/// `name: X` on a later line of the item.
+/// The name a list item (its lines) names: `- name: X`, `- {name: X, ...}`, or `name: X` on
+/// a later line of the item.
 fn item_name(item: &[&str]) -> Option<String> {
     let first = item.first()?.trim_start().strip_prefix('-')?.trim_start();
     let unquote = |value: &str| value.trim().trim_matches(['"', '\'']).to_owned();
@@ -309,27 +421,31 @@ fn item_name(item: &[&str]) -> Option<String> {
         })
 }
 
-/// `text` without the `spec.modules` entry naming `name`; a block list left empty becomes
-/// `modules: []`.
+/// `text` without the entry of `spec.<key>` naming `name`; a block list left empty becomes
+/// `key: []`.
 ///
 /// # Errors
 ///
-/// [`EditError::NotListed`] when no entry names the module; [`EditError`] otherwise as for
-/// [`add_module`].
-pub fn remove_module(text: &str, name: &str) -> Result<String, EditError> {
+/// [`EditError::NotListed`] when no entry names it; [`EditError`] otherwise as for
+/// [`add_entry`].
+fn remove_entry(text: &str, key_name: &'static str, name: &str) -> Result<String, EditError> {
     let lines = lines(text);
-    let block = find_modules(&lines)?;
+    let block = find_list(&lines, key_name)?;
     let at = block.spec_indent;
     let not_listed = || EditError::NotListed {
+        key: key_name,
         name: name.to_owned(),
     };
     let key = block.key.ok_or_else(not_listed)?;
-    let value = key_value(lines[key], "modules", at).unwrap_or_default();
+    let value = key_value(lines[key], key_name, at).unwrap_or_default();
     if value.starts_with('[') {
-        return remove_from_flow(&lines, key, name);
+        return remove_from_flow(&lines, key_name, key, name);
     }
     if !value.is_empty() {
-        return Err(EditError::Unsupported { line: key + 1 });
+        return Err(EditError::Unsupported {
+            key: key_name,
+            line: key + 1,
+        });
     }
     let items = block_items(&lines, key, at);
     let position = items
@@ -351,10 +467,18 @@ pub fn remove_module(text: &str, name: &str) -> Result<String, EditError> {
     Ok(out)
 }
 
-/// Removes the element naming `name` from a one-line flow list `modules: [...]`.
-fn remove_from_flow(lines: &[&str], key: usize, name: &str) -> Result<String, EditError> {
+/// Removes the element naming `name` from a one-line flow list `key: [...]`.
+fn remove_from_flow(
+    lines: &[&str],
+    key_name: &'static str,
+    key: usize,
+    name: &str,
+) -> Result<String, EditError> {
     let line = lines[key];
-    let unsupported = EditError::Unsupported { line: key + 1 };
+    let unsupported = EditError::Unsupported {
+        key: key_name,
+        line: key + 1,
+    };
     let (Some(open), Some(close)) = (line.find('['), line.rfind(']')) else {
         return Err(unsupported);
     };
@@ -383,6 +507,7 @@ fn remove_from_flow(lines: &[&str], key: usize, name: &str) -> Result<String, Ed
         .collect();
     if kept.len() == elements.len() {
         return Err(EditError::NotListed {
+            key: key_name,
             name: name.to_owned(),
         });
     }
@@ -461,6 +586,7 @@ spec:
         assert_eq!(
             remove_module(BLOCK, "guard"),
             Err(EditError::NotListed {
+                key: "modules",
                 name: "guard".into()
             })
         );
@@ -516,15 +642,75 @@ spec:
         );
         assert_eq!(
             add_module("spec:\n  modules: [\n    {name: cd}]\n", &entry("x")),
-            Err(EditError::Unsupported { line: 2 })
+            Err(EditError::Unsupported {
+                key: "modules",
+                line: 2
+            })
         );
         assert_eq!(
             add_module("spec:\n  modules: *shared\n", &entry("x")),
-            Err(EditError::Unsupported { line: 2 })
+            Err(EditError::Unsupported {
+                key: "modules",
+                line: 2
+            })
         );
         assert_eq!(
             add_module("spec: {modules: []}\n", &entry("x")),
             Err(EditError::NoSpec)
         );
+    }
+
+    fn plane(name: &str, context: &str) -> PlaneEntry {
+        PlaneEntry {
+            name: name.into(),
+            plane_type: PlaneType::Data,
+            context: context.into(),
+            kubeconfig: None,
+            serves: None,
+        }
+    }
+
+    #[test]
+    fn a_plane_goes_after_the_last_one_in_its_style_and_comes_out_again() {
+        let edited = add_plane(BLOCK, &plane("prod", "kind-prod")).unwrap();
+        let expected = BLOCK.replace(
+            "      context: \"obs\"\n",
+            "      context: \"obs\"\n    - name: prod\n      type: data\n      context: kind-prod\n",
+        );
+        assert_eq!(edited, expected);
+        assert_eq!(remove_plane(&edited, "prod").unwrap(), BLOCK);
+        let flow = "spec:\n  planes:\n    - {name: control, type: control}\n  modules: []\n";
+        let mut obs = plane("obs", "arn:aws:eks:eu-west-1:1:cluster/obs");
+        obs.plane_type = PlaneType::Observability;
+        obs.serves = Some(vec!["dev".into()]);
+        let edited = add_plane(flow, &obs).unwrap();
+        assert_eq!(
+            edited,
+            "spec:\n  planes:\n    - {name: control, type: control}\n    - {name: obs, type: \
+             observability, context: \"arn:aws:eks:eu-west-1:1:cluster/obs\", serves: [dev]}\n  \
+             modules: []\n"
+        );
+        let parsed: Value = serde_saphyr::from_str(&edited).unwrap();
+        assert_eq!(
+            parsed["spec"]["planes"][1]["context"],
+            "arn:aws:eks:eu-west-1:1:cluster/obs"
+        );
+        assert_eq!(remove_plane(&edited, "obs").unwrap(), flow);
+        assert_eq!(
+            remove_plane(flow, "prod"),
+            Err(EditError::NotListed {
+                key: "planes",
+                name: "prod".into()
+            })
+        );
+    }
+
+    #[test]
+    fn scalars_that_yaml_would_read_otherwise_are_quoted() {
+        assert_eq!(scalar("kind-dp2"), "kind-dp2");
+        assert_eq!(scalar("yes"), "\"yes\"");
+        assert_eq!(scalar("1.30"), "\"1.30\"");
+        assert_eq!(scalar("a: b"), "\"a: b\"");
+        assert_eq!(scalar(""), "\"\"");
     }
 }
