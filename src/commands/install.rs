@@ -22,10 +22,22 @@ const QUESTION: Question<'static> = Question {
     text: "Install?",
 };
 
-/// Why an interrupted uninstall is not finished with its journaled profile's plan.
-const UNINSTALL_RESUMES_AS_IT_STARTED: &str = "an interrupted uninstall is finished with the \
-    profile it started with: run `choreoctl uninstall --all` without -p (its journal keeps \
-    that profile)";
+/// Why an interrupted removal is not finished with its journaled profile's plan: that plan
+/// holds none of the removal's steps (and an uninstall's would install everything again).
+fn resumes_as_it_started(operation: &Operation) -> Option<String> {
+    match operation {
+        Operation::Uninstall => Some(
+            "an interrupted uninstall is finished with the profile it started with: run \
+             `choreoctl uninstall --all` without -p (its journal keeps that profile)"
+                .into(),
+        ),
+        Operation::Remove { what } => Some(format!(
+            "an interrupted `{what}` removal is finished by running the same `remove` command \
+             again, with the profile file as that command left it"
+        )),
+        _ => None,
+    }
+}
 
 /// What a command asks [`apply`] for: its question, the operation the journal records, and
 /// what to take away besides (`module remove`).
@@ -154,16 +166,16 @@ pub fn apply(
     }
     confirmed()?;
     let profile = serde_json::to_value(resolved).map_err(anyhow::Error::from)?;
-    let uninstalling = request.operation == Operation::Uninstall;
+    let not_replanned = resumes_as_it_started(&request.operation);
     let options = settings.options(global, request.operation, profile);
     let log_format = global.log_format;
     let report = Report::choose(&plan, log_format, printer);
     report.run_started(&plan);
-    // `--resume` of a run whose profile changed since: its own, journaled profile. An uninstall
-    // is not replanned: the journaled profile's plan would install it again.
+    // `--resume` of a run whose profile changed since: its own, journaled profile. A removal is
+    // not replanned: see `resumes_as_it_started`.
     let replan = |journaled: &serde_json::Value| {
-        if uninstalling {
-            return Err(UNINSTALL_RESUMES_AS_IT_STARTED.to_owned());
+        if let Some(reason) = &not_replanned {
+            return Err(reason.clone());
         }
         let resolved = from_stored(catalog, journaled).map_err(|error| error.to_string())?;
         crate::plan::build(catalog, &resolved).map_err(|error| error.to_string())

@@ -1,6 +1,7 @@
 //! What `uninstall --all` takes away after its run has removed every release and object: the
-//! installation's own state on each of its clusters, in an order that lets a run killed half-way
-//! be finished by running the command again:
+//! installation's own state on each of its clusters ([`forget`]), and what `plane remove` takes
+//! away from a removed plane's cluster ([`forget_plane`]), in an order that lets a run killed
+//! half-way be finished by running the command again:
 //!
 //! 1. the ownership markers (src/engine/ownership.rs) on the clusters other than the control
 //!    plane's (a run killed now still finds the journal, and writes them again on its way);
@@ -21,6 +22,7 @@ use super::{namespaces, ownership};
 use crate::names::SYSTEM_NAMESPACE;
 use crate::plan::Plan;
 use crate::platform::PlaneType;
+use crate::resolve::Plane;
 
 /// How long `choreoctl-system` may take to go.
 const NAMESPACE_TIMEOUT: Duration = Duration::from_secs(120);
@@ -76,6 +78,83 @@ pub async fn forget(
         if let Some(note) = system_namespace(cluster, installation).await? {
             notes.push(note);
         }
+    }
+    Ok(notes)
+}
+
+/// Takes plane `removed` out of the state of `plan`'s installation (`plan` holds the planes that
+/// stay): when no plane that stays is on its cluster, its ownership marker there, then, under
+/// the lock, its cluster binding and the journal's records of steps about it, then
+/// [`SYSTEM_NAMESPACE`] there as [`forget`] does; notes say what was kept and why.
+///
+/// # Errors
+///
+/// As [`forget`].
+pub async fn forget_plane(
+    plan: &Plan,
+    removed: &Plane,
+    kubeconfig: Option<PathBuf>,
+    lock: &LockOptions,
+) -> Result<Vec<String>, EngineError> {
+    let clusters = Clusters::new(kubeconfig);
+    let leaving = clusters.connect(&Target::of_plane(removed)).await?;
+    let leaving_identity = leaving.identity().await?.to_owned();
+    let mut control = None;
+    let mut shared = None;
+    for plane in plan
+        .planes
+        .iter()
+        .filter(|plane| plane.name != removed.name)
+    {
+        let cluster = clusters.connect(&Target::of_plane(plane)).await?;
+        if cluster.identity().await? == leaving_identity {
+            shared = Some(plane.name.clone());
+        }
+        if plane.plane_type == PlaneType::Control {
+            control = Some(cluster);
+        }
+    }
+    let control = control.ok_or(EngineError::NoControlPlane)?;
+    let installation = plan.name.as_str();
+    if shared.is_none() {
+        ownership::delete(leaving.client(), installation)
+            .await
+            .map_err(|e| {
+                let marker = ownership::marker_name(installation);
+                leaving.api_error(
+                    "deleting",
+                    &format!("ConfigMap {SYSTEM_NAMESPACE}/{marker}"),
+                    e,
+                )
+            })?;
+    }
+    let held = acquire(control.client(), installation, lock).await?;
+    let store = JournalStore::new(control.client(), installation);
+    if let Some(stored) = store.load().await? {
+        let mut journal = stored.journal;
+        journal.unbind_cluster(&removed.name);
+        let about: Vec<String> = journal
+            .steps
+            .keys()
+            .filter(|id| {
+                id.rsplit_once('@')
+                    .is_some_and(|(_, subject)| subject == removed.name)
+            })
+            .cloned()
+            .collect();
+        for id in &about {
+            journal.forget_step(id);
+        }
+        store.save(&journal, Some(&stored.resource_version)).await?;
+    }
+    held.release().await?;
+    let mut notes = Vec::new();
+    match shared {
+        Some(plane) => notes.push(format!(
+            "kept the state of {installation} on context {}: plane {plane} is on that cluster too",
+            leaving.context()
+        )),
+        None => notes.extend(system_namespace(&leaving, installation).await?),
     }
     Ok(notes)
 }

@@ -31,14 +31,18 @@ use crate::resolve::Plane;
 pub enum Scope {
     /// Those of these modules (`module remove`: the module and what was only there for it).
     Modules(BTreeSet<String>),
+    /// Those about these planes (`plane remove`): the steps on the plane's cluster and its
+    /// registration with the control plane.
+    Planes(BTreeSet<String>),
     /// Every one (`uninstall --all`).
     Everything,
 }
 
 impl Scope {
-    fn covers(&self, module: &str) -> bool {
+    fn covers(&self, id: &str) -> bool {
         match self {
-            Scope::Modules(modules) => modules.contains(module),
+            Scope::Modules(modules) => modules.contains(module_of(id)),
+            Scope::Planes(planes) => planes.contains(subject_of(id)),
             Scope::Everything => true,
         }
     }
@@ -146,9 +150,10 @@ pub fn with_removals(mut plan: Plan, journal: &Journal, removing: &Removing) -> 
     let leftovers: BTreeMap<&str, &Made> = journal
         .steps
         .iter()
-        .filter(|(id, _)| !kept.contains(id.as_str()) && removing.scope.covers(module_of(id)))
+        .filter(|(id, _)| !kept.contains(id.as_str()) && removing.scope.covers(id))
         .filter_map(|(id, record)| Some((id.as_str(), record.made.as_ref()?)))
         .filter(|(_, made)| plan.planes.iter().any(|plane| plane.name == plane_of(made)))
+        .filter(|(id, made)| !moved(&plan, id, made))
         .collect();
     let sinks = sinks(&plan);
     let mut removals: Vec<Step> = Vec::new();
@@ -279,6 +284,44 @@ fn namespace_removals(
             }
         })
         .collect()
+}
+
+/// Whether the plan makes what journaled step `id` made under another plane's name on the same
+/// cluster (`cert-manager@obs` for `cert-manager@dev`: the cluster's prerequisites go with the
+/// first of its planes, so removing that plane moves them to the next): then it stays. Steps
+/// run on another plane's cluster (registrations on the control plane's) are never moved.
+fn moved(plan: &Plan, id: &str, made: &Made) -> bool {
+    let Some((step_name, subject)) = id.rsplit_once('@') else {
+        return false;
+    };
+    let Some(made_on) = plan
+        .planes
+        .iter()
+        .find(|plane| plane.name == plane_of(made))
+    else {
+        return false;
+    };
+    if made_on.name != subject {
+        return false;
+    }
+    let same_thing = |step: &Step| match (made, &step.action) {
+        (
+            Made::Release {
+                namespace, name, ..
+            },
+            Action::Helm(helm),
+        ) => helm.release == *name && step.namespace.as_deref() == Some(namespace),
+        (Made::Objects { .. }, Action::Apply(_)) => true,
+        _ => false,
+    };
+    plan.steps.iter().any(|step| {
+        step.id.rsplit_once('@').map(|(name, _)| name) == Some(step_name)
+            && step.subject == step.plane
+            && same_thing(step)
+            && plan.planes.iter().any(|plane| {
+                plane.name == step.plane && plane.cluster_key() == made_on.cluster_key()
+            })
+    })
 }
 
 /// Whether `object` is a CustomResourceDefinition.
@@ -616,5 +659,83 @@ mod tests {
         let after = fixtures::plan(&fixtures::profile("generic", ""));
         let other = Scope::Modules(["observe".to_owned()].into());
         assert!(removals(&with_removals(after, &journal, &Removing::of(other, false))).is_empty());
+    }
+
+    /// A profile of a control plane on `cp` and data planes `planes` (name, context).
+    fn profile_with(planes: &[(&str, &str)]) -> String {
+        let mut text = "apiVersion: choreoctl.openchoreo.dev/v1alpha1\nkind: Profile\n\
+            metadata: {name: t}\nspec:\n  edition: generic\n  planes:\n\
+            \x20   - {name: control, type: control, context: cp}\n"
+            .to_owned();
+        for (name, context) in planes {
+            text.push_str(&format!(
+                "    - {{name: {name}, type: data, context: {context}}}\n"
+            ));
+        }
+        text
+    }
+
+    /// The plan of the profile without `removed`, with that plane kept among its planes, as
+    /// `plane remove` plans it.
+    fn without_plane(before: &Plan, planes: &[(&str, &str)], removed: &str) -> Plan {
+        let mut after = fixtures::plan(&profile_with(planes));
+        let leaving = before.planes.iter().find(|plane| plane.name == removed);
+        after.planes.push(leaving.unwrap().clone());
+        after
+    }
+
+    #[test]
+    fn a_removed_plane_is_deregistered_before_its_cluster_is_emptied() {
+        let before = fixtures::plan(&profile_with(&[("local", "cp"), ("eu", "eu")]));
+        let journal = journal_of(&before);
+        let after = without_plane(&before, &[("local", "cp")], "eu");
+        let scope = Scope::Planes(["eu".to_owned()].into());
+        let planned = with_removals(after, &journal, &Removing::of(scope, false));
+        let removed = removals(&planned);
+        assert!(removed.len() > 5, "{removed:?}");
+        assert!(
+            removed.iter().all(|step| step.subject == "eu"),
+            "{removed:?}"
+        );
+        let position = |id: &str| {
+            removed
+                .iter()
+                .position(|step| step.id == id)
+                .unwrap_or_else(|| panic!("no {id} in {removed:?}"))
+        };
+        let register = position("secure-core/remove-register@eu");
+        assert_eq!(removed[register].plane, "control");
+        assert!(register < position("secure-core/remove-data-plane@eu"));
+        assert!(register < position("secure-core/remove-cert-manager@eu"));
+        assert_eq!(
+            removed[position("secure-core/remove-cert-manager@eu")].plane,
+            "eu"
+        );
+    }
+
+    #[test]
+    fn what_the_plan_makes_on_the_same_cluster_under_another_plane_stays() {
+        let planes = [("first", "eu"), ("second", "eu")];
+        let before = fixtures::plan(&profile_with(&planes));
+        assert!(
+            before
+                .steps
+                .iter()
+                .any(|s| s.id == "secure-core/cert-manager@first")
+        );
+        let journal = journal_of(&before);
+        let after = without_plane(&before, &[("second", "eu")], "first");
+        assert!(
+            after
+                .steps
+                .iter()
+                .any(|s| s.id == "secure-core/cert-manager@second")
+        );
+        let scope = Scope::Planes(["first".to_owned()].into());
+        let planned = with_removals(after, &journal, &Removing::of(scope, false));
+        let ids: Vec<&str> = removals(&planned).iter().map(|s| s.id.as_str()).collect();
+        // Its registration goes; the cluster's prerequisites, and the data-plane release both
+        // planes share there, stay for `second`.
+        assert_eq!(ids, ["secure-core/remove-register@first"]);
     }
 }
