@@ -16,6 +16,7 @@
 mod install;
 mod mirror;
 mod module;
+mod plane;
 mod profile;
 mod render;
 mod shell;
@@ -25,6 +26,7 @@ mod uninstall;
 pub use install::{CheckArgs, DiffArgs, InstallArgs, MirrorArgs, PlanArgs, RunArgs};
 pub use mirror::{MirrorBundleArgs, MirrorLoadArgs, MirrorPushArgs, MirrorSourceArgs};
 pub use module::{ModuleAddArgs, ModuleRemoveArgs};
+pub use plane::{PlaneAddArgs, PlaneRemoveArgs, PlaneTypeArg};
 pub use profile::{InitArgs, ProfileArgs, ProfileFileArgs, ProfileShowArgs};
 pub use render::RenderArgs;
 pub use shell::{CompletionArgs, ManArgs};
@@ -160,6 +162,15 @@ choreoctl module add cd -p lab.yaml\n\n\
 Details: docs/modules.md, docs/lifecycle.md"
     )]
     Module(ModuleCommand),
+    /// Grow or shrink an installation by a plane (a cluster, or a part of one).
+    #[command(
+        subcommand,
+        after_long_help = "Examples:\n  \
+choreoctl plane add prod --type data --context prod-cluster -p lab.yaml\n  \
+choreoctl plane remove prod -p lab.yaml\n\n\
+Details: docs/lifecycle.md"
+    )]
+    Plane(PlaneCommand),
     /// Take an installation away: every release, object, namespace and CRD choreoctl made on
     /// each of its clusters, in reverse dependency order, then its own state (journal, lock,
     /// ownership markers, choreoctl-system). What it did not make stays.
@@ -277,6 +288,32 @@ choreoctl module remove build -p lab.yaml --dry-run\n\n\
 Exit codes: as install's; 2 when the module is refused (unknown, the Secure Core, or\n\
 required by another installed module), before anything changes. Details: docs/lifecycle.md")]
     Remove(ModuleRemoveArgs),
+}
+
+/// `plane …`.
+#[derive(Debug, Subcommand)]
+pub enum PlaneCommand {
+    /// Add a plane to the profile file (in place, keeping its comments and layout), show the
+    /// file's diff, and install it: its cluster's prerequisites, its chart, its CA and its
+    /// registration with the control plane, and every module placed on planes of its type.
+    #[command(after_long_help = "Examples:\n  \
+choreoctl plane add prod --type data --context prod-cluster -p lab.yaml\n  \
+choreoctl plane add obs --type observability --context obs-cluster --serves dev,prod -p lab.yaml\n  \
+choreoctl plane add ci --type workflow --context ci -p lab.yaml --dry-run\n\n\
+Exit codes: as install's; 2 when the plane is refused (before anything changes).\n\
+Details: docs/lifecycle.md")]
+    Add(PlaneAddArgs),
+    /// Remove a plane: deregister it from the control plane, take away what choreoctl made on
+    /// its cluster in reverse dependency order, forget the cluster, then write the profile file
+    /// without it.
+    #[command(after_long_help = "Examples:\n  \
+choreoctl plane remove prod -p lab.yaml\n  \
+choreoctl plane remove obs -p lab.yaml --force --yes    # it served other planes\n  \
+choreoctl plane remove prod -p lab.yaml --dry-run\n\n\
+Exit codes: as install's; 2 when the plane is refused (the control plane, an observability\n\
+plane that serves others without --force, a plane a module is pinned to), before anything\n\
+changes. Details: docs/lifecycle.md")]
+    Remove(PlaneRemoveArgs),
 }
 
 /// `profile …`.

@@ -11,7 +11,9 @@ pub mod man;
 pub mod mirror;
 pub mod module;
 pub mod plan;
+pub mod plane;
 pub mod profile;
+pub mod profile_edit;
 pub mod prompt;
 pub mod render;
 pub mod report;
@@ -25,7 +27,8 @@ use serde_saphyr::{Location, Spanned};
 
 use crate::catalog::Catalog;
 use crate::cli::{
-    Cli, Command, MirrorArgs, MirrorCommand, ModuleCommand, ProfileArgs, ProfileCommand,
+    Cli, Command, MirrorArgs, MirrorCommand, ModuleCommand, PlaneCommand, ProfileArgs,
+    ProfileCommand,
 };
 use crate::error::Error;
 use crate::kubeconfig::KnownContexts;
@@ -63,6 +66,10 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
         Command::Module(ModuleCommand::Add(args)) => module::add::add(&catalog()?, args, &global)?,
         Command::Module(ModuleCommand::Remove(args)) => {
             module::remove::remove(&catalog()?, args, &global)?;
+        }
+        Command::Plane(PlaneCommand::Add(args)) => plane::add::add(&catalog()?, args, &global)?,
+        Command::Plane(PlaneCommand::Remove(args)) => {
+            plane::remove::remove(&catalog()?, args, &global)?;
         }
         Command::Uninstall(args) => uninstall::uninstall(&catalog()?, args, &global)?,
         Command::Matrix => module::matrix(&catalog()?, printer)?,

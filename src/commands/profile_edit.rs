@@ -1,5 +1,5 @@
-//! The profile file `module add` and `module remove` edit: its modules, the diff of an edit
-//! (secrets masked), and writing it so that no reader sees half a file.
+//! The profile file `module add/remove` and `plane add/remove` edit: its modules and planes,
+//! the diff of an edit (secrets masked), and writing it so that no reader sees half a file.
 
 use std::io::Write;
 use std::path::Path;
@@ -7,19 +7,84 @@ use std::path::Path;
 use serde_json::{Value, json};
 use similar::TextDiff;
 
+use crate::cli::MirrorArgs;
 use crate::commands::report::log::Log;
 use crate::engine::helm::Redactor;
 use crate::error::Error;
 use crate::profile::model::Profile;
+use crate::profile::{LoadedProfile, ProfileRequest};
+use crate::source::SourceFile;
 
-/// The modules a profile lists, in its order.
-pub(super) fn module_names(profile: &Profile) -> Vec<&str> {
-    let modules = profile.spec.modules.iter();
-    modules.map(|module| module.name.value.as_str()).collect()
+/// The list of `spec` an edit changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum List {
+    /// `spec.modules`.
+    Modules,
+    /// `spec.planes`.
+    Planes,
+}
+
+impl List {
+    /// The names the list holds in `profile`, in its order.
+    pub(crate) fn names(self, profile: &Profile) -> Vec<&str> {
+        match self {
+            List::Modules => profile
+                .spec
+                .modules
+                .iter()
+                .map(|module| module.name.value.as_str())
+                .collect(),
+            List::Planes => profile
+                .spec
+                .planes
+                .iter()
+                .map(|plane| plane.name.value.as_str())
+                .collect(),
+        }
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            List::Modules => "modules",
+            List::Planes => "planes",
+        }
+    }
+}
+
+/// The edited `text` of `request`'s file, loaded as that file would be, checked to hold
+/// exactly `expected` in `list`: an edit the line rules got wrong is refused, never written.
+///
+/// # Errors
+///
+/// What loading returns (exit 2); [`Error::Usage`] (exit 2, with `by_hand` as the fix) when the
+/// list is not `expected`.
+pub(crate) fn load_edited(
+    request: &ProfileRequest,
+    text: &str,
+    mirrors: &MirrorArgs,
+    list: List,
+    expected: &[&str],
+    by_hand: &str,
+) -> Result<LoadedProfile, Error> {
+    let path = request.file.as_deref().unwrap_or(Path::new("profile"));
+    let source = SourceFile::new(path.display().to_string(), text);
+    let edited = super::load_from(request, source, mirrors)?;
+    let found = list.names(&edited.profile);
+    if found != expected {
+        return Err(Error::Usage {
+            message: format!(
+                "cannot edit {}: the edit would list {} {found:?}, not {expected:?}",
+                path.display(),
+                list.key()
+            ),
+            help: by_hand.to_owned(),
+        });
+    }
+    Ok(edited)
 }
 
 /// The edit as a unified diff on stderr, or a `profile_edited` event holding it.
-pub(super) fn show_diff(log: &Log, path: &Path, before: &str, after: &str) {
+pub(crate) fn show_diff(log: &Log, path: &Path, before: &str, after: &str) {
     let Some(diff) = redacted_diff(path, before, after) else {
         return;
     };
@@ -56,7 +121,7 @@ fn redacted_diff(path: &Path, before: &str, after: &str) -> Option<String> {
 /// # Errors
 ///
 /// [`Error::Other`] (exit 1) when the file cannot be written.
-pub(super) fn write_edited(
+pub(crate) fn write_edited(
     log: &Log,
     path: &Path,
     before: &str,

@@ -20,9 +20,8 @@ use crate::profile::ProfileRequest;
 use crate::profile::edit::{ModuleEntry, add_module};
 use crate::profile::model::{Edition, ModuleSpec, Profile};
 
-use super::file::{module_names, show_diff, write_edited};
+use crate::commands::profile_edit::{List, load_edited, show_diff, write_edited};
 use crate::settings::{GlobalSettings, InstallSettings};
-use crate::source::SourceFile;
 use crate::suggest::hint;
 
 /// Runs `module add`.
@@ -76,22 +75,19 @@ pub fn add(catalog: &Catalog, args: &ModuleAddArgs, global: &GlobalSettings) -> 
             help: by_hand(&entry.name, path),
         })?,
     };
-    let source = SourceFile::new(path.display().to_string(), text.as_str());
-    let edited = super::super::load_from(&request, source, &args.mirrors)?;
-    let mut expected = module_names(&current.profile);
+    let mut expected = List::Modules.names(&current.profile);
     if listed.is_none() {
         expected.push(&entry.name);
     }
-    let found = module_names(&edited.profile);
-    if found != expected {
-        return Err(Error::Usage {
-            message: format!(
-                "cannot edit {}: the edit would list modules {found:?}, not {expected:?}",
-                path.display()
-            ),
-            help: by_hand(&entry.name, path),
-        });
-    }
+    let by_hand = by_hand(&entry.name, path);
+    let edited = load_edited(
+        &request,
+        &text,
+        &args.mirrors,
+        List::Modules,
+        &expected,
+        &by_hand,
+    )?;
     let resolved = super::super::resolve_loaded(catalog, &edited, global.kubeconfig())?;
     let settings = InstallSettings::resolve(&args.run, &resolved);
     let log = Log::new(&global.printer);

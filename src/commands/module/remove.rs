@@ -6,11 +6,11 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use super::file::{module_names, show_diff, write_edited};
 use crate::catalog::{Catalog, SECURE_CORE};
 use crate::cli::ModuleRemoveArgs;
 use crate::commands::confirm::Question;
 use crate::commands::install::{Request, apply};
+use crate::commands::profile_edit::{List, load_edited, show_diff, write_edited};
 use crate::commands::report::log::Log;
 use crate::engine::journal::Operation;
 use crate::engine::removal::{Removing, Scope};
@@ -18,7 +18,6 @@ use crate::error::Error;
 use crate::profile::ProfileRequest;
 use crate::profile::edit::remove_module;
 use crate::settings::{GlobalSettings, InstallSettings};
-use crate::source::SourceFile;
 use crate::suggest::hint;
 
 /// Runs `module remove`.
@@ -43,7 +42,7 @@ pub fn remove(
     let current = super::super::load_profile_request(catalog, &request, &args.mirrors)?;
     let before = super::super::resolve_loaded(catalog, &current, global.kubeconfig())?;
     let log = Log::new(&global.printer);
-    let listed = module_names(&current.profile).contains(&name);
+    let listed = List::Modules.names(&current.profile).contains(&name);
     let text = if listed {
         remove_module(&current.source.text, name).map_err(|error| Error::Usage {
             message: format!("cannot edit {}: {error}", path.display()),
@@ -57,22 +56,20 @@ pub fn remove(
         ));
         current.source.text.to_string()
     };
-    let source = SourceFile::new(path.display().to_string(), text.as_str());
-    let edited = super::super::load_from(&request, source, &args.mirrors)?;
-    let expected: Vec<&str> = module_names(&current.profile)
+    let expected: Vec<&str> = List::Modules
+        .names(&current.profile)
         .into_iter()
         .filter(|module| *module != name)
         .collect();
-    let found = module_names(&edited.profile);
-    if found != expected {
-        return Err(Error::Usage {
-            message: format!(
-                "cannot edit {}: the edit would list modules {found:?}, not {expected:?}",
-                path.display()
-            ),
-            help: by_hand(name, path),
-        });
-    }
+    let by_hand = by_hand(name, path);
+    let edited = load_edited(
+        &request,
+        &text,
+        &args.mirrors,
+        List::Modules,
+        &expected,
+        &by_hand,
+    )?;
     let resolved = super::super::resolve_loaded(catalog, &edited, global.kubeconfig())?;
     if let Some(kept) = resolved.modules.iter().find(|module| module.name == name) {
         let by = kept.required_by.join(", ");
