@@ -24,6 +24,7 @@ mod mirror;
 mod module_add;
 mod module_remove;
 mod ownership;
+mod plane;
 mod real_charts;
 mod rendered_values;
 mod run_state;

@@ -248,7 +248,14 @@ impl Group {
 }
 
 /// The commands that change clusters, by their first words: only a claim may run them.
-const CHANGING_COMMANDS: &[&str] = &["install", "module add", "module remove", "uninstall"];
+const CHANGING_COMMANDS: &[&str] = &[
+    "install",
+    "module add",
+    "module remove",
+    "plane add",
+    "plane remove",
+    "uninstall",
+];
 
 /// Whether a choreoctl command line runs one of [`CHANGING_COMMANDS`].
 pub fn changes_clusters(args: &[OsString]) -> bool {

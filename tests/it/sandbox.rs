@@ -261,6 +261,8 @@ const MIRROR_COMMANDS: &[&str] = &[
     "diff",
     "module add",
     "module remove",
+    "plane add",
+    "plane remove",
     "uninstall",
 ];
 
@@ -276,7 +278,7 @@ impl Sandbox {
         self.choreoctl_unchecked().inspect(|args, _| {
             assert!(
                 !changes_clusters(args),
-                "`choreoctl install` (or `module add`/`remove`) on the shared sandbox needs a claim: \
+                "`choreoctl install` (or `module`/`plane` `add`/`remove`) on the shared sandbox needs a claim: \
                  take your test group's from tests/it/ownership.rs (`sandbox().claim(&GROUP)`)"
             );
         })

@@ -1,12 +1,14 @@
 //! `choreoctl uninstall` refuses to guess what to take away, and `--module` is `module remove`;
-//! on the sandbox, `choreoctl uninstall --all` of an installation over `un1` (control plane and a data plane)
-//! and `un2` (a second data plane), the sandbox clusters no other test touches: afterwards
-//! every cluster holds exactly what it held before the install — namespaces, CRDs, webhook
-//! configurations, cluster roles, Secrets, ConfigMaps, Leases and helm releases listed on each
-//! context — except that the Gateway API CRDs applied with kubectl on `un2` before the install
-//! are still there, untouched. On the way: a dry run changes nothing; a user's Project whose
-//! finalizer nothing completes stops the removal (exit 3) naming it; once the finalizer is
-//! gone, the uninstall is killed with `kill -9` and run again, and finishes.
+//! on the sandbox, an installation on `un1` (control plane and a data plane) grows by a second
+//! data plane on `un2` with `plane add`, shrinks again with `plane remove` (after which `un2`
+//! holds what it held before), grows again, and then `choreoctl uninstall --all` takes it away;
+//! `un1` and `un2` are the sandbox clusters no other test touches. Afterwards every cluster holds
+//! exactly what it held before the install — namespaces, CRDs, webhook configurations, cluster
+//! roles, Secrets, ConfigMaps, Leases and helm releases listed on each context — except that the
+//! Gateway API CRDs applied with kubectl on `un2` before the install are still there,
+//! untouched. On the way: a dry run changes nothing; a user's Project whose finalizer nothing
+//! completes stops the removal (exit 3) naming it; once the finalizer is gone, the uninstall is
+//! killed with `kill -9` and run again, and finishes.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -19,7 +21,20 @@ use crate::sandbox::{Claim, run, sandbox};
 const INSTALLATION: &str = "it-uninstall";
 const CONTEXTS: [&str; 2] = ["un1", "un2"];
 
-/// The profile: the Secure Core and Continuous Delivery over both clusters.
+/// The profile before `plane add`: the Secure Core and Continuous Delivery on `un1`.
+const ONE_CLUSTER: &str = "\
+apiVersion: choreoctl.openchoreo.dev/v1alpha1
+kind: Profile
+metadata: {name: it-uninstall}
+spec:
+  edition: generic
+  planes:
+    - {name: control, type: control, context: un1}
+    - {name: default, type: data, context: un1}
+  modules: [{name: cd}]
+";
+
+/// The profile after `plane add prod --type data --context un2`: over both clusters.
 const PROFILE: &str = "\
 apiVersion: choreoctl.openchoreo.dev/v1alpha1
 kind: Profile
@@ -32,6 +47,58 @@ spec:
     - {name: prod, type: data, context: un2}
   modules: [{name: cd}]
 ";
+
+/// `plane add prod` on `un2`.
+const ADD_PROD: &[&str] = &[
+    "plane",
+    "add",
+    "prod",
+    "--type",
+    "data",
+    "--context",
+    "un2",
+    "-p",
+    "lab.yaml",
+    "--yes",
+];
+
+/// The helm releases on `context` with their revisions.
+fn revisions(sb: &Claim, context: &str) -> BTreeMap<(String, String), (String, u64)> {
+    sb.helm_releases(&sb.kubeconfig, context)
+}
+
+/// Asserts that of the releases on `un1` only the control plane's moved on, by one revision
+/// from `was`: a plane on another cluster switches its cluster gateway's exposure (a
+/// LoadBalancer Service for the remote agents, or back to ClusterIP); every other release
+/// keeps its revision.
+#[track_caller]
+fn only_the_control_plane_upgraded(
+    sb: &Claim,
+    was: &BTreeMap<(String, String), (String, u64)>,
+) -> BTreeMap<(String, String), (String, u64)> {
+    let now = revisions(sb, "un1");
+    let key = (
+        "openchoreo-control-plane".to_owned(),
+        "openchoreo-control-plane".to_owned(),
+    );
+    let mut expected = was.clone();
+    if let Some((_, revision)) = expected.get_mut(&key) {
+        *revision += 1;
+    }
+    assert_eq!(
+        now, expected,
+        "only the control plane's release is upgraded on un1"
+    );
+    now
+}
+
+/// The data planes the control plane on `un1` registers.
+fn registered(sb: &Claim) -> Vec<String> {
+    let out = run(sb
+        .kubectl("un1")
+        .args(["get", "clusterdataplanes", "-o", "name"]));
+    out.lines().map(str::to_owned).collect()
+}
 
 /// A user's Project, held by a finalizer no controller completes.
 const PROJECT: &str = "\
@@ -135,7 +202,7 @@ fn uninstall_says_what_to_take_away_and_uninstall_module_is_module_remove() {
 }
 
 #[test]
-fn sandbox_uninstall_all_leaves_each_cluster_as_it_was_and_what_it_did_not_make() {
+fn sandbox_a_plane_comes_and_goes_then_uninstall_all_leaves_each_cluster_as_it_was() {
     let sb = &sandbox().claim(&UNINSTALL);
     let dir = tempfile::tempdir().expect("a directory for the profile");
     std::fs::write(dir.path().join("lab.yaml"), PROFILE).unwrap();
@@ -161,7 +228,49 @@ fn sandbox_uninstall_all_leaves_each_cluster_as_it_was_and_what_it_did_not_make(
         before["un2"]
     );
 
+    std::fs::write(dir.path().join("lab.yaml"), ONE_CLUSTER).unwrap();
     in_dir(sb, dir.path(), &["install", "-p", "lab.yaml", "--yes"]).run();
+    let lab = || std::fs::read_to_string(dir.path().join("lab.yaml")).unwrap();
+    let on_un1 = revisions(sb, "un1");
+
+    // A second data plane: the file gains its line, un2 its data plane, the control plane
+    // registers it, and of the releases on un1 only the control plane's changes.
+    in_dir(sb, dir.path(), ADD_PROD)
+        .stderr_contains("+    - {name: prod, type: data, context: un2}")
+        .run();
+    assert_eq!(lab(), PROFILE);
+    assert!(
+        registered(sb).contains(&"clusterdataplane.openchoreo.dev/prod".to_owned()),
+        "{:?}",
+        registered(sb)
+    );
+    assert!(
+        revisions(sb, "un2")
+            .keys()
+            .any(|(_, name)| name == "openchoreo-data-plane")
+    );
+    let on_un1 = only_the_control_plane_upgraded(sb, &on_un1);
+
+    // Gone again: deregistered, un2 as it was, the file as before.
+    let removed = in_dir(
+        sb,
+        dir.path(),
+        &["plane", "remove", "prod", "-p", "lab.yaml", "--yes"],
+    )
+    .stderr_contains("removed plane prod")
+    .run();
+    assert_eq!(lab(), ONE_CLUSTER);
+    assert!(
+        !registered(sb).iter().any(|plane| plane.ends_with("/prod")),
+        "{:?}",
+        registered(sb)
+    );
+    assert_as_before(sb, "un2", &before["un2"], &removed.stderr);
+    only_the_control_plane_upgraded(sb, &on_un1);
+
+    // And back, for the uninstall over both clusters.
+    in_dir(sb, dir.path(), ADD_PROD).run();
+    assert_eq!(lab(), PROFILE);
     let installed = inventory(sb, "un1");
     assert!(
         installed["helm releases"].len() > 5,
