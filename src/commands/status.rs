@@ -4,13 +4,15 @@
 
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde_json::json;
 
 use super::report::log::Log;
 use crate::catalog::Catalog;
 use crate::cli::StatusArgs;
-use crate::engine::kube::{Clusters, Target};
+use crate::engine::journal::Journal;
+use crate::engine::kube::{Cluster, Clusters, Target};
 use crate::error::Error;
 use crate::output::table;
 use crate::profile::ProfileRequest;
@@ -26,26 +28,26 @@ use crate::status::{Inputs, PlaneReport, ProfileSource, Report, StatusError, col
 pub fn status(catalog: &Catalog, args: &StatusArgs, global: &GlobalSettings) -> Result<(), Error> {
     let printer = &global.printer;
     let kubeconfig = global.kubeconfig();
-    let given = given_profile(catalog, args, kubeconfig)?;
-    let control_target = match &given {
-        Some(resolved) => control_target(resolved),
-        None => Target {
-            kubeconfig: None,
-            context: args.context.clone(),
-        },
-    };
-    let asked = args
-        .installation
-        .clone()
-        .or_else(|| given.as_ref().map(|resolved| resolved.name.clone()));
+    let given = given_profile(
+        catalog,
+        args.profile.as_deref(),
+        args.preset.as_deref(),
+        args.context.as_deref(),
+        kubeconfig,
+    )?;
     let runtime = tokio::runtime::Runtime::new().map_err(anyhow::Error::from)?;
     let report = runtime.block_on(async {
-        let clusters = Clusters::new(kubeconfig.map(Path::to_path_buf));
-        let control = clusters
-            .connect(&control_target)
-            .await
-            .map_err(StatusError::from)?;
-        let journal = locate(&control, asked.as_deref()).await?;
+        let Located {
+            clusters,
+            control,
+            journal,
+        } = locate_installation(
+            given.as_ref(),
+            args.context.as_deref(),
+            args.installation.as_deref(),
+            kubeconfig,
+        )
+        .await?;
         let (resolved, source) = match given {
             Some(resolved) => (resolved, ProfileSource::File),
             None => (
@@ -87,20 +89,69 @@ fn log_problems(log: &Log, report: &Report) {
     );
 }
 
-/// `--profile` / `--preset`, resolved; `None` when neither is given (the journal's profile is
-/// used).
-fn given_profile(
+/// An installation found on its control plane's cluster.
+pub(super) struct Located {
+    /// The clients of the installation's clusters (the control plane's connected).
+    pub clusters: Clusters,
+    /// The control plane's cluster.
+    pub control: Arc<Cluster>,
+    /// The installation's journal.
+    pub journal: Journal,
+}
+
+/// Connects to the control plane (the `given` profile's, else `context`, else the current
+/// context) and finds the installation there: `asked`, else the given profile's name, else the
+/// only one. `status` and `plane sync-ca` start here.
+///
+/// # Errors
+///
+/// [`StatusError`] (exit 4) when the control plane cannot be reached or holds no such
+/// installation; exit 2 when it holds several and none is named.
+pub(super) async fn locate_installation(
+    given: Option<&Resolved>,
+    context: Option<&str>,
+    asked: Option<&str>,
+    kubeconfig: Option<&Path>,
+) -> Result<Located, Error> {
+    let control_target = match given {
+        Some(resolved) => control_target(resolved),
+        None => Target {
+            kubeconfig: None,
+            context: context.map(str::to_owned),
+        },
+    };
+    let asked = asked
+        .map(str::to_owned)
+        .or_else(|| given.map(|resolved| resolved.name.clone()));
+    let clusters = Clusters::new(kubeconfig.map(Path::to_path_buf));
+    let control = clusters
+        .connect(&control_target)
+        .await
+        .map_err(StatusError::from)?;
+    let journal = locate(&control, asked.as_deref()).await?;
+    Ok(Located {
+        clusters,
+        control,
+        journal,
+    })
+}
+
+/// `--profile` / `--preset`, resolved with `--context` binding its planes; `None` when neither
+/// is given (the journal's profile is used).
+pub(super) fn given_profile(
     catalog: &Catalog,
-    args: &StatusArgs,
+    profile: Option<&Path>,
+    preset: Option<&str>,
+    context: Option<&str>,
     kubeconfig: Option<&Path>,
 ) -> Result<Option<Resolved>, Error> {
-    if args.profile.is_none() && args.preset.is_none() {
+    if profile.is_none() && preset.is_none() {
         return Ok(None);
     }
     let request = ProfileRequest {
-        file: args.profile.clone(),
-        preset: args.preset.clone(),
-        context: args.context.clone(),
+        file: profile.map(Path::to_path_buf),
+        preset: preset.map(str::to_owned),
+        context: context.map(str::to_owned),
         ..ProfileRequest::default()
     };
     super::resolve_profile(catalog, &request, kubeconfig).map(Some)
@@ -245,12 +296,19 @@ fn plane_row(plane: &PlaneReport) -> Vec<String> {
             Some(false) => "disconnected",
             None => "not reported",
         });
-    let ca = plane.ca.as_ref().map_or("-", |ca| match ca.state {
-        CaState::Match => "match",
-        CaState::Drift => "DRIFT",
-        CaState::Missing => "missing",
-        CaState::Unknown => "unknown",
+    // The registered agent CA and the gateway CA copies, the worst of them.
+    let states = plane
+        .ca
+        .iter()
+        .map(|ca| ca.state)
+        .chain(plane.ca_copies.iter().map(|copy| copy.state));
+    let worst = states.max_by_key(|state| match state {
+        CaState::Match => 0,
+        CaState::Unknown => 1,
+        CaState::Missing => 2,
+        CaState::Drift => 3,
     });
+    let ca = worst.map_or("-", CaState::label);
     let gateway = plane
         .gateway
         .as_ref()

@@ -13,25 +13,24 @@ use std::time::Duration;
 
 use futures::future::{join_all, try_join5};
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
-use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod, Secret};
+use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod};
 use kube::api::{Api, ListParams};
-use serde_json::Value;
 
-use super::agent::{Agent, agent_state};
-use super::drift::{CaState, Lookup, compare_ca};
+use super::ca::{copies, copy_report, registration, registration_report};
+use super::drift::{CaState, Lookup};
 use super::gateway::{GatewayState, ServedNames, gateway_report};
 use super::health::{ClusterWorkloads, Health, HealthState, release_health};
 use super::network::{Network, detect};
 use super::run::{RunReport, RunState, run_report};
 use super::stage::next_stage;
-use super::{CaReport, PlaneReport, ProfileSource, ReleaseReport, Report, STATUS_API_VERSION};
+use super::{PlaneReport, ProfileSource, ReleaseReport, Report, STATUS_API_VERSION};
 use crate::catalog::Catalog;
 use crate::engine::gateway_tls::read_served_names;
 use crate::engine::helm::{ReleaseStates, read_release_states, read_stored_revision};
 use crate::engine::journal::Journal;
 use crate::engine::kube::{Cluster, Clusters, Target};
 use crate::engine::lock::live_holder;
-use crate::plan::{Action, ApplyAction, Plan, Step};
+use crate::plan::{Action, Plan, Step};
 use crate::profile::model::PlaneType;
 use crate::resolve::{Plane, Resolved};
 
@@ -227,6 +226,7 @@ async fn plane_report(
         network: None,
         agent: None,
         ca: None,
+        ca_copies: Vec::new(),
         gateway: None,
         releases: Vec::new(),
     };
@@ -271,9 +271,15 @@ async fn plane_report(
     if plane.plane_type != PlaneType::Control
         && let Some(registration) = registration(plan, &plane.name)
     {
-        let (agent, ca) = registration_report(&registration, control, cluster.as_ref().ok()).await;
+        let (agent, ca) =
+            registration_report(&registration, &plane.name, control, cluster.as_ref().ok()).await;
         report.agent = Some(agent);
         report.ca = Some(ca);
+    }
+    // The gateway's CA is read on the control plane's cluster.
+    for copy in copies(plan, &plane.name) {
+        let copied = copy_report(&copy, &plane.name, Some(control), cluster.as_ref().ok()).await;
+        report.ca_copies.push(copied);
     }
     report
 }
@@ -323,128 +329,6 @@ async fn release_report(
     (report, values)
 }
 
-/// Where a plane is registered and where its live agent CA is, as the plan says.
-struct Registration {
-    api_version: String,
-    kind: String,
-    name: String,
-    secret_namespace: String,
-    secret_name: String,
-    secret_key: String,
-}
-
-/// The plane resource a step applies on the control plane for `plane` (one carrying
-/// `spec.clusterAgent.clientCA`), and the agent CA the same module reads from the plane.
-fn registration(plan: &Plan, plane: &str) -> Option<Registration> {
-    plan.steps.iter().find_map(|step| {
-        let Action::Apply(ApplyAction::Objects(objects)) = &step.action else {
-            return None;
-        };
-        if step.subject != plane {
-            return None;
-        }
-        let object = objects
-            .iter()
-            .find(|object| object["spec"]["clusterAgent"]["clientCA"].is_object())?;
-        let read = plan.steps.iter().find_map(|read| match &read.action {
-            Action::Read(action)
-                if read.subject == plane
-                    && read.module == step.module
-                    && action.resource.kind == "Secret" =>
-            {
-                Some(action)
-            }
-            _ => None,
-        })?;
-        let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
-        Some(Registration {
-            api_version: text(&object["apiVersion"]),
-            kind: text(&object["kind"]),
-            name: text(&object["metadata"]["name"]),
-            secret_namespace: read.resource.namespace.clone().unwrap_or_default(),
-            secret_name: read.resource.name.clone(),
-            secret_key: read.key.clone(),
-        })
-    })
-}
-
-async fn registration_report(
-    registration: &Registration,
-    control: &Arc<Cluster>,
-    plane_cluster: Option<&Arc<Cluster>>,
-) -> (Agent, CaReport) {
-    let resource = format!("{} {}", registration.kind, registration.name);
-    let secret = format!(
-        "Secret {}/{}",
-        registration.secret_namespace, registration.secret_name
-    );
-    let (registered, status) = read_plane_resource(registration, control).await;
-    let agent = match &registered {
-        Lookup::Failed(why) => Agent {
-            connected: None,
-            detail: format!("cannot read {resource}: {why}"),
-        },
-        _ => agent_state(status.as_ref()),
-    };
-    let live = match plane_cluster {
-        Some(cluster) => read_agent_ca(registration, cluster).await,
-        None => Lookup::Failed("the plane's cluster is unreachable".into()),
-    };
-    let (state, detail) = compare_ca(&registered, &live, &resource, &secret);
-    let ca = CaReport {
-        state,
-        registered_in: resource,
-        live_in: secret,
-        detail,
-    };
-    (agent, ca)
-}
-
-/// The registered CA and the status of the plane resource.
-async fn read_plane_resource(
-    registration: &Registration,
-    control: &Arc<Cluster>,
-) -> (Lookup, Option<Value>) {
-    let kind = match control
-        .kind(
-            &registration.api_version,
-            &registration.kind,
-            Duration::ZERO,
-        )
-        .await
-    {
-        Ok(Some(kind)) => kind,
-        Ok(None) => return (Lookup::Missing, None),
-        Err(error) => return (Lookup::Failed(error.to_string()), None),
-    };
-    match control.api(&kind, None).get_opt(&registration.name).await {
-        Ok(Some(object)) => {
-            let ca = object.data["spec"]["clusterAgent"]["clientCA"]["value"]
-                .as_str()
-                .map_or(Lookup::Missing, |pem| Lookup::Found(pem.to_owned()));
-            (ca, object.data.get("status").cloned())
-        }
-        Ok(None) => (Lookup::Missing, None),
-        Err(error) => (Lookup::Failed(error.to_string()), None),
-    }
-}
-
-async fn read_agent_ca(registration: &Registration, cluster: &Arc<Cluster>) -> Lookup {
-    let api: Api<Secret> =
-        Api::namespaced(cluster.client().clone(), &registration.secret_namespace);
-    match api.get_opt(&registration.secret_name).await {
-        Ok(Some(secret)) => secret
-            .data
-            .as_ref()
-            .and_then(|data| data.get(&registration.secret_key))
-            .map_or(Lookup::Missing, |bytes| {
-                Lookup::Found(String::from_utf8_lossy(&bytes.0).into_owned())
-            }),
-        Ok(None) => Lookup::Missing,
-        Err(error) => Lookup::Failed(error.to_string()),
-    }
-}
-
 /// Everything wrong, one line each, in report order.
 fn problems(run: &RunReport, planes: &[PlaneReport]) -> Vec<String> {
     let mut problems = Vec::new();
@@ -488,6 +372,13 @@ fn problems(run: &RunReport, planes: &[PlaneReport]) -> Vec<String> {
         }
         if let Some(ca) = plane.ca.as_ref().filter(|ca| ca.state != CaState::Match) {
             problems.push(format!("plane {name}: {}", ca.detail));
+        }
+        for copy in plane
+            .ca_copies
+            .iter()
+            .filter(|copy| copy.state != CaState::Match)
+        {
+            problems.push(format!("plane {name}: {}", copy.detail));
         }
         if let Some(gateway) = plane
             .gateway

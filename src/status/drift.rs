@@ -31,6 +31,18 @@ pub enum CaState {
     Unknown,
 }
 
+impl CaState {
+    /// How tables show it: `match`, `DRIFT`, `missing`, `unknown`.
+    pub fn label(self) -> &'static str {
+        match self {
+            CaState::Match => "match",
+            CaState::Drift => "DRIFT",
+            CaState::Missing => "missing",
+            CaState::Unknown => "unknown",
+        }
+    }
+}
+
 /// PEM text compared without regard to line endings and surrounding blank space.
 fn normalized(pem: &str) -> String {
     pem.lines()
@@ -41,12 +53,13 @@ fn normalized(pem: &str) -> String {
 }
 
 /// Compares the registered CA (`registered`, found in `resource`) with the live one (`live`,
-/// found in `secret`); returns the verdict and a sentence for the user.
+/// found in `secret`) of `plane`; returns the verdict and a sentence for the user.
 pub fn compare_ca(
     registered: &Lookup,
     live: &Lookup,
     resource: &str,
     secret: &str,
+    plane: &str,
 ) -> (CaState, String) {
     match (registered, live) {
         (Lookup::Failed(why), _) => (CaState::Unknown, format!("cannot read {resource}: {why}")),
@@ -75,7 +88,46 @@ pub fn compare_ca(
                     format!(
                         "the CA registered in {resource} is not the live ca.crt of {secret}: the \
                          control plane will refuse the agent (websocket: bad handshake); \
-                         `choreoctl install` registers the live CA again"
+                         `choreoctl plane sync-ca {plane}` registers the live CA and restarts \
+                         the agent"
+                    ),
+                )
+            }
+        }
+    }
+}
+
+/// Compares a CA copy (`copy`, found in `copy_in` on `plane`'s cluster) with its source
+/// (`source`, found in `source_in`); returns the verdict and a sentence for the user.
+pub fn compare_copy(
+    copy: &Lookup,
+    source: &Lookup,
+    copy_in: &str,
+    source_in: &str,
+    plane: &str,
+) -> (CaState, String) {
+    let repair = format!("`choreoctl plane sync-ca {plane}` copies it again");
+    match (copy, source) {
+        (Lookup::Failed(why), _) => (CaState::Unknown, format!("cannot read {copy_in}: {why}")),
+        (_, Lookup::Failed(why)) => (CaState::Unknown, format!("cannot read {source_in}: {why}")),
+        (_, Lookup::Missing) => (
+            CaState::Missing,
+            format!("{source_in} has no ca.crt: the cluster gateway has no CA yet"),
+        ),
+        (Lookup::Missing, _) => (CaState::Missing, format!("{copy_in} holds no CA: {repair}")),
+        (Lookup::Found(copy), Lookup::Found(source)) => {
+            if normalized(copy) == normalized(source) {
+                (
+                    CaState::Match,
+                    format!("{copy_in} holds the ca.crt of {source_in}"),
+                )
+            } else {
+                (
+                    CaState::Drift,
+                    format!(
+                        "{copy_in} is not the ca.crt of {source_in}: what reads it cannot verify \
+                         the cluster gateway (x509: certificate signed by unknown authority); \
+                         {repair} and restarts the agent"
                     ),
                 )
             }
@@ -95,6 +147,7 @@ mod tests {
             &live,
             "ClusterDataPlane default",
             "Secret ns/cluster-agent-tls",
+            "default",
         )
         .0
     }
@@ -120,11 +173,44 @@ mod tests {
             &Lookup::Found(other),
             "ClusterDataPlane default",
             "Secret ns/cluster-agent-tls",
+            "default",
         );
         assert_eq!(state, CaState::Drift);
         assert!(
-            detail.contains("bad handshake") && detail.contains("choreoctl install"),
+            detail.contains("bad handshake") && detail.contains("choreoctl plane sync-ca default"),
             "{detail}"
+        );
+    }
+
+    #[test]
+    fn a_copy_matches_its_source_or_says_how_it_is_copied_again() {
+        let copy = |copy: Lookup, source: Lookup| {
+            compare_copy(
+                &copy,
+                &source,
+                "ConfigMap p/cluster-gateway-ca",
+                "Secret c/cluster-gateway-ca",
+                "dp",
+            )
+        };
+        let crlf = CA.replace('\n', "\r\n");
+        assert_eq!(
+            copy(Lookup::Found(crlf), Lookup::Found(CA.into())).0,
+            CaState::Match
+        );
+        let (state, detail) = copy(
+            Lookup::Found(CA.replace("MIIB", "MIIC")),
+            Lookup::Found(CA.into()),
+        );
+        assert_eq!(state, CaState::Drift);
+        assert!(detail.contains("`choreoctl plane sync-ca dp`"), "{detail}");
+        assert_eq!(
+            copy(Lookup::Missing, Lookup::Found(CA.into())).0,
+            CaState::Missing
+        );
+        assert_eq!(
+            copy(Lookup::Found(CA.into()), Lookup::Failed("down".into())).0,
+            CaState::Unknown
         );
     }
 

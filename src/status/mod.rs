@@ -5,12 +5,14 @@
 //! plane registrations and agent CAs to look at.
 //!
 //! One job per module: [`health`] (workloads of a release ready), [`drift`] (registered CA vs
-//! live agent CA), [`gateway`] (the gateway's certificate covers the name an agent dials), [`network`] (CNI and encryption), [`agent`] (agent connection as the plane
+//! live agent CA, a CA copy vs its source), [`ca`] (reads both sides of each, as the plan names
+//! them), [`gateway`] (the gateway's certificate covers the name an agent dials), [`network`] (CNI and encryption), [`agent`] (agent connection as the plane
 //! resource reports it), [`stage`] (next adoption stage), [`run`] (the journal's last run) —
 //! pure decisions, unit-tested — and [`collect`], which reads the clusters (one list per kind
 //! per cluster, helm's release state in bulk, no helm process) and assembles the [`Report`].
 
 pub mod agent;
+pub mod ca;
 mod collect;
 pub mod drift;
 mod error;
@@ -103,6 +105,8 @@ pub struct PlaneReport {
     pub agent: Option<Agent>,
     /// Registered CA against the live agent CA (not for the control plane itself).
     pub ca: Option<CaReport>,
+    /// The copies of the cluster gateway's CA on its cluster against the control plane's.
+    pub ca_copies: Vec<CaCopyReport>,
     /// Whether the cluster gateway's certificate covers the name its agent dials (planes with
     /// an agent whose release is installed; `null` otherwise).
     pub gateway: Option<GatewayReport>,
@@ -120,6 +124,20 @@ pub struct CaReport {
     pub registered_in: String,
     /// The agent's Secret on the plane's cluster, e.g. `Secret openchoreo-data-plane/cluster-agent-tls`.
     pub live_in: String,
+    /// A sentence for the user.
+    pub detail: String,
+}
+
+/// A copy of the cluster gateway's CA against the CA itself.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaCopyReport {
+    /// The verdict.
+    pub state: CaState,
+    /// The copy, e.g. `ConfigMap openchoreo-data-plane/cluster-gateway-ca`.
+    pub copy: String,
+    /// What it copies, e.g. `Secret openchoreo-control-plane/cluster-gateway-ca`.
+    pub source: String,
     /// A sentence for the user.
     pub detail: String,
 }
