@@ -10,6 +10,10 @@ pub const FIELD_MANAGER: &str = "choreoctl";
 /// clusters: disjoint from the GitOps engine's and from [`FIELD_MANAGER`].
 pub const CA_COPY_FIELD_MANAGER: &str = "choreoctl-ca-copy";
 
+/// Pod-template annotation a restart step sets to the time, as `kubectl rollout restart` sets
+/// its own (src/engine/steps/restart.rs).
+pub const RESTARTED_AT: &str = "choreoctl.openchoreo.dev/restarted-at";
+
 /// Namespace holding choreoctl's own state (the lock, the journal and the ownership markers)
 /// on the clusters of an installation.
 pub const SYSTEM_NAMESPACE: &str = "choreoctl-system";

@@ -130,7 +130,7 @@ pub fn images(
             Action::Apply(ApplyAction::Remote(remote)) => runtime
                 .block_on(apply::fetch(remote, planned.manifests_plain_http))
                 .map_err(|error| anyhow::anyhow!("{}: {error}", step.id))?,
-            Action::Wait(_) | Action::Read(_) | Action::Remove(_) => continue,
+            Action::Wait(_) | Action::Read(_) | Action::Remove(_) | Action::Restart(_) => continue,
         };
         record(&step.id, &objects);
     }

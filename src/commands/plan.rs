@@ -215,5 +215,14 @@ fn what(step: &Step) -> String {
             format!("{}/{} {}", read.resource.kind, read.resource.name, read.key)
         }
         Action::Remove(remove) => remove.what.to_string(),
+        Action::Restart(restart) => format!(
+            "Deployments mounting {}",
+            restart
+                .mounts
+                .iter()
+                .map(|mount| format!("{}/{}", mount.kind, mount.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }

@@ -142,7 +142,7 @@ pub fn write(plan: &Plan, dir: &Path, printer: &Printer) -> anyhow::Result<()> {
                 entry.url = Some(&remote.url);
                 None
             }
-            Action::Wait(_) | Action::Read(_) | Action::Remove(_) => None,
+            Action::Wait(_) | Action::Read(_) | Action::Remove(_) | Action::Restart(_) => None,
         };
         if let (Some(file), Some(body)) = (&entry.file, body) {
             let path = dir.join(file);

@@ -42,7 +42,8 @@ impl Outputs {
             Action::Apply(ApplyAction::Remote(_))
             | Action::Wait(_)
             | Action::Read(_)
-            | Action::Remove(_) => Vec::new(),
+            | Action::Remove(_)
+            | Action::Restart(_) => Vec::new(),
         };
         self.unread
             .iter()
@@ -66,7 +67,8 @@ impl Outputs {
             Action::Apply(ApplyAction::Remote(_))
             | Action::Wait(_)
             | Action::Read(_)
-            | Action::Remove(_) => {}
+            | Action::Remove(_)
+            | Action::Restart(_) => {}
         }
         step
     }

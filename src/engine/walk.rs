@@ -268,6 +268,6 @@ fn made(step: &Step, done: &StepDone) -> Option<Made> {
             plane: step.plane.clone(),
             objects: done.applied.clone(),
         }),
-        Action::Wait(_) | Action::Read(_) | Action::Remove(_) => None,
+        Action::Wait(_) | Action::Read(_) | Action::Remove(_) | Action::Restart(_) => None,
     }
 }

@@ -138,7 +138,7 @@ pub fn export(plan: &Plan) -> anyhow::Result<Vec<File>> {
                     release["hooks"] = json!(hooks);
                 }
             }
-            Action::Read(_) | Action::Remove(_) => {}
+            Action::Read(_) | Action::Remove(_) | Action::Restart(_) => {}
         }
     }
     for (&index, &at) in &position {

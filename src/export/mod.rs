@@ -142,7 +142,9 @@ impl StepFiles {
                 Action::Apply(ApplyAction::Remote(_)) => {
                     out.files.extend(layout::manifest_files(step, &[])?);
                 }
-                Action::Wait(_) | Action::Read(_) | Action::Remove(_) => continue,
+                Action::Wait(_) | Action::Read(_) | Action::Remove(_) | Action::Restart(_) => {
+                    continue;
+                }
             }
             out.exported.insert(step.id.clone());
         }

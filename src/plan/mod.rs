@@ -3,6 +3,7 @@
 //! docs/plan-format.md.
 
 mod build;
+pub mod ca_sync;
 mod context;
 mod error;
 mod serialize;
@@ -92,6 +93,8 @@ pub enum Action {
     Read(ReadAction),
     /// Take away what an earlier run's step made (`module remove`, `uninstall`).
     Remove(RemoveAction),
+    /// Restart the workloads that load objects only when they start (`plane sync-ca`).
+    Restart(RestartAction),
 }
 
 impl Action {
@@ -103,6 +106,7 @@ impl Action {
             Self::Wait(_) => StepKind::Wait,
             Self::Read(_) => StepKind::Read,
             Self::Remove(_) => StepKind::Remove,
+            Self::Restart(_) => StepKind::Restart,
         }
     }
 }
@@ -122,16 +126,19 @@ pub enum StepKind {
     Read,
     /// Something an earlier run made, taken away.
     Remove,
+    /// Workloads restarted to load what changed.
+    Restart,
 }
 
 impl StepKind {
     /// Every kind, in the order summaries list them.
-    pub const ALL: [StepKind; 5] = [
+    pub const ALL: [StepKind; 6] = [
         Self::Helm,
         Self::Apply,
         Self::Wait,
         Self::Read,
         Self::Remove,
+        Self::Restart,
     ];
 
     /// Lower-case name, as serialized in `kind`.
@@ -142,6 +149,7 @@ impl StepKind {
             Self::Wait => "wait",
             Self::Read => "read",
             Self::Remove => "remove",
+            Self::Restart => "restart",
         }
     }
 }
@@ -251,6 +259,17 @@ pub struct RemoveAction {
     pub of: Option<String>,
     /// What goes.
     pub what: Removal,
+}
+
+/// What a restart step restarts: every Deployment in the step's namespace whose pods mount one
+/// of `mounts` (volumes, projected or not), as `kubectl rollout restart` does. Restart steps are
+/// not built from the catalog: `plane sync-ca` adds them (src/plan/ca_sync.rs), for agents that
+/// read their certificates and the gateway's CA only when they start.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RestartAction {
+    /// The Secrets and ConfigMaps, in the step's namespace.
+    pub mounts: Vec<ResourceRef>,
 }
 
 /// What a remove step takes away, waiting until it is gone.

@@ -23,7 +23,7 @@ impl Serialize for Step {
             Action::Helm(_) => 5,
             Action::Apply(ApplyAction::Objects(_)) => 1,
             Action::Apply(ApplyAction::Remote(_)) => 2,
-            Action::Wait(_) | Action::Read(_) | Action::Remove(_) => 1,
+            Action::Wait(_) | Action::Read(_) | Action::Remove(_) | Action::Restart(_) => 1,
         };
         // id, kind, module, plane, subject, context, namespace, needs; kubeconfig when set.
         let fields = 8 + usize::from(self.kubeconfig.is_some()) + action_fields;
@@ -57,6 +57,7 @@ impl Serialize for Step {
             Action::Wait(wait) => out.serialize_field("wait", wait)?,
             Action::Read(read) => out.serialize_field("read", read)?,
             Action::Remove(remove) => out.serialize_field("remove", remove)?,
+            Action::Restart(restart) => out.serialize_field("restart", restart)?,
         }
         out.serialize_field("needs", &self.needs)?;
         out.end()

@@ -171,7 +171,7 @@ async fn compare(plan: &Plan, live: &Inspection, helm: Option<&Path>) -> Result<
                 compare_release(helm, live, step, inspected, &mut diff).await;
             }
             Action::Apply(_) => compare_objects(inspected, &mut diff),
-            Action::Wait(_) | Action::Read(_) | Action::Remove(_) => continue,
+            Action::Wait(_) | Action::Read(_) | Action::Remove(_) | Action::Restart(_) => continue,
         }
         steps.push(diff);
     }

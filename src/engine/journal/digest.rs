@@ -89,6 +89,7 @@ pub fn step_input_digest(step: &Step) -> Digest {
         Action::Wait(wait) => json!({"resource": wait.resource, "condition": wait.condition}),
         Action::Read(read) => json!({"resource": read.resource, "key": read.key}),
         Action::Remove(remove) => json!({"of": remove.of, "remove": remove.what}),
+        Action::Restart(restart) => json!({"mounts": restart.mounts}),
     };
     Digest::of_json(&json!({
         "kind": step.kind(),

@@ -8,7 +8,8 @@
 //! - [`apply`]: rendered objects or a pinned remote manifest, server-side;
 //! - [`wait`]: a condition on one object;
 //! - [`read`]: a public value that later steps use;
-//! - [`remove`]: what an earlier run made, taken away (`module remove`, `uninstall`).
+//! - [`remove`]: what an earlier run made, taken away (`module remove`, `uninstall`);
+//! - [`restart`]: Deployments restarted to load certificates that changed (`plane sync-ca`).
 //!
 //! [`execute`] is the one place that dispatches on a step's kind and the run's [`Mode`];
 //! [`decide`] is the one place that asks a kind whether the journal lets its step be skipped.
@@ -19,6 +20,7 @@ pub mod crds;
 pub mod helm;
 pub mod read;
 pub mod remove;
+pub mod restart;
 pub mod wait;
 
 use std::time::Duration;
@@ -272,9 +274,11 @@ pub fn decide(
 ) -> StepDecision {
     match kind {
         StepKind::Helm => helm::decide(record, digest, release),
-        StepKind::Apply | StepKind::Wait | StepKind::Read | StepKind::Remove => {
-            StepDecision::Run(RunReason::AlwaysRuns)
-        }
+        StepKind::Apply
+        | StepKind::Wait
+        | StepKind::Read
+        | StepKind::Remove
+        | StepKind::Restart => StepDecision::Run(RunReason::AlwaysRuns),
     }
 }
 
@@ -325,6 +329,11 @@ pub async fn execute(
             Ok(remove::preview(env, &action.what, namespace, known.release)
                 .await
                 .into())
+        }
+        (Action::Restart(action), Mode::Run) => restart::run(env, action, namespace).await,
+        (Action::Restart(action), Mode::DryRun) => restart::dry_run(env, action, namespace).await,
+        (Action::Restart(action), Mode::Preview) => {
+            Ok(restart::preview(env, action, namespace).await.into())
         }
     }
 }
