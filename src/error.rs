@@ -63,6 +63,16 @@ pub enum Error {
         /// Steps that would change (or could not be compared).
         steps: usize,
     },
+    /// `plane sync-ca --check` found a registered or copied CA that is not the live one
+    /// (exit 10).
+    #[error("{count} CA(s) differ from the live ones or are missing, on plane(s) {planes}")]
+    #[diagnostic(help("each line above says which; `choreoctl plane sync-ca` repairs them"))]
+    CaDrift {
+        /// How many registrations and copies differ.
+        count: usize,
+        /// On which planes, comma-separated.
+        planes: String,
+    },
     /// Preflight checks failed (`check`, or `install` before it changed anything).
     #[error("{failed} preflight check(s) failed")]
     #[diagnostic(help(
@@ -108,7 +118,7 @@ impl Error {
                 ExitCode::InvalidInput
             }
             Error::Usage { .. } => ExitCode::InvalidInput,
-            Error::Changes { .. } => ExitCode::Changes,
+            Error::Changes { .. } | Error::CaDrift { .. } => ExitCode::Changes,
             Error::Unreachable { .. } => ExitCode::Preflight,
             Error::Preflight { .. } => ExitCode::Preflight,
             Error::Engine(error) => engine_exit_code(error),

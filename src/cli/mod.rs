@@ -26,7 +26,7 @@ mod uninstall;
 pub use install::{CheckArgs, DiffArgs, InstallArgs, MirrorArgs, PlanArgs, RunArgs};
 pub use mirror::{MirrorBundleArgs, MirrorLoadArgs, MirrorPushArgs, MirrorSourceArgs};
 pub use module::{ModuleAddArgs, ModuleRemoveArgs};
-pub use plane::{PlaneAddArgs, PlaneRemoveArgs, PlaneTypeArg};
+pub use plane::{PlaneAddArgs, PlaneRemoveArgs, PlaneSyncCaArgs, PlaneTypeArg};
 pub use profile::{InitArgs, ProfileArgs, ProfileFileArgs, ProfileShowArgs};
 pub use render::RenderArgs;
 pub use shell::{CompletionArgs, ManArgs};
@@ -314,6 +314,17 @@ Exit codes: as install's; 2 when the plane is refused (the control plane, an obs
 plane that serves others without --force, a plane a module is pinned to), before anything\n\
 changes. Details: docs/lifecycle.md")]
     Remove(PlaneRemoveArgs),
+    /// Compare every plane's registered agent CA and every copy of the cluster gateway's CA
+    /// with the live ones; register and copy again what differs, and restart the agents that
+    /// load them (they read certificates only when they start).
+    #[command(after_long_help = "Examples:\n  \
+choreoctl plane sync-ca --check            # exit 10 on drift, for a cron job\n  \
+choreoctl plane sync-ca --yes              # every plane of the installation on the current context\n  \
+choreoctl plane sync-ca prod --context lab-cp --yes\n\n\
+Exit codes: 0 in sync (or repaired); 10 with --check when a CA differs or is missing; 2 an\n\
+unknown plane; 4 installation not found or a cluster unreachable; otherwise as install's.\n\
+Details: docs/lifecycle.md")]
+    SyncCa(PlaneSyncCaArgs),
 }
 
 /// `profile …`.

@@ -1,4 +1,4 @@
-//! `plane add`'s and `plane remove`'s arguments.
+//! The arguments of `plane add`, `plane remove` and `plane sync-ca`.
 
 use std::path::PathBuf;
 
@@ -80,4 +80,28 @@ pub struct PlaneRemoveArgs {
     /// Chart and manifest mirrors.
     #[command(flatten)]
     pub mirrors: MirrorArgs,
+}
+
+/// `plane sync-ca`.
+#[derive(Debug, Args)]
+pub struct PlaneSyncCaArgs {
+    /// The plane to sync (default: every plane of the installation).
+    pub name: Option<String>,
+    /// Change nothing: report, and exit 10 when a registered or copied CA is not the live one.
+    #[arg(long)]
+    pub check: bool,
+    /// The control plane's kubeconfig context, where the journal is (default: the current
+    /// context).
+    #[arg(long, value_name = "CTX")]
+    pub context: Option<String>,
+    /// The installation (its profile's metadata.name); default: the only one on the cluster.
+    #[arg(long, value_name = "NAME")]
+    pub installation: Option<String>,
+    /// Find the installation through this profile (its name and control plane's context); the
+    /// planes synced are those the journal keeps, as installed.
+    #[arg(short = 'p', long = "profile", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// How the run goes.
+    #[command(flatten)]
+    pub run: RunArgs,
 }

@@ -35,6 +35,11 @@ fn resumes_as_it_started(operation: &Operation) -> Option<String> {
             "an interrupted `{what}` removal is finished by running the same `remove` command \
              again, with the profile file as that command left it"
         )),
+        Operation::SyncCa => Some(
+            "an interrupted `plane sync-ca` is finished by running `choreoctl plane sync-ca` \
+             again (it syncs the profile the journal keeps)"
+                .into(),
+        ),
         _ => None,
     }
 }

@@ -71,6 +71,9 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
         Command::Plane(PlaneCommand::Remove(args)) => {
             plane::remove::remove(&catalog()?, args, &global)?;
         }
+        Command::Plane(PlaneCommand::SyncCa(args)) => {
+            plane::sync_ca::sync_ca(&catalog()?, args, &global)?;
+        }
         Command::Uninstall(args) => uninstall::uninstall(&catalog()?, args, &global)?,
         Command::Matrix => module::matrix(&catalog()?, printer)?,
         Command::Profile(ProfileCommand::Validate(args)) => {

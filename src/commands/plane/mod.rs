@@ -1,8 +1,10 @@
 //! `choreoctl plane …`: growing an installation by a plane ([`add`]) and shrinking it
-//! ([`remove`]); both edit the profile file (src/commands/profile_edit.rs).
+//! ([`remove`]), both editing the profile file (src/commands/profile_edit.rs); and keeping the
+//! planes' CAs in step with the live ones ([`sync_ca`]).
 
 pub mod add;
 pub mod remove;
+pub mod sync_ca;
 
 use std::path::Path;
 

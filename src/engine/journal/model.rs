@@ -83,6 +83,8 @@ pub enum Operation {
         /// The plane whose cluster moves.
         plane: String,
     },
+    /// Register the planes' live CAs and copy the gateway's again (`plane sync-ca`).
+    SyncCa,
 }
 
 impl std::fmt::Display for Operation {
@@ -93,6 +95,7 @@ impl std::fmt::Display for Operation {
             Operation::Remove { what } => write!(f, "remove {what}"),
             Operation::Uninstall => f.write_str("uninstall"),
             Operation::Migrate { plane } => write!(f, "migrate plane {plane}"),
+            Operation::SyncCa => f.write_str("plane sync-ca"),
         }
     }
 }
