@@ -35,5 +35,6 @@ mod snapshots;
 mod standins;
 mod status;
 mod step_modes;
+mod sync_ca;
 mod uninstall;
 mod wiring;

@@ -38,7 +38,8 @@ pub struct Group {
 /// `plan`, `diff`, `status`, the output tests and the step-mode test, which lets a CA copier
 /// take the CA ConfigMap over and re-installs. Also the secret store's releases
 /// (`external-secrets`, `openbao`) installed on `cp` by tests/it/secret_store.rs, which are
-/// the preset's.
+/// the preset's. tests/it/sync_ca.rs re-issues its agent certificate, replaces its CA copy,
+/// and syncs them.
 pub static SINGLE_PLANE: Group = Group {
     name: "single-plane",
     modules: &[
@@ -51,6 +52,7 @@ pub static SINGLE_PLANE: Group = Group {
         "helmfile_sync",
         "secret_store",
         "step_modes",
+        "sync_ca",
     ],
     contexts: &["cp"],
     installations: &["single-plane"],
@@ -254,6 +256,7 @@ const CHANGING_COMMANDS: &[&str] = &[
     "module remove",
     "plane add",
     "plane remove",
+    "plane sync-ca",
     "uninstall",
 ];
 
