@@ -178,7 +178,8 @@ Details: docs/lifecycle.md"
 choreoctl uninstall --all -p lab.yaml\n  \
 choreoctl uninstall --all --context prod-cp --yes            # the profile its journal keeps\n  \
 choreoctl uninstall --all -p lab.yaml --keep-crds --dry-run\n  \
-choreoctl uninstall --module observe -p lab.yaml            # as `module remove observe`\n\n\
+choreoctl uninstall --module observe -p lab.yaml            # as `module remove observe`\n  \
+choreoctl uninstall --plane prod -p lab.yaml                # as `plane remove prod`\n\n\
 Volume claims (the releases' data) and the namespaces holding them are kept unless\n\
 --delete-data. Exit codes: as install's. Details: docs/lifecycle.md")]
     Uninstall(UninstallArgs),

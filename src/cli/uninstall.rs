@@ -6,9 +6,10 @@ use clap::Args;
 
 use super::install::{MirrorArgs, RunArgs};
 
-/// `uninstall`: the whole installation (`--all`) or one module (`--module`).
+/// `uninstall`: the whole installation (`--all`), one module (`--module`) or one plane
+/// (`--plane`).
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("what").required(true).args(["all", "module"]))]
+#[command(group = clap::ArgGroup::new("what").required(true).args(["all", "module", "plane"]))]
 pub struct UninstallArgs {
     /// Take the whole installation away: every release, applied object and namespace choreoctl
     /// made, the CRDs of its charts, then its journal, lock, ownership markers and
@@ -18,6 +19,10 @@ pub struct UninstallArgs {
     /// Take one module away, as `choreoctl module remove MODULE -p FILE` does (needs -p).
     #[arg(long, value_name = "MODULE", requires = "file")]
     pub module: Option<String>,
+    /// Take one plane away, as `choreoctl plane remove PLANE -p FILE` does (needs -p; refused
+    /// for the control plane and for an observability plane that serves others).
+    #[arg(long, value_name = "PLANE", requires = "file")]
+    pub plane: Option<String>,
     /// Keep every CustomResourceDefinition (and so the custom resources of users).
     #[arg(long)]
     pub keep_crds: bool,

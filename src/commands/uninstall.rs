@@ -2,7 +2,8 @@
 //! something is taken away (src/engine/removal.rs, in reverse dependency order), with the CRDs
 //! of its charts unless `--keep-crds`; then its own state goes from every cluster
 //! (src/engine/forget.rs). The profile comes from `-p FILE` or from the journal itself.
-//! `uninstall --module M -p FILE` is `module remove M -p FILE`.
+//! `uninstall --module M -p FILE` is `module remove M -p FILE`, and `uninstall --plane P -p
+//! FILE` is `plane remove P -p FILE`.
 
 use std::collections::BTreeMap;
 
@@ -10,7 +11,7 @@ use super::confirm::Question;
 use super::install::{Applied, Request, apply};
 use super::report::log::Log;
 use crate::catalog::Catalog;
-use crate::cli::{ModuleRemoveArgs, UninstallArgs};
+use crate::cli::{ModuleRemoveArgs, PlaneRemoveArgs, UninstallArgs};
 use crate::engine::journal::Operation;
 use crate::engine::lock::LockOptions;
 use crate::engine::removal::{self, Removing, Scope};
@@ -40,6 +41,18 @@ pub fn uninstall(
             mirrors: args.mirrors.clone(),
         };
         return super::module::remove::remove(catalog, &module_args, global);
+    }
+    if let (Some(plane), Some(file)) = (&args.plane, &args.file) {
+        let plane_args = PlaneRemoveArgs {
+            name: plane.clone(),
+            force: false,
+            keep_crds: args.keep_crds,
+            delete_data: args.delete_data,
+            file: file.clone(),
+            run: args.run.clone(),
+            mirrors: args.mirrors.clone(),
+        };
+        return super::plane::remove::remove(catalog, &plane_args, global);
     }
     let resolved = profile(catalog, args, global)?;
     let full = crate::plan::build(catalog, &resolved)?;

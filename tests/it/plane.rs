@@ -1,4 +1,4 @@
-//! `choreoctl plane add` and `plane remove` refuse, before anything changes and with the fix,
+//! `choreoctl plane add` and `plane remove` (and `uninstall --plane`) refuse, before anything changes and with the fix,
 //! what would break the installation or what they cannot tell apart; the profile file stays
 //! byte for byte. On the sandbox, a plane added and removed again is part of the scenario in
 //! tests/it/uninstall.rs.
@@ -70,6 +70,16 @@ fn plane_remove_refuses_what_would_break_the_installation() {
         &remove("prd"),
         &["plane `prd` is not in lab.yaml", "did you mean `prod`?"],
     );
+    // `uninstall --plane` is `plane remove`, with the same refusals.
+    refused(
+        &["uninstall", "--plane", "obs", "-p", "lab.yaml", "--yes"],
+        &["plane `obs` serves plane(s) dev, prod"],
+    );
+    Test::new()
+        .args(["uninstall", "--plane", "prod", "--yes"])
+        .status(2)
+        .stderr_contains("--profile")
+        .run();
 }
 
 #[test]

@@ -203,7 +203,8 @@ fn check_removable(
             ),
             help: format!(
                 "add another observability plane first (`choreoctl plane add NAME --type \
-                 observability --context C -p {file}`), or remove it anyway with --force"
+                 observability --context C -p {file}`), or remove it anyway: `choreoctl plane \
+                 remove {name} -p {file} --force`"
             ),
         });
     }
