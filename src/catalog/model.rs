@@ -288,6 +288,12 @@ pub struct ChartPin {
     pub name: String,
     /// Chart version.
     pub version: String,
+    /// Versions of this chart that, installed by someone else under the step's release name
+    /// and namespace, choreoctl uses as they are (not upgraded, never uninstalled) instead of
+    /// taking the release over; `spec.adopt` in a profile takes it over anyway. Absent: a
+    /// release found there is taken over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compatible: Option<semver::VersionReq>,
 }
 
 /// A pinned manifest.

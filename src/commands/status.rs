@@ -244,7 +244,11 @@ fn text(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
                     .revision
                     .map_or_else(|| "-".into(), |r| r.to_string()),
                 release.chart_version.clone().unwrap_or_else(|| "-".into()),
-                release.status.clone(),
+                if release.external {
+                    format!("{} (external)", release.status)
+                } else {
+                    release.status.clone()
+                },
                 health_text(&release.health),
             ]);
         }

@@ -188,7 +188,13 @@ impl Walk<'_> {
         };
         let decision = match &self.journal {
             Journaled::Unread => StepDecision::Run(RunReason::NotJournaled),
-            _ => steps::decide(step.kind(), record.as_ref(), &digest, release),
+            _ => steps::decide(
+                &rendered.action,
+                &self.plan.name,
+                record.as_ref(),
+                &digest,
+                release,
+            ),
         };
         let started = Instant::now();
         if self.mode == Mode::Run && decision == StepDecision::Skip {
@@ -214,6 +220,7 @@ impl Walk<'_> {
             timeout: self.settings.timeout,
             force_conflicts: self.settings.force_conflicts,
             manifests_plain_http: self.settings.manifests_plain_http,
+            installation: &self.plan.name,
         };
         let known = Known {
             release,
@@ -247,6 +254,7 @@ impl Walk<'_> {
                         output: done.output.as_deref(),
                         made: made(&rendered, done),
                         needs: &step.needs,
+                        external: done.external,
                     };
                     writer.record_step(finished, self.stop).await;
                 }
@@ -256,9 +264,11 @@ impl Walk<'_> {
     }
 }
 
-/// What a finished helm or apply step made, as the journal keeps it for a later removal.
+/// What a finished helm or apply step made, as the journal keeps it for a later removal
+/// (nothing for a release someone else installed).
 fn made(step: &Step, done: &StepDone) -> Option<Made> {
     match &step.action {
+        Action::Helm(_) if done.external => None,
         Action::Helm(helm) => Some(Made::Release {
             plane: step.plane.clone(),
             namespace: step.namespace.clone().unwrap_or_else(|| "default".into()),

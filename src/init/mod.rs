@@ -84,6 +84,7 @@ pub fn profile(catalog: &Catalog, answers: &Answers) -> Profile {
             charts: None,
             manifests: None,
             values: Default::default(),
+            adopt: Vec::new(),
         },
     }
 }

@@ -173,6 +173,10 @@ pub struct HelmAction {
     pub helm: HelmSettings,
     /// The complete values.
     pub values: Value,
+    /// The versions of the chart that, when someone else installed the release, are used as
+    /// they are instead of taken over (the catalog's `compatible`, unless the profile adopts
+    /// the chart). Not part of the step's inputs.
+    pub external: Option<semver::VersionReq>,
 }
 
 /// What an apply step applies: exactly one of rendered objects or a pinned manifest.

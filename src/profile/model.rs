@@ -72,6 +72,12 @@ pub struct ProfileSpec {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[schemars(with = "BTreeMap<String, BTreeMap<String, serde_json::Value>>")]
     pub values: BTreeMap<String, Spanned<serde_json::Value>>,
+    /// Prerequisites (their chart keys, e.g. `cert-manager`) that choreoctl takes over when
+    /// someone else installed them: upgraded with choreoctl's values, and uninstalled with the
+    /// installation. By default a compatible one is used as it is.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<String>")]
+    pub adopt: Vec<Spanned<String>>,
 }
 
 /// One plane of the topology.

@@ -18,7 +18,7 @@ mod values;
 #[cfg(test)]
 mod fixtures;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -68,6 +68,10 @@ pub struct Resolved {
     /// The cluster gateway's external address, when the profile names one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster_gateway: Option<GatewayAddress>,
+    /// Prerequisites (chart keys) taken over when someone else installed them
+    /// (`spec.adopt`).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub adopt: BTreeSet<String>,
 }
 
 /// The address under which agents on other clusters dial the control plane's cluster
@@ -209,6 +213,7 @@ impl Resolver<'_> {
             None => DEFAULT_DOMAIN.to_string(),
         };
         self.check_value_overrides(&spec.values, &modules)?;
+        let adopt = self.adopted(&spec.adopt, &release)?;
         Ok(Resolved {
             name: loaded.profile.metadata.name.clone(),
             edition,
@@ -226,6 +231,7 @@ impl Resolver<'_> {
                 .map(|(release, value)| (release.clone(), value.value.clone()))
                 .collect(),
             cluster_gateway,
+            adopt,
         })
     }
 }

@@ -47,6 +47,9 @@ pub fn profile_of(catalog: &Catalog, resolved: &Resolved) -> (Value, usize) {
         spec.insert(key.into(), Value::Object(source));
     }
     let mut masked = 0;
+    if !resolved.adopt.is_empty() {
+        spec.insert("adopt".into(), json!(resolved.adopt));
+    }
     if !resolved.values.is_empty() {
         let mut values = json!(resolved.values);
         mask(&mut values, false, &mut masked);

@@ -1,7 +1,7 @@
 //! A resolved profile read back from where an install kept it (the journal holds
 //! [`Resolved`] serialized to JSON), so later commands (`status`) need no profile file.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -30,6 +30,8 @@ struct Stored {
     values: BTreeMap<String, Value>,
     #[serde(default)]
     cluster_gateway: Option<GatewayAddress>,
+    #[serde(default)]
+    adopt: BTreeSet<String>,
 }
 
 /// Why a stored resolved profile cannot be used.
@@ -68,6 +70,7 @@ pub fn from_stored(catalog: &Catalog, profile: &Value) -> Result<Resolved, Store
         manifests: stored.manifests,
         values: stored.values,
         cluster_gateway: stored.cluster_gateway,
+        adopt: stored.adopt,
     })
 }
 

@@ -89,6 +89,42 @@ impl Resolver<'_> {
         Ok(())
     }
 
+    /// `spec.adopt`: each entry must name a chart of the release that someone else's install
+    /// of could be used (the catalog pins it with `compatible`).
+    pub(super) fn adopted(
+        &self,
+        adopt: &[Spanned<String>],
+        release: &Release,
+    ) -> Result<BTreeSet<String>, ResolveError> {
+        let known: Vec<&str> = release
+            .charts
+            .iter()
+            .filter(|(_, pin)| pin.compatible.is_some())
+            .map(|(key, _)| key.as_str())
+            .collect();
+        let mut adopted = BTreeSet::new();
+        for entry in adopt {
+            if !known.contains(&entry.value.as_str()) {
+                return self.fail(
+                    entry.referenced,
+                    format!(
+                        "`adopt` names `{}`, which is not a prerequisite choreoctl can find \
+                         installed by someone else",
+                        entry.value
+                    ),
+                    format!(
+                        "{}the prerequisites of OpenChoreo {} it can adopt: {}",
+                        hint(&entry.value, known.iter().copied()),
+                        release.version,
+                        known.join(", ")
+                    ),
+                );
+            }
+            adopted.insert(entry.value.clone());
+        }
+        Ok(adopted)
+    }
+
     /// The catalog release the profile pins, else the newest one.
     pub(super) fn release(
         &self,

@@ -100,7 +100,7 @@ pub async fn collect(clusters: &Clusters, control: &Arc<Cluster>, inputs: &Input
                     .as_ref()
                     .ok()
                     .and_then(|c| facts.get(&Arc::as_ptr(c)));
-                plane_report(plane, cluster, facts, control, inputs.plan, &served)
+                plane_report(plane, cluster, facts, control, inputs, &served)
             }),
     )
     .await;
@@ -208,9 +208,10 @@ async fn plane_report(
     cluster: &Result<Arc<Cluster>, String>,
     facts: Option<&Result<Facts, String>>,
     control: &Arc<Cluster>,
-    plan: &Plan,
+    inputs: &Inputs<'_>,
     served: &ServedNames,
 ) -> PlaneReport {
+    let plan = inputs.plan;
     let helm_steps: Vec<&Step> = plan
         .steps
         .iter()
@@ -246,7 +247,16 @@ async fn plane_report(
             None
         }
     };
-    let releases = join_all(helm_steps.iter().map(|step| release_report(step, facts))).await;
+    let releases = join_all(helm_steps.iter().map(|step| async {
+        let (mut report, values) = release_report(step, facts).await;
+        report.external = inputs
+            .journal
+            .steps
+            .get(&step.id)
+            .is_some_and(|record| record.external);
+        (report, values)
+    }))
+    .await;
     // The agent's release: the one whose planned values give it a serverUrl.
     report.gateway = helm_steps
         .iter()
@@ -304,6 +314,7 @@ async fn release_report(
         revision: None,
         status: "unknown".into(),
         health: Health::unknown("the cluster was not read"),
+        external: false,
     };
     let Some((cluster, facts)) = facts else {
         return (report, None);

@@ -165,4 +165,7 @@ pub struct ReleaseReport {
     pub status: String,
     /// Whether its workloads are ready.
     pub health: Health,
+    /// Someone else installed it: choreoctl uses it as it is, never upgrades nor uninstalls it
+    /// (docs/lifecycle.md, "Prerequisites someone else runs").
+    pub external: bool,
 }

@@ -62,6 +62,10 @@ fn upgrade(sb: &Sandbox, release: &ReleaseRef, values: Vec<Value>) -> UpgradeReq
         timeout: TIMEOUT,
         rollback_on_failure: false,
         dry_run: false,
+        labels: vec![(
+            "choreoctl.openchoreo.dev/installation".into(),
+            "it-helm".into(),
+        )],
     }
 }
 

@@ -168,7 +168,7 @@ async fn compare(plan: &Plan, live: &Inspection, helm: Option<&Path>) -> Result<
                     );
                 }
                 let helm = helm_process.as_ref().expect("located above");
-                compare_release(helm, live, step, inspected, &mut diff).await;
+                compare_release(helm, live, step, inspected, &plan.name, &mut diff).await;
             }
             Action::Apply(_) => compare_objects(inspected, &mut diff),
             Action::Wait(_) | Action::Read(_) | Action::Remove(_) | Action::Restart(_) => continue,
@@ -208,6 +208,7 @@ async fn compare_release(
     live: &Inspection,
     step: &Step,
     inspected: &Inspected,
+    installation: &str,
     diff: &mut StepDiff,
 ) {
     let Action::Helm(action) = &inspected.rendered.action else {
@@ -257,7 +258,7 @@ async fn compare_release(
         "planned values",
     );
 
-    let dry_run = upgrade_request(action, release, DRY_RUN_TIMEOUT, true);
+    let dry_run = upgrade_request(action, release, DRY_RUN_TIMEOUT, true, installation);
     let after_manifest = match helm.upgrade(&dry_run).await {
         Ok(release) => release.manifest,
         Err(error) => {

@@ -100,8 +100,16 @@ pub fn upgrade(major: HelmMajor, request: &UpgradeRequest, values: &[PathBuf]) -
     argv.words(&[&request.release.name, &request.chart.reference])
         .chart(&request.chart)
         .release(&request.release)
-        .words(&["--create-namespace", "--output", "json"])
-        .values(values)
+        .words(&["--create-namespace", "--output", "json"]);
+    if !request.labels.is_empty() {
+        let labels: Vec<String> = request
+            .labels
+            .iter()
+            .map(|(key, value)| format!("{key}={value}"))
+            .collect();
+        argv.flag_value("--labels", labels.join(","));
+    }
+    argv.values(values)
         .timeout(request.timeout)
         .wait(major, request.wait)
         .flag_if(request.dry_run, "--dry-run=server");
@@ -212,6 +220,7 @@ mod tests {
             timeout: Duration::from_secs(300),
             rollback_on_failure: false,
             dry_run: false,
+            labels: vec![("choreoctl.openchoreo.dev/installation".into(), "lab".into())],
         }
     }
 
@@ -232,6 +241,7 @@ mod tests {
     const COMMON: &str = "upgrade --install cert-manager oci://mirror.example/charts/cert-manager \
         --version v1.19.4 --namespace cert-manager --kube-context cp \
         --kubeconfig /home/me/.kube/config --create-namespace --output json \
+        --labels choreoctl.openchoreo.dev/installation=lab \
         --values /tmp/choreoctl-helm-x/values-0.json \
         --values /tmp/choreoctl-helm-x/values-1.json --timeout 300s";
 

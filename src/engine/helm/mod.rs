@@ -83,6 +83,9 @@ pub struct UpgradeRequest {
     pub rollback_on_failure: bool,
     /// Render against the cluster and check, storing nothing (`--dry-run=server`).
     pub dry_run: bool,
+    /// Labels of the release's storage (`--labels`; helm merges them with the earlier
+    /// revision's).
+    pub labels: Vec<(String, String)>,
 }
 
 /// `helm rollback`.

@@ -336,6 +336,7 @@ mod tests {
             timeout: Duration::from_secs(60),
             rollback_on_failure: false,
             dry_run: false,
+            labels: Vec::new(),
         }
     }
 

@@ -8,6 +8,7 @@
 //!
 //! choreoctl runs helm with `HELM_DRIVER=secret`, so its releases are always stored this way.
 
+use crate::names::INSTALLATION_LABEL;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -110,6 +111,9 @@ pub struct StoredRelease {
     pub revision: u32,
     /// Status of the latest revision.
     pub status: ReleaseStatus,
+    /// The choreoctl installation whose run installed or upgraded it last (the
+    /// [`INSTALLATION_LABEL`] choreoctl gives every release); `None`: someone else's.
+    pub installation: Option<String>,
 }
 
 /// Every release of one cluster, by namespace and name.
@@ -145,6 +149,7 @@ impl ReleaseStates {
                 name: name.clone(),
                 revision,
                 status: ReleaseStatus::from(status.as_str()),
+                installation: labels.get(INSTALLATION_LABEL).cloned(),
             };
             releases.insert(key, stored);
         }
@@ -232,6 +237,7 @@ mod tests {
                 name: "cert-manager".into(),
                 revision: 10,
                 status: ReleaseStatus::Deployed,
+                installation: None,
             })
         );
         let thunder = states.get("openchoreo", "thunder").unwrap();

@@ -139,6 +139,7 @@ mod tests {
                     timeout: 300,
                 },
                 values,
+                external: None,
             }),
             needs: vec![],
         }

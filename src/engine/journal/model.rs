@@ -132,6 +132,10 @@ pub struct StepRecord {
     /// The steps it needed, so that a removal undoes steps in reverse order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub needs: Vec<String>,
+    /// Helm steps: the release is someone else's, used as it is (never upgraded nor removed
+    /// by choreoctl).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub external: bool,
 }
 
 /// What a finished step made, as a removal finds it again (src/engine/removal.rs).
@@ -214,8 +218,17 @@ impl Journal {
             run: self.run.id.clone(),
             made: None,
             needs: Vec::new(),
+            external: false,
         };
         self.steps.insert(step_id.to_owned(), record);
+    }
+
+    /// Marks step `id` as using a release someone else installed (after
+    /// [`Self::record_step`]).
+    pub fn record_external(&mut self, step_id: &str) {
+        if let Some(record) = self.steps.get_mut(step_id) {
+            record.external = true;
+        }
     }
 
     /// Records what a finished step made and the steps it needed (after [`Self::record_step`];

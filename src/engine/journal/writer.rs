@@ -24,6 +24,8 @@ pub struct Finished<'a> {
     pub made: Option<Made>,
     /// The steps it needed.
     pub needs: &'a [String],
+    /// Helm steps: the release is someone else's, used as it is.
+    pub external: bool,
 }
 
 /// The journal of a run in progress and the `resourceVersion` to save it against.
@@ -61,6 +63,9 @@ impl<'a> JournalWriter<'a> {
             Timestamp::now(),
         );
         journal.record_made(finished.id, finished.made, finished.needs);
+        if finished.external {
+            journal.record_external(finished.id);
+        }
         if let Some(output) = finished.output {
             journal.record_output(finished.id, output.to_owned());
         }

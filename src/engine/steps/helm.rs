@@ -11,6 +11,13 @@
 //!   reported like any other step.
 //! - **Skipped** ([`decide`]) when the journal has the step with the same input digest and the
 //!   release is still `deployed` at the journaled revision.
+//! - **Someone else's** ([`is_external`]): a release of a prerequisite (cert-manager, External
+//!   Secrets) that another tool installed under the step's name and namespace is used as it
+//!   is when its chart version is one the catalog calls compatible — not upgraded, journaled
+//!   as external so no removal takes it — and fails the step, naming the fix, when it is not.
+//!   Every release choreoctl runs carries the label [`INSTALLATION_LABEL`] (`--labels`), so a
+//!   release choreoctl installed is never mistaken for someone else's, even when the run died
+//!   before journaling it.
 //! - **Dry run**: `helm upgrade --install --dry-run=server` (renders the chart against the cluster
 //!   and validates it; no revision is stored).
 //! - **Preview**: the skip rule itself — `no-op` exactly when a run would skip the step.
@@ -18,12 +25,14 @@
 use std::time::Duration;
 
 use super::{Change, Known, Preview, RunReason, StepDecision, StepDone, StepEnv, StepError, Undo};
+use crate::engine::helm::read_stored_revision;
 use crate::engine::helm::{
     ChartSource, Helm, ReleaseRef, ReleaseStatus, RollbackRequest, StoredRelease, UninstallRequest,
     UpgradeRequest,
 };
 use crate::engine::journal::{Digest, StepRecord};
 use crate::engine::namespaces;
+use crate::names::INSTALLATION_LABEL;
 use crate::plan::HelmAction;
 
 /// How long a recovery or undo (rollback, uninstall) may take.
@@ -66,6 +75,24 @@ pub fn decide(
     }
 }
 
+/// Whether `live`, the release of `action`, is someone else's to be used as it is: the chart
+/// may be ([`HelmAction::external`]), the release exists without the label of `installation`,
+/// and the journal does not record the step as choreoctl's (it has no record, or one of an
+/// external release).
+pub fn is_external(
+    action: &HelmAction,
+    installation: &str,
+    record: Option<&StepRecord>,
+    live: Option<&StoredRelease>,
+) -> bool {
+    let Some(live) = live else {
+        return false;
+    };
+    action.external.is_some()
+        && live.installation.as_deref() != Some(installation)
+        && record.is_none_or(|record| record.external)
+}
+
 /// What a run would do to the release: installed when absent; `unknown` while its values
 /// still carry an output that cannot be read yet; otherwise [`decide`]'s answer.
 pub fn preview(known: Known<'_>) -> Preview {
@@ -80,6 +107,10 @@ pub fn preview(known: Known<'_>) -> Preview {
     }
     match known.decision {
         StepDecision::Skip => Preview::new(Change::NoOp, ""),
+        StepDecision::External => Preview::new(
+            Change::NoOp,
+            "installed by someone else: used as it is, never upgraded",
+        ),
         StepDecision::Run(reason) => Preview::new(Change::Upgrade, reason.to_string()),
     }
 }
@@ -102,6 +133,7 @@ pub async fn dry_run(
         release_ref(target, action, namespace),
         timeout,
         true,
+        env.installation,
     );
     match helm.upgrade(&request).await {
         Ok(release) => Ok(StepDone {
@@ -131,12 +163,14 @@ fn release_ref(
 }
 
 /// The `helm upgrade --install` of `action`: complete values, helm's own wait as the plan says
-/// (never in a dry run: nothing is deployed to wait for), at most `timeout`.
+/// (never in a dry run: nothing is deployed to wait for), at most `timeout`, the release
+/// labelled as `installation`'s.
 pub fn upgrade_request(
     action: &HelmAction,
     release: ReleaseRef,
     timeout: Duration,
     dry_run: bool,
+    installation: &str,
 ) -> UpgradeRequest {
     UpgradeRequest {
         release,
@@ -150,6 +184,7 @@ pub fn upgrade_request(
         timeout,
         rollback_on_failure: false,
         dry_run,
+        labels: vec![(INSTALLATION_LABEL.to_owned(), installation.to_owned())],
     }
 }
 
@@ -165,8 +200,12 @@ pub async fn run(
     env: &StepEnv<'_>,
     action: &HelmAction,
     namespace: &str,
-    live: Option<&StoredRelease>,
+    known: Known<'_>,
 ) -> Result<StepDone, StepError> {
+    let live = known.release;
+    if let (StepDecision::External, Some(live)) = (known.decision, live) {
+        return use_external(env, action, live).await;
+    }
     let (helm, target) = env.helm();
     let release = release_ref(target, action, namespace);
     // Made here rather than by helm's --create-namespace, so it is marked as choreoctl's and
@@ -186,7 +225,7 @@ pub async fn run(
         notes.push(note.message);
     }
     let timeout = env.timeout(action.helm.timeout);
-    let request = upgrade_request(action, release.clone(), timeout, false);
+    let request = upgrade_request(action, release.clone(), timeout, false, env.installation);
     match helm.upgrade(&request).await {
         Ok(installed) => {
             // A chart may have installed CRDs that later steps apply objects of.
@@ -202,6 +241,56 @@ pub async fn run(
             Err(StepError::Helm { error, undo })
         }
     }
+}
+
+/// Someone else's release `live`: used as it is when its chart version is one `action` may
+/// use.
+async fn use_external(
+    env: &StepEnv<'_>,
+    action: &HelmAction,
+    live: &StoredRelease,
+) -> Result<StepDone, StepError> {
+    let compatible = action
+        .external
+        .as_ref()
+        .expect("only a chart that may be used as it is is external");
+    let stored = read_stored_revision(
+        env.cluster.client(),
+        &live.namespace,
+        &live.name,
+        live.revision,
+    )
+    .await
+    .ok()
+    .flatten();
+    let version = stored.map_or_else(|| "(unknown version)".to_owned(), |s| s.chart.version);
+    if !usable(&version, compatible) {
+        return Err(StepError::Incompatible {
+            chart: action.chart.name.clone(),
+            version,
+            namespace: live.namespace.clone(),
+            release: live.name.clone(),
+            compatible: compatible.to_string(),
+        });
+    }
+    Ok(StepDone {
+        revision: Some(live.revision),
+        notes: vec![format!(
+            "uses {} {version} that someone else installed (release {}/{}, revision {}): \
+             choreoctl neither upgrades nor uninstalls it; `adopt: [{}]` in the profile takes \
+             it over",
+            action.chart.name, live.namespace, live.name, live.revision, action.chart.name
+        )],
+        external: true,
+        ..StepDone::default()
+    })
+}
+
+/// Whether chart version `version` (`v1.19.4` or `1.19.4`) is in `compatible`; one that is not
+/// a version at all is not.
+fn usable(version: &str, compatible: &semver::VersionReq) -> bool {
+    semver::Version::parse(version.trim_start_matches('v'))
+        .is_ok_and(|parsed| compatible.matches(&parsed))
 }
 
 /// Whether the release has a revision to roll back to: its latest one is not its first
@@ -307,6 +396,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::plan::{StepKind, fixtures};
 
     fn digest(s: &str) -> Digest {
         Digest::of_json(&json!(s))
@@ -320,6 +410,7 @@ mod tests {
             run: "r1".into(),
             made: None,
             needs: Vec::new(),
+            external: false,
         }
     }
 
@@ -329,6 +420,7 @@ mod tests {
             name: "release".into(),
             revision,
             status,
+            installation: Some("lab".into()),
         }
     }
 
@@ -385,17 +477,76 @@ mod tests {
     fn apply_wait_and_read_steps_always_run_so_drift_is_repaired() {
         let d = digest("objects");
         let done = record("objects", None);
-        for kind in [
-            crate::plan::StepKind::Apply,
-            crate::plan::StepKind::Wait,
-            crate::plan::StepKind::Read,
-        ] {
+        let plan = fixtures::plan(&fixtures::profile("generic", ""));
+        for kind in [StepKind::Apply, StepKind::Wait, StepKind::Read] {
+            let step = plan.steps.iter().find(|step| step.kind() == kind).unwrap();
             assert_eq!(
-                super::super::decide(kind, Some(&done), &d, None),
+                super::super::decide(&step.action, "lab", Some(&done), &d, None),
                 StepDecision::Run(RunReason::AlwaysRuns),
                 "{kind}"
             );
         }
+    }
+
+    /// The plan's cert-manager step: the catalog lets someone else's cert-manager be used.
+    fn cert_manager() -> HelmAction {
+        let plan = fixtures::plan(&fixtures::profile("generic", ""));
+        fixtures::helm(&plan, "secure-core/cert-manager@control").clone()
+    }
+
+    #[test]
+    fn a_chart_version_is_usable_only_inside_the_catalogs_range() {
+        let range = cert_manager().external.unwrap();
+        assert!(usable("v1.19.4", &range));
+        assert!(usable("1.17.0", &range));
+        assert!(!usable("v1.12.3", &range));
+        assert!(!usable("v2.0.0", &range));
+        assert!(!usable("(unknown version)", &range));
+    }
+
+    #[test]
+    fn only_an_unlabelled_unjournaled_release_of_a_compatible_chart_is_someone_elses() {
+        let action = cert_manager();
+        assert!(action.external.is_some());
+        let theirs = StoredRelease {
+            installation: None,
+            ..live(ReleaseStatus::Deployed, 4)
+        };
+        assert!(is_external(&action, "lab", None, Some(&theirs)));
+        // Another installation's on a shared cluster is not this one's either.
+        let other = StoredRelease {
+            installation: Some("other".into()),
+            ..theirs.clone()
+        };
+        assert!(is_external(&action, "lab", None, Some(&other)));
+        // Labelled by this installation: choreoctl's, even without a journal record (a run
+        // that died before journaling it).
+        assert!(!is_external(
+            &action,
+            "lab",
+            None,
+            Some(&live(ReleaseStatus::Deployed, 4))
+        ));
+        // Journaled as choreoctl's (installed before releases were labelled).
+        assert!(!is_external(
+            &action,
+            "lab",
+            Some(&record("x", Some(4))),
+            Some(&theirs)
+        ));
+        let external = StepRecord {
+            external: true,
+            ..record("x", Some(4))
+        };
+        assert!(is_external(&action, "lab", Some(&external), Some(&theirs)));
+        // Absent: installed by choreoctl.
+        assert!(!is_external(&action, "lab", None, None));
+        // A chart the catalog gives no compatible range (or the profile adopts) is taken over.
+        let adopted = HelmAction {
+            external: None,
+            ..action
+        };
+        assert!(!is_external(&adopted, "lab", None, Some(&theirs)));
     }
 
     #[test]

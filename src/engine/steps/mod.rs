@@ -34,7 +34,7 @@ use super::journal::{Digest, StepRecord};
 use super::kube::{Cluster, KubeError};
 use super::wait::WaitTimeout;
 use crate::catalog::model::ResourceRef;
-use crate::plan::{Action, Step, StepKind};
+use crate::plan::{Action, Step};
 
 /// How a plan is walked: the same loop, three ways.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +71,8 @@ pub struct StepEnv<'a> {
     /// Whether `http://` manifest URLs may be fetched (the profile's manifest mirror is plain
     /// HTTP).
     pub manifests_plain_http: bool,
+    /// The installation the run belongs to: the label of every release it runs.
+    pub installation: &'a str,
 }
 
 impl StepEnv<'_> {
@@ -115,6 +117,8 @@ pub struct StepDone {
     pub preview: Option<Preview>,
     /// Apply steps in a run: each object applied, with the namespace the cluster gave it.
     pub applied: Vec<ResourceRef>,
+    /// Helm steps: the release is someone else's, used as it is (nothing ran).
+    pub external: bool,
 }
 
 /// What a step would change, as a preview finds it.
@@ -199,6 +203,9 @@ pub struct ObjectState {
 pub enum StepDecision {
     /// Journaled with the same inputs and still in place: nothing to do.
     Skip,
+    /// A helm step whose release someone else installed, of a chart the catalog lets be used
+    /// as it is: its version is checked, nothing else is done.
+    External,
     /// Run it, and why.
     Run(RunReason),
 }
@@ -266,19 +273,27 @@ impl std::fmt::Display for RunReason {
 /// changes nothing (no new generation, no rollout), a satisfied wait returns at once, and running
 /// them is what repairs drift (a deleted plane resource, an edited ClusterSecretStore, a rotated
 /// agent CA read afresh). So a no-op run makes no helm calls and still converges.
+///
+/// Before that, a helm step whose release someone else installed (not labelled with
+/// `installation`, not journaled as choreoctl's) is [`StepDecision::External`] when its chart
+/// may be used as it is ([`helm::is_external`]).
 pub fn decide(
-    kind: StepKind,
+    action: &Action,
+    installation: &str,
     record: Option<&StepRecord>,
     digest: &Digest,
     release: Option<&StoredRelease>,
 ) -> StepDecision {
-    match kind {
-        StepKind::Helm => helm::decide(record, digest, release),
-        StepKind::Apply
-        | StepKind::Wait
-        | StepKind::Read
-        | StepKind::Remove
-        | StepKind::Restart => StepDecision::Run(RunReason::AlwaysRuns),
+    match action {
+        Action::Helm(helm) if helm::is_external(helm, installation, record, release) => {
+            StepDecision::External
+        }
+        Action::Helm(_) => helm::decide(record, digest, release),
+        Action::Apply(_)
+        | Action::Wait(_)
+        | Action::Read(_)
+        | Action::Remove(_)
+        | Action::Restart(_) => StepDecision::Run(RunReason::AlwaysRuns),
     }
 }
 
@@ -297,7 +312,7 @@ pub async fn execute(
     let namespace = step.namespace.as_deref();
     match (&step.action, env.mode) {
         (Action::Helm(action), Mode::Run) => {
-            helm::run(env, action, namespace.unwrap_or("default"), known.release).await
+            helm::run(env, action, namespace.unwrap_or("default"), known).await
         }
         (Action::Helm(action), Mode::DryRun) => {
             helm::dry_run(env, action, namespace.unwrap_or("default")).await
@@ -392,6 +407,28 @@ pub enum StepError {
         url: String,
         /// Why.
         reason: String,
+    },
+    /// A release someone else installed is of a version choreoctl cannot use.
+    #[error(
+        "{chart} {version} in release {namespace}/{release} was installed by someone else and is \
+         not a version OpenChoreo's charts work with ({compatible})"
+    )]
+    #[diagnostic(help(
+        "upgrade it to a version in {compatible}, or let choreoctl take it over: add `adopt: \
+         [{chart}]` under `spec` in the profile (choreoctl then upgrades it with its own values \
+         and uninstalls it with the installation)"
+    ))]
+    Incompatible {
+        /// The chart (also the key `adopt` takes).
+        chart: String,
+        /// Its version as installed.
+        version: String,
+        /// The release's namespace.
+        namespace: String,
+        /// The release.
+        release: String,
+        /// The versions that can be used.
+        compatible: String,
     },
     /// A read step found nothing to read, or was asked for something that is not public.
     #[error("cannot read {what}: {reason}")]

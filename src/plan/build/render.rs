@@ -49,6 +49,10 @@ impl Builder<'_> {
                         timeout: helm.timeout,
                     },
                     values,
+                    external: pin
+                        .compatible
+                        .clone()
+                        .filter(|_| !self.resolved.adopt.contains(&helm.chart)),
                 };
                 (Some(helm.namespace.clone()), Action::Helm(action))
             }
