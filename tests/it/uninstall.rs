@@ -6,7 +6,10 @@
 //! exactly what it held before the install — namespaces, CRDs, webhook configurations, cluster
 //! roles, Secrets, ConfigMaps, Leases and helm releases listed on each context — except that the
 //! Gateway API CRDs applied with kubectl on `un2` before the install are still there,
-//! untouched. On the way: a dry run changes nothing; a user's Project whose finalizer nothing
+//! untouched, and so is the cert-manager someone installed there with plain helm before the
+//! plane came: `plane add` uses it as it is (no new revision, its own values, `external` in
+//! `status`), and neither `plane remove` nor `uninstall` takes it. On the way: a dry run
+//! changes nothing; a user's Project whose finalizer nothing
 //! completes stops the removal (exit 3) naming it; once the finalizer is gone, the uninstall is
 //! killed with `kill -9` and run again, and finishes.
 
@@ -150,6 +153,67 @@ fn inventory(sb: &Claim, context: &str) -> BTreeMap<&'static str, Vec<String>> {
     found
 }
 
+/// The cert-manager someone else runs on `un2`: the sandbox's stand-in of the pinned chart,
+/// installed with plain helm and values of their own.
+fn install_their_cert_manager(sb: &Claim) {
+    let catalog = choreoctl::catalog::Catalog::embedded().expect("embedded catalog");
+    let pin = &catalog.release("1.2.3").expect("release 1.2.3").charts["cert-manager"];
+    run(sb
+        .helm()
+        .args(["upgrade", "--install", "cert-manager"])
+        .arg(sb.chart(&pin.name))
+        .args(["--version", &pin.version, "--plain-http"])
+        .args(["--namespace", "cert-manager", "--create-namespace"])
+        .args(["--kube-context", "un2", "--kubeconfig"])
+        .arg(&sb.kubeconfig)
+        .args([
+            "--set",
+            "crds.enabled=true,startupapicheck.enabled=false",
+            "--wait",
+        ]));
+}
+
+/// The revision and user-supplied values of the cert-manager release on `un2`.
+fn their_cert_manager(sb: &Claim) -> (u64, serde_json::Value) {
+    let revision = revisions(sb, "un2")
+        .get(&("cert-manager".to_owned(), "cert-manager".to_owned()))
+        .map(|(_, revision)| *revision)
+        .expect("their cert-manager on un2");
+    let values = run(sb
+        .helm()
+        .args([
+            "get",
+            "values",
+            "cert-manager",
+            "-n",
+            "cert-manager",
+            "-o",
+            "json",
+        ])
+        .args(["--kube-context", "un2", "--kubeconfig"])
+        .arg(&sb.kubeconfig));
+    (
+        revision,
+        serde_json::from_str(&values).expect("helm get values -o json"),
+    )
+}
+
+/// Takes their cert-manager away again, with the CRDs its chart keeps.
+fn remove_their_cert_manager(sb: &Claim) {
+    run(sb
+        .helm()
+        .args(["uninstall", "cert-manager", "-n", "cert-manager", "--wait"])
+        .args(["--kube-context", "un2", "--kubeconfig"])
+        .arg(&sb.kubeconfig));
+    let crds = run(sb.kubectl("un2").args(["get", "crd", "-o", "name"]));
+    for crd in crds.lines().filter(|crd| crd.ends_with("cert-manager.io")) {
+        run(sb.kubectl("un2").args(["delete", crd]));
+    }
+    run(sb
+        .kubectl("un2")
+        .args(["delete", "namespace", "cert-manager", "--ignore-not-found"]));
+}
+
 /// `choreoctl ARGS` run in `dir`, where the profile file is.
 fn in_dir(sb: &Claim, dir: &Path, args: &[&str]) -> Test {
     sb.choreoctl().current_dir(dir).args(args)
@@ -216,6 +280,14 @@ fn sandbox_a_plane_comes_and_goes_then_uninstall_all_leaves_each_cluster_as_it_w
     // Someone else's Gateway API CRDs on un2, applied before the install.
     let gateway_api = format!("{}/gateway-api/v1.5.1/standard-install.yaml", sb.manifests);
     run(sb.kubectl("un2").args(["apply", "-f", &gateway_api]));
+    // And someone else's cert-manager there, with values of their own.
+    install_their_cert_manager(sb);
+    let theirs = their_cert_manager(sb);
+    assert_eq!(
+        theirs.1["startupapicheck"]["enabled"], false,
+        "{:#}",
+        theirs.1
+    );
     let before: BTreeMap<&str, _> = CONTEXTS
         .iter()
         .map(|context| (*context, inventory(sb, context)))
@@ -237,8 +309,41 @@ fn sandbox_a_plane_comes_and_goes_then_uninstall_all_leaves_each_cluster_as_it_w
     // registers it, and of the releases on un1 only the control plane's changes.
     in_dir(sb, dir.path(), ADD_PROD)
         .stderr_contains("+    - {name: prod, type: data, context: un2}")
+        .stderr_contains("uses cert-manager v1.19.4 that someone else installed")
         .run();
     assert_eq!(lab(), PROFILE);
+    assert_eq!(
+        their_cert_manager(sb),
+        theirs,
+        "their cert-manager is used as it is"
+    );
+    let status = sb
+        .choreoctl()
+        .args([
+            "status",
+            "--context",
+            "un1",
+            "--installation",
+            INSTALLATION,
+            "-o",
+            "json",
+        ])
+        .run()
+        .json();
+    let prod = status["planes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|plane| plane["name"] == "prod")
+        .expect("plane prod in status");
+    let cert_manager = prod["releases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|release| release["release"] == "cert-manager")
+        .expect("cert-manager on prod");
+    assert_eq!(cert_manager["external"], true, "{cert_manager:#}");
+    assert_eq!(cert_manager["status"], "deployed");
     assert!(
         registered(sb).contains(&"clusterdataplane.openchoreo.dev/prod".to_owned()),
         "{:?}",
@@ -266,6 +371,7 @@ fn sandbox_a_plane_comes_and_goes_then_uninstall_all_leaves_each_cluster_as_it_w
         registered(sb)
     );
     assert_as_before(sb, "un2", &before["un2"], &removed.stderr);
+    assert_eq!(their_cert_manager(sb), theirs);
     only_the_control_plane_upgraded(sb, &on_un1);
 
     // And back, for the uninstall over both clusters.
@@ -345,6 +451,7 @@ fn sandbox_a_plane_comes_and_goes_then_uninstall_all_leaves_each_cluster_as_it_w
     for context in CONTEXTS {
         assert_as_before(sb, context, &before[context], &log);
     }
+    assert_eq!(their_cert_manager(sb), theirs, "{log}");
 
     // Nothing is left to uninstall, and the installation is gone.
     in_dir(
@@ -359,4 +466,5 @@ fn sandbox_a_plane_comes_and_goes_then_uninstall_all_leaves_each_cluster_as_it_w
         .status(4)
         .run();
     run(sb.kubectl("un2").args(["delete", "-f", &gateway_api]));
+    remove_their_cert_manager(sb);
 }
