@@ -2,6 +2,8 @@
 //! `decide/`. A read that failed (forbidden, timed out) keeps its reason, and the checks
 //! depending on it say they could not tell.
 
+use std::collections::BTreeMap;
+
 use crate::engine::gateway_tls::CertificateNames;
 use crate::engine::helm::ReleaseStates;
 
@@ -33,6 +35,9 @@ pub struct Facts {
     pub namespaces: Read<Vec<NamespaceFact>>,
     /// Installations whose choreoctl journal is kept on this cluster (its control plane).
     pub installations: Read<Vec<String>>,
+    /// The chart version of each planned release someone else installed whose chart may be
+    /// used as it is, by plan step.
+    pub foreign_versions: BTreeMap<String, Read<String>>,
 }
 
 /// The cluster gateway's certificate on the control plane's cluster, once installed.

@@ -246,7 +246,9 @@ async fn check_group(
         Group::Reached { cluster, planes } => (cluster, planes),
     };
     let needs = needs::cluster_needs(plan, &planes);
-    let facts = read::facts(&cluster, &needs::access(needs.control)).await;
+    let mut facts = read::facts(&cluster, &needs::access(needs.control)).await;
+    facts.foreign_versions =
+        read::foreign_versions(&cluster, &needs, &facts.releases, &plan.name).await;
     let mut checks = vec![
         Check {
             id: "reachable",

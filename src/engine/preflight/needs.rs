@@ -21,6 +21,9 @@ pub struct PlannedRelease {
     pub name: String,
     /// Chart name.
     pub chart: String,
+    /// The versions of the chart that, installed by someone else, are used as they are
+    /// ([`HelmAction::external`](crate::plan::HelmAction::external)).
+    pub external: Option<semver::VersionReq>,
 }
 
 /// One permission install uses, asked with a SelfSubjectAccessReview.
@@ -244,6 +247,7 @@ pub fn cluster_needs(plan: &Plan, planes: &[String]) -> ClusterNeeds {
                     namespace: step.namespace.clone().unwrap_or_default(),
                     name: helm.release.clone(),
                     chart: chart.to_owned(),
+                    external: helm.external.clone(),
                 });
                 if chart == "cilium" {
                     needs.installs_cilium = true;

@@ -18,11 +18,11 @@ use super::facts::{
     CrdFact, Facts, GatewayCertificate, Journaled, NamespaceFact, NodeFact, Read, ServiceFact,
     StorageClassFact,
 };
-use super::needs::Access;
+use super::needs::{Access, ClusterNeeds};
 use crate::engine::gateway_tls::{
     CertificateNames, GATEWAY_NAMESPACE, GATEWAY_TLS_SECRET, read_served_names,
 };
-use crate::engine::helm::read_release_states;
+use crate::engine::helm::{ReleaseStates, read_release_states, read_stored_revision};
 use crate::engine::journal::JournalStore;
 use crate::engine::kube::{Cluster, chain};
 use crate::names::JOURNAL_SECRET_TYPE;
@@ -73,7 +73,44 @@ pub async fn facts(cluster: &Cluster, access: &[Access]) -> Facts {
         releases,
         namespaces,
         installations,
+        foreign_versions: BTreeMap::new(),
     }
+}
+
+/// The chart version of each release of `needs` that someone else installed (not labelled as
+/// `installation`'s) and whose chart may be used as it is.
+pub async fn foreign_versions(
+    cluster: &Cluster,
+    needs: &ClusterNeeds,
+    releases: &Read<ReleaseStates>,
+    installation: &str,
+) -> BTreeMap<String, Read<String>> {
+    let Ok(releases) = releases else {
+        return BTreeMap::new();
+    };
+    let mut versions = BTreeMap::new();
+    for planned in needs.releases.iter().filter(|p| p.external.is_some()) {
+        let Some(found) = releases.get(&planned.namespace, &planned.name) else {
+            continue;
+        };
+        if found.installation.as_deref() == Some(installation) {
+            continue;
+        }
+        let version = read_stored_revision(
+            cluster.client(),
+            &found.namespace,
+            &found.name,
+            found.revision,
+        )
+        .await
+        .and_then(|stored| {
+            stored
+                .map(|stored| stored.chart.version)
+                .ok_or_else(|| "its storage Secret is gone".to_owned())
+        });
+        versions.insert(planned.step.clone(), version);
+    }
+    versions
 }
 
 /// The cluster gateway's certificate: the names it is valid for and the names its Certificate
@@ -121,7 +158,16 @@ pub async fn journaled(cluster: &Cluster, installation: &str) -> Journaled {
         .await
     {
         Ok(None) => Journaled::Absent,
-        Ok(Some(stored)) => Journaled::Steps(stored.journal.steps.into_keys().collect()),
+        // A step journaled as using someone else's release did not install it.
+        Ok(Some(stored)) => Journaled::Steps(
+            stored
+                .journal
+                .steps
+                .into_iter()
+                .filter(|(_, record)| !record.external)
+                .map(|(id, _)| id)
+                .collect(),
+        ),
         Err(_) => Journaled::Unknown,
     }
 }

@@ -288,7 +288,7 @@ async fn use_external(
 
 /// Whether chart version `version` (`v1.19.4` or `1.19.4`) is in `compatible`; one that is not
 /// a version at all is not.
-fn usable(version: &str, compatible: &semver::VersionReq) -> bool {
+pub fn usable(version: &str, compatible: &semver::VersionReq) -> bool {
     semver::Version::parse(version.trim_start_matches('v'))
         .is_ok_and(|parsed| compatible.matches(&parsed))
 }

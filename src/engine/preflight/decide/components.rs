@@ -1,6 +1,6 @@
-//! Components already on the cluster that the plan installs: helm releases (ours, adopted, or
-//! left by OpenChoreo's own scripts), CRDs owned by another release or by none, and Gateway API
-//! CRDs of another version.
+//! Components already on the cluster that the plan installs: helm releases (ours, someone
+//! else's used as they are or taken over, or left by OpenChoreo's own scripts), CRDs owned by
+//! another release or by none, and Gateway API CRDs of another version.
 
 use std::collections::BTreeSet;
 
@@ -9,6 +9,7 @@ use crate::engine::helm::ReleaseStates;
 use crate::engine::preflight::Check;
 use crate::engine::preflight::facts::{CrdFact, Facts, Journaled};
 use crate::engine::preflight::needs::ClusterNeeds;
+use crate::engine::steps::helm::usable;
 
 /// Release of OpenChoreo's control-plane chart: installed by OpenChoreo's own scripts under the
 /// same name and namespace as choreoctl installs it.
@@ -24,9 +25,11 @@ const CRD_OWNERS: &[(&str, &str)] = &[
     ("gateway.kgateway.dev", "kgateway-crds"),
 ];
 
-/// Releases and CRDs already on the cluster that the plan installs: ours (journaled),
-/// someone else's under the same name (install adopts them: helm upgrade with the profile's
-/// values), or in the way (CRDs owned by another release or by none: helm refuses).
+/// Releases and CRDs already on the cluster that the plan installs: ours (journaled, or
+/// labelled as this installation's), someone else's under the same name (used as they are when
+/// the catalog allows it and the version fits, a failure when it does not; otherwise install
+/// takes them over: helm upgrade with the profile's values), or in the way (CRDs owned by
+/// another release or by none: helm refuses).
 pub fn components(
     needs: &ClusterNeeds,
     facts: &Facts,
@@ -50,7 +53,14 @@ pub fn components(
                 .collect()
         })
         .unwrap_or_default();
-    checks.extend(adopted_releases(needs, releases, journaled, &others));
+    checks.extend(existing_releases(
+        needs,
+        facts,
+        releases,
+        journaled,
+        &others,
+        installation,
+    ));
     match &facts.crds {
         Ok(crds) => {
             checks.extend(crd_owners(needs, crds));
@@ -61,16 +71,53 @@ pub fn components(
     checks
 }
 
-fn adopted_releases(
+/// Someone else's releases of charts that may be used as they are: those of a usable version
+/// (passes) and those of another (failures, with the two ways out).
+fn used_as_they_are(
+    used: &[String],
+    incompatible: &[(String, String, String, String)],
+) -> Vec<Check> {
+    const ID: &str = "existing-components";
+    let mut checks = Vec::new();
+    if !used.is_empty() {
+        checks.push(pass(
+            ID,
+            format!(
+                "installed by someone else and used as they are (never upgraded nor \
+                 uninstalled by choreoctl): {}",
+                used.join(", ")
+            ),
+        ));
+    }
+    for (label, chart, version, range) in incompatible {
+        checks.push(fail(
+            ID,
+            format!(
+                "{label}: {chart} {version}, installed by someone else, is not a version \
+                 OpenChoreo's charts work with ({range})"
+            ),
+            format!(
+                "upgrade it to a version in {range}, or let choreoctl take it over: add \
+                 `adopt: [{chart}]` under `spec` in the profile (docs/lifecycle.md)"
+            ),
+        ));
+    }
+    checks
+}
+
+fn existing_releases(
     needs: &ClusterNeeds,
+    facts: &Facts,
     releases: &ReleaseStates,
     journaled: &Journaled,
     other_installations: &[&str],
-) -> Option<Check> {
-    const ID: &str = "existing-components";
+    installation: &str,
+) -> Vec<Check> {
     let mut ours = 0;
     let mut foreign = Vec::new();
     let mut pending = Vec::new();
+    let mut used = Vec::new();
+    let mut incompatible = Vec::new();
     for planned in &needs.releases {
         let Some(found) = releases.get(&planned.namespace, &planned.name) else {
             continue;
@@ -79,11 +126,52 @@ fn adopted_releases(
         if found.status.is_pending() {
             pending.push(format!("{label} ({})", found.status));
         }
-        match journaled {
-            Journaled::Steps(steps) if steps.contains(&planned.step) => ours += 1,
-            _ => foreign.push(label),
+        let journaled_ours =
+            matches!(journaled, Journaled::Steps(steps) if steps.contains(&planned.step));
+        if journaled_ours || found.installation.as_deref() == Some(installation) {
+            ours += 1;
+            continue;
+        }
+        let Some(range) = &planned.external else {
+            foreign.push(label);
+            continue;
+        };
+        match facts.foreign_versions.get(&planned.step) {
+            Some(Ok(version)) if usable(version, range) => {
+                used.push(format!("{label} ({} {version})", planned.chart));
+            }
+            Some(Ok(version)) => incompatible.push((
+                label,
+                planned.chart.clone(),
+                version.clone(),
+                range.to_string(),
+            )),
+            Some(Err(reason)) => used.push(format!("{label} (its version unread: {reason})")),
+            None => used.push(label),
         }
     }
+    let mut checks = used_as_they_are(&used, &incompatible);
+    checks.extend(taken_over(
+        needs,
+        ours,
+        &foreign,
+        &pending,
+        journaled,
+        other_installations,
+    ));
+    checks
+}
+
+/// Releases choreoctl runs already, and someone else's that install takes over.
+fn taken_over(
+    needs: &ClusterNeeds,
+    ours: usize,
+    foreign: &[String],
+    pending: &[String],
+    journaled: &Journaled,
+    other_installations: &[&str],
+) -> Option<Check> {
+    const ID: &str = "existing-components";
     let pending_note = if pending.is_empty() {
         String::new()
     } else {
@@ -129,12 +217,13 @@ fn adopted_releases(
     Some(warn(
         ID,
         format!(
-            "{who}: {}; install adopts them (helm upgrade with the profile's values, replacing \
-             theirs){pending_note}",
+            "{who}: {}; install takes them over (helm upgrade with the profile's values, \
+             replacing theirs){pending_note}",
             foreign.join(", ")
         ),
         "compare their values (helm get values RELEASE -n NAMESPACE) with `choreoctl render`; \
-         the profile has no setting to leave a release as it is (docs/check.md)",
+         only prerequisites the catalog marks compatible (cert-manager, External Secrets) are \
+         left as they are (docs/check.md)",
     ))
 }
 
@@ -241,14 +330,22 @@ mod tests {
     use crate::engine::preflight::decide::fixtures::{facts, needs_cert_manager, release_states};
     use crate::engine::preflight::needs::PlannedRelease;
 
+    fn with(checks: &[Check], verdict: Verdict) -> &Check {
+        checks
+            .iter()
+            .find(|check| check.verdict == verdict)
+            .unwrap_or_else(|| panic!("no {verdict:?} in {checks:#?}"))
+    }
+
     #[test]
-    fn releases_are_ours_adopted_or_from_openchoreo_scripts() {
+    fn releases_are_ours_used_as_they_are_taken_over_or_from_openchoreo_scripts() {
         let mut needs = needs_cert_manager();
         needs.releases.push(PlannedRelease {
             step: "secure-core/control-plane@control".into(),
             namespace: OPENCHOREO_CONTROL_PLANE.into(),
             name: OPENCHOREO_CONTROL_PLANE.into(),
             chart: OPENCHOREO_CONTROL_PLANE.into(),
+            external: None,
         });
         let mut facts = facts();
         assert!(components(&needs, &facts, "it", &Journaled::Absent).is_empty());
@@ -260,9 +357,43 @@ mod tests {
                 "deployed",
             ),
         ]));
+        facts.foreign_versions = [(
+            "secure-core/cert-manager@control".to_owned(),
+            Ok("v1.19.4".to_owned()),
+        )]
+        .into();
         let scripts = components(&needs, &facts, "it", &Journaled::Absent);
-        assert_eq!(scripts[0].verdict, Verdict::Warn);
-        assert!(scripts[0].message.contains("OpenChoreo's install scripts"));
+        let warned = with(&scripts, Verdict::Warn);
+        assert!(
+            warned.message.contains("OpenChoreo's install scripts"),
+            "{warned:?}"
+        );
+        assert!(
+            !warned.message.contains("cert-manager/cert-manager"),
+            "{warned:?}"
+        );
+        let used = with(&scripts, Verdict::Pass);
+        assert!(
+            used.message.contains("used as they are") && used.message.contains("v1.19.4"),
+            "{used:?}"
+        );
+        // An old cert-manager of someone else's: fails, naming both ways out.
+        facts.foreign_versions = [(
+            "secure-core/cert-manager@control".to_owned(),
+            Ok("v1.12.0".to_owned()),
+        )]
+        .into();
+        let old = components(&needs, &facts, "it", &Journaled::Absent);
+        let failed = with(&old, Verdict::Fail);
+        assert!(failed.message.contains("v1.12.0"), "{failed:?}");
+        assert!(
+            failed
+                .hint
+                .as_deref()
+                .unwrap()
+                .contains("adopt: [cert-manager]"),
+            "{failed:?}"
+        );
         let journal = Journaled::Steps(
             [
                 "secure-core/cert-manager@control",
@@ -272,13 +403,13 @@ mod tests {
             .into(),
         );
         let ours = components(&needs, &facts, "it", &journal);
+        assert_eq!(ours.len(), 1, "{ours:?}");
         assert_eq!(ours[0].verdict, Verdict::Pass, "{:?}", ours[0]);
         // Another choreoctl installation's journal on the cluster: not OpenChoreo's scripts.
         facts.installations = Ok(vec!["it".into(), "lab".into()]);
         let other = components(&needs, &facts, "it", &Journaled::Absent);
-        assert_eq!(other[0].verdict, Verdict::Warn);
         assert!(
-            other[0]
+            with(&other, Verdict::Warn)
                 .message
                 .contains("another choreoctl installation on this cluster (lab)")
         );

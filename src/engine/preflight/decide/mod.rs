@@ -92,6 +92,7 @@ mod fixtures {
             releases: Ok(ReleaseStates::default()),
             namespaces: Ok(Vec::new()),
             installations: Ok(Vec::new()),
+            foreign_versions: BTreeMap::new(),
         }
     }
 
@@ -119,6 +120,7 @@ mod fixtures {
                 namespace: "cert-manager".into(),
                 name: "cert-manager".into(),
                 chart: "cert-manager".into(),
+                external: Some(">=1.17.0, <2.0.0".parse().unwrap()),
             }],
             ..ClusterNeeds::default()
         }
