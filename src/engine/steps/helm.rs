@@ -281,6 +281,8 @@ async fn use_external(
              it over",
             action.chart.name, live.namespace, live.name, live.revision, action.chart.name
         )],
+        // Nothing ran: told as unchanged, not counted as a helm upgrade.
+        unchanged: true,
         external: true,
         ..StepDone::default()
     })

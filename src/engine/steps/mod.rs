@@ -117,7 +117,8 @@ pub struct StepDone {
     pub preview: Option<Preview>,
     /// Apply steps in a run: each object applied, with the namespace the cluster gave it.
     pub applied: Vec<ResourceRef>,
-    /// Helm steps: the release is someone else's, used as it is (nothing ran).
+    /// Helm steps: the release is someone else's, used as it is (nothing ran, so `unchanged`
+    /// too).
     pub external: bool,
 }
 
