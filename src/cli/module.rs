@@ -17,6 +17,10 @@ pub struct ModuleAddArgs {
     /// Put the module on these planes, e.g. `--planes eu,us`.
     #[arg(long, value_name = "PLANES", value_delimiter = ',')]
     pub planes: Vec<String>,
+    /// With --plane naming a plane the profile does not have: add that plane, of the module's
+    /// home type, on this kubeconfig context, in the same edit and run.
+    #[arg(long, value_name = "CONTEXT", requires = "plane")]
+    pub context: Option<String>,
     /// Set a module option (repeatable; the value is read as YAML), e.g.
     /// `--option retentionDays=14`; `choreoctl module info NAME` lists them.
     #[arg(long = "option", value_name = "KEY=VALUE")]

@@ -82,7 +82,7 @@ fn sandbox_module_add_edits_the_file_in_place_and_installs_only_the_module() {
         (
             vec!["observe", "--plane", "obs"],
             "plane `obs` is not in lab.yaml",
-            "add the plane to `spec.planes`",
+            "choreoctl plane add obs --type observability --context CTX",
         ),
         (vec!["cdd"], "unknown module `cdd`", "did you mean `cd`?"),
         (

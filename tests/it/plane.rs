@@ -147,3 +147,54 @@ fn plane_add_refuses_a_clash_and_shows_its_edit_before_asking() {
         ],
     );
 }
+
+#[test]
+fn module_add_with_context_adds_the_missing_plane_in_the_same_edit() {
+    // Without --context, the refusal names both ways to add the plane.
+    refused(
+        &[
+            "module", "add", "observe", "--plane", "logs", "-p", "lab.yaml", "--yes",
+        ],
+        &[
+            "plane `logs` is not in lab.yaml",
+            "choreoctl plane add logs --type observability --context CTX -p lab.yaml",
+            "choreoctl module add observe --plane logs --context CTX -p lab.yaml",
+        ],
+    );
+    // With it: the plane, of the module's home type, and the module, in one diff; without a
+    // terminal and without --yes nothing is written.
+    refused(
+        &[
+            "module",
+            "add",
+            "observe",
+            "--plane",
+            "logs",
+            "--context",
+            "logs",
+            "-p",
+            "lab.yaml",
+        ],
+        &[
+            "+    - {name: logs, type: observability, context: logs}",
+            "+    - {name: observe, plane: logs}",
+            "plane logs (observability plane on context logs) is added too, for module observe",
+            "--yes",
+        ],
+    );
+    // A plane the profile has already needs no --context.
+    refused(
+        &[
+            "module",
+            "add",
+            "observe",
+            "--plane",
+            "obs",
+            "--context",
+            "obs",
+            "-p",
+            "lab.yaml",
+        ],
+        &["--context: plane `obs` is in lab.yaml already"],
+    );
+}

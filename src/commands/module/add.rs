@@ -16,8 +16,9 @@ use crate::commands::install::{Request, apply};
 use crate::commands::report::log::Log;
 use crate::engine::journal::Operation;
 use crate::error::Error;
+use crate::platform::PlaneType;
 use crate::profile::ProfileRequest;
-use crate::profile::edit::{ModuleEntry, add_module};
+use crate::profile::edit::{ModuleEntry, PlaneEntry, add_module, add_plane};
 use crate::profile::model::{Edition, ModuleSpec, Profile};
 
 use crate::commands::profile_edit::{List, load_edited, show_diff, write_edited};
@@ -43,7 +44,13 @@ pub fn add(catalog: &Catalog, args: &ModuleAddArgs, global: &GlobalSettings) -> 
     let before = super::super::resolve_loaded(catalog, &current, global.kubeconfig())?;
     let entry = entry(args)?;
     check_module(catalog, &entry.name, before.edition, path)?;
-    check_planes(&entry, &current.profile, path)?;
+    let new_plane = check_planes(
+        catalog,
+        &entry,
+        args.context.as_deref(),
+        &current.profile,
+        path,
+    )?;
     let listed = current
         .profile
         .spec
@@ -70,10 +77,18 @@ pub fn add(catalog: &Catalog, args: &ModuleAddArgs, global: &GlobalSettings) -> 
                 help: "change its `plane`, `planes` or `options` there, then run `choreoctl install -p FILE`".into(),
             });
         }
-        None => add_module(&current.source.text, &entry).map_err(|error| Error::Usage {
-            message: format!("cannot edit {}: {error}", path.display()),
-            help: by_hand(&entry.name, path),
-        })?,
+        None => {
+            let with_plane = match &new_plane {
+                Some(plane) => add_plane(&current.source.text, plane),
+                None => Ok(current.source.text.to_string()),
+            };
+            with_plane
+                .and_then(|text| add_module(&text, &entry))
+                .map_err(|error| Error::Usage {
+                    message: format!("cannot edit {}: {error}", path.display()),
+                    help: by_hand(&entry.name, path),
+                })?
+        }
     };
     let mut expected = List::Modules.names(&current.profile);
     if listed.is_none() {
@@ -88,10 +103,36 @@ pub fn add(catalog: &Catalog, args: &ModuleAddArgs, global: &GlobalSettings) -> 
         &expected,
         &by_hand,
     )?;
+    if let Some(plane) = &new_plane {
+        let mut planes = List::Planes.names(&current.profile);
+        planes.push(&plane.name);
+        if List::Planes.names(&edited.profile) != planes {
+            return Err(Error::Usage {
+                message: format!(
+                    "cannot edit {}: the edit would not add plane `{}` last",
+                    path.display(),
+                    plane.name
+                ),
+                help: format!(
+                    "add the plane first: `choreoctl plane add {} --type {} --context {} -p {}`",
+                    plane.name,
+                    plane.plane_type,
+                    plane.context,
+                    path.display()
+                ),
+            });
+        }
+    }
     let resolved = super::super::resolve_loaded(catalog, &edited, global.kubeconfig())?;
     let settings = InstallSettings::resolve(&args.run, &resolved);
     let log = Log::new(&global.printer);
     show_diff(&log, path, &current.source.text, &text);
+    if let Some(plane) = &new_plane {
+        log.note(&format!(
+            "plane {} ({} plane on context {}) is added too, for module {}",
+            plane.name, plane.plane_type, plane.context, entry.name
+        ));
+    }
     for module in &resolved.modules {
         let new = !before.modules.iter().any(|old| old.name == module.name);
         if new && !module.required_by.is_empty() {
@@ -204,29 +245,63 @@ fn check_module(catalog: &Catalog, name: &str, edition: Edition, path: &Path) ->
     }
 }
 
-/// Refuses `--plane`/`--planes` naming a plane the profile does not have.
-fn check_planes(entry: &ModuleEntry, profile: &Profile, path: &Path) -> Result<(), Error> {
+/// Refuses `--plane`/`--planes` naming a plane the profile does not have, unless `--context`
+/// asks for it: then the plane to add (of the module's home type). `--context` with a plane
+/// the profile has is refused too (it would change nothing).
+fn check_planes(
+    catalog: &Catalog,
+    entry: &ModuleEntry,
+    context: Option<&str>,
+    profile: &Profile,
+    path: &Path,
+) -> Result<Option<PlaneEntry>, Error> {
     let names: Vec<&str> = profile
         .spec
         .planes
         .iter()
         .map(|plane| plane.name.value.as_str())
         .collect();
+    let home = catalog
+        .module(&entry.name)
+        .and_then(|module| module.home)
+        .unwrap_or(PlaneType::Data);
+    let file = path.display();
+    if let (Some(plane), Some(context)) = (&entry.plane, context) {
+        if names.contains(&plane.as_str()) {
+            return Err(Error::Usage {
+                message: format!("--context: plane `{plane}` is in {file} already"),
+                help: format!(
+                    "drop --context to put module {} on it; --context adds a plane the profile \
+                     does not have",
+                    entry.name
+                ),
+            });
+        }
+        return Ok(Some(PlaneEntry {
+            name: plane.clone(),
+            plane_type: home,
+            context: context.to_owned(),
+            kubeconfig: None,
+            serves: None,
+        }));
+    }
     let asked = entry.plane.iter().chain(entry.planes.iter().flatten());
     for plane in asked {
         if !names.contains(&plane.as_str()) {
             return Err(Error::Usage {
-                message: format!("plane `{plane}` is not in {}", path.display()),
+                message: format!("plane `{plane}` is not in {file}"),
                 help: format!(
-                    "{}the planes are {}; add the plane to `spec.planes` first, e.g. \
-                     `- {{name: {plane}, type: observability, context: CTX}}`",
+                    "{}the planes are {}; add it first (`choreoctl plane add {plane} --type \
+                     {home} --context CTX -p {file}`), or in the same run: `choreoctl module add \
+                     {} --plane {plane} --context CTX -p {file}`",
                     hint(plane, names.iter().copied()),
-                    names.join(", ")
+                    names.join(", "),
+                    entry.name
                 ),
             });
         }
     }
-    Ok(())
+    Ok(None)
 }
 
 /// Whether the listed module is what the flags ask for (nothing to edit), or the flags ask
