@@ -14,9 +14,6 @@ use serde_json::Value;
 use super::{Action, ApplyAction, Plan, RestartAction, Step};
 use crate::catalog::model::ResourceRef;
 
-/// The only key of a Secret a read step may read (public CA data).
-const CA_KEY: &str = "ca.crt";
-
 /// The part of `plan` that re-reads and re-applies the CAs of the planes in `planes` (the
 /// control plane's gateway CA and its own copy always), with a restart step after them for
 /// each plane in `restart` whose agent mounts them.
@@ -95,8 +92,7 @@ pub fn ca_sync(plan: &Plan, planes: &BTreeSet<String>, restart: &BTreeSet<String
 
 /// A read of a Secret's `ca.crt`.
 fn is_ca_read(step: &Step) -> bool {
-    matches!(&step.action, Action::Read(read)
-        if read.resource.kind == "Secret" && read.key == CA_KEY)
+    matches!(&step.action, Action::Read(read) if read.reads_ca())
 }
 
 /// The restart of the Deployments that mount the Secret `read` reads on its plane and the
@@ -106,7 +102,7 @@ fn restart_step(read: &Step, steps: &[Step]) -> Option<Step> {
     let Action::Read(action) = &read.action else {
         return None;
     };
-    if action.resource.kind != "Secret" || action.key != CA_KEY {
+    if !action.reads_ca() {
         return None;
     }
     let namespace = action

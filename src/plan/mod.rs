@@ -240,6 +240,9 @@ pub struct WaitAction {
     pub hint: Option<String>,
 }
 
+/// The only Secret key a read step may take across clusters: a CA's public certificate.
+pub const PUBLIC_SECRET_KEY: &str = "ca.crt";
+
 /// A read step's source; its value becomes an output.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -250,6 +253,14 @@ pub struct ReadAction {
     pub key: String,
     /// What later steps see before the value is known (offline plans).
     pub placeholder: String,
+}
+
+impl ReadAction {
+    /// Whether it reads a CA: a Secret's [`PUBLIC_SECRET_KEY`] (the agent CAs, the cluster
+    /// gateway's CA).
+    pub fn reads_ca(&self) -> bool {
+        self.resource.kind == "Secret" && self.key == PUBLIC_SECRET_KEY
+    }
 }
 
 /// What a remove step takes away. Remove steps are not built from the catalog: the engine

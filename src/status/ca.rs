@@ -16,7 +16,7 @@ use super::agent::{Agent, agent_state};
 use super::drift::{Lookup, compare_ca, compare_copy};
 use super::{CaCopyReport, CaReport};
 use crate::engine::kube::{Cluster, describe};
-use crate::plan::{Action, ApplyAction, Plan, ReadAction, Step};
+use crate::plan::{Action, ApplyAction, PUBLIC_SECRET_KEY, Plan, ReadAction, Step};
 
 /// Where a plane is registered and where its live agent CA is, as the plan says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,9 +173,7 @@ pub fn copies(plan: &Plan, plane: &str) -> Vec<CaCopy> {
         .steps
         .iter()
         .filter_map(|step| match &step.action {
-            Action::Read(read) if read.resource.kind == "Secret" && read.key == "ca.crt" => {
-                Some((step, read))
-            }
+            Action::Read(read) if read.reads_ca() => Some((step, read)),
             _ => None,
         })
         .collect();
@@ -244,7 +242,13 @@ pub async fn copy_report(
     };
     let from = match source {
         Some(cluster) => {
-            read_secret_key(cluster, &copy.source_namespace, &copy.source_name, "ca.crt").await
+            read_secret_key(
+                cluster,
+                &copy.source_namespace,
+                &copy.source_name,
+                PUBLIC_SECRET_KEY,
+            )
+            .await
         }
         None => Lookup::Failed(format!(
             "the cluster of plane {} is unreachable",

@@ -129,7 +129,7 @@ pub async fn collect(clusters: &Clusters, control: &Arc<Cluster>, inputs: &Input
 
 /// Where a plane's cluster is: its own kubeconfig and context, else `--context`, else the
 /// current context.
-fn target(plane: &Plane, default_context: Option<&str>) -> Target {
+pub fn target(plane: &Plane, default_context: Option<&str>) -> Target {
     let mut target = Target::of_plane(plane);
     if target.context.is_none() {
         target.context = default_context.map(str::to_owned);

@@ -25,7 +25,7 @@ pub mod stage;
 
 use serde::Serialize;
 
-pub use collect::{Inputs, collect};
+pub use collect::{Inputs, collect, target};
 pub use error::StatusError;
 pub use locate::locate;
 

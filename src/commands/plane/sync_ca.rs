@@ -25,7 +25,7 @@ use crate::cli::PlaneSyncCaArgs;
 use crate::commands::confirm::Question;
 use crate::commands::report::log::Log;
 use crate::engine::journal::{Journal, Operation, RunStatus};
-use crate::engine::kube::{Cluster, Clusters, Target};
+use crate::engine::kube::{Cluster, Clusters};
 use crate::error::Error;
 use crate::plan::Plan;
 use crate::plan::ca_sync::ca_sync;
@@ -34,7 +34,7 @@ use crate::resolve::{Plane, Resolved, from_stored};
 use crate::settings::{GlobalSettings, InstallSettings};
 use crate::status::ca::{copies, copy_report, registration, registration_report};
 use crate::status::drift::CaState;
-use crate::status::{CaCopyReport, CaReport, StatusError};
+use crate::status::{CaCopyReport, CaReport, StatusError, target};
 use crate::suggest::hint;
 
 /// What `plane sync-ca --check -o json` prints.
@@ -271,11 +271,7 @@ async fn plane_cas(
     plane: &Plane,
     default_context: Option<&str>,
 ) -> PlaneCas {
-    let mut target = Target::of_plane(plane);
-    if target.context.is_none() {
-        target.context = default_context.map(str::to_owned);
-    }
-    let cluster = clusters.connect(&target).await.ok();
+    let cluster = clusters.connect(&target(plane, default_context)).await.ok();
     let ca = match registration(plan, &plane.name) {
         Some(found) if plane.plane_type != PlaneType::Control => Some(
             registration_report(&found, &plane.name, control, cluster.as_ref())

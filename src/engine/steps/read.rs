@@ -15,10 +15,7 @@ use kube::Api;
 
 use super::{Change, Preview, StepDone, StepEnv, StepError};
 use crate::engine::kube::{Cluster, describe};
-use crate::plan::ReadAction;
-
-/// The only Secret key a read step may take across clusters.
-pub const PUBLIC_SECRET_KEY: &str = "ca.crt";
+use crate::plan::{PUBLIC_SECRET_KEY, ReadAction};
 
 /// The only key a read step takes from a Service: the IP of its first load-balancer ingress.
 pub const LOAD_BALANCER_IP_KEY: &str = "loadBalancerIP";
